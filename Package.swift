@@ -1,0 +1,75 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "DossierLedger",
+    products: [
+        .library(name: "LedgerLMDB", targets: ["LedgerLMDB"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "EventLogLMDB", targets: ["EventLogLMDB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        // The system C library, nothing more: a module map and one shim header.
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        // A safe Swift layer over LMDB: the only module that imports CLMDB.
+        .target(name: "LedgerLMDB", dependencies: ["CLMDB"]),
+        // The storage-agnostic event store API, the stored-record codec and the hash chain.
+        .target(
+            name: "EventLog",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The event store on LMDB.
+        .target(name: "EventLogLMDB", dependencies: ["EventLog", "LedgerLMDB"]),
+        // Helpers shared by the test targets: temporary directories, child processes.
+        .target(name: "LedgerTesting", dependencies: []),
+
+        .testTarget(
+            name: "LedgerLMDBTests",
+            dependencies: [
+                "LedgerLMDB", "LedgerTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "EventLogTests",
+            dependencies: [
+                "EventLog", "LedgerTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "EventLogLMDBTests",
+            dependencies: [
+                "EventLogLMDB", "LedgerTesting", "LedgerTestHelper",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        // A child process for crash and multi-process tests (appends and prints what was acknowledged).
+        .executableTarget(
+            name: "LedgerTestHelper",
+            dependencies: ["EventLogLMDB"],
+            path: "Tests/LedgerTestHelper"
+        ),
+    ]
+)
+
+// One settings loop for every Swift target (swift-log's habit): upcoming features and explicit Sendable.
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+        .unsafeFlags(["-Xfrontend", "-require-explicit-sendable"]),
+    ])
+    target.swiftSettings = settings
+}

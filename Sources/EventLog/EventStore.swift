@@ -1,0 +1,71 @@
+/// Reads the log. Implementations are safe to call from any task; reads never block writers.
+public protocol EventReader: Sendable {
+    /// The last event's position, hash and recording time, or `nil` for an empty log.
+    func head() async throws -> LogHead?
+
+    /// Up to `limit` events of `stream`, starting at `version` (inclusive) and going `direction`.
+    /// An unknown stream gives an empty array.
+    func read(stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent]
+
+    /// Up to `limit` events of the whole log from `position` (inclusive), in seq order.
+    func readAll(from position: GlobalPosition, limit: Int) async throws -> [RecordedEvent]
+
+    /// The position of the first event recorded at or after `time`, or `nil` when there is none.
+    /// Recording times never decrease along the log, so this is a binary search.
+    func firstPosition(recordedAtOrAfter time: RecordedTime) async throws -> GlobalPosition?
+
+    /// Recomputes both hash links of every event in `range` (the whole log when `nil`).
+    func verify(_ range: ClosedRange<GlobalPosition>?) async throws -> VerificationReport
+}
+
+/// Appends to the log.
+public protocol EventWriter: Sendable {
+    /// Appends every stream's events atomically: all are stored, or none.
+    ///
+    /// Events whose id is already stored with identical content (stream, type, payload) are
+    /// skipped and counted as duplicates, whatever the expected version; when every event of a
+    /// stream is a duplicate, its expected version is not checked (an idempotent repeat).
+    /// Otherwise each stream's expected version is checked against its version before the batch.
+    ///
+    /// Returns once the events are durable.
+    /// - Throws: ``EventStoreError`` `.wrongExpectedVersion` (with `expected` and `actual`),
+    ///   `.idConflict` for an id stored (or repeated in the batch) with other content,
+    ///   `.storageFull` when the disk is full, `.storage` for other storage failures,
+    ///   `.readOnly` on a read-only store. Nothing is stored when it throws.
+    func append(_ batch: [StreamAppend]) async throws -> AppendResult
+}
+
+/// A store that reads and appends.
+public typealias EventStore = EventReader & EventWriter
+
+extension EventWriter {
+    /// Appends `events` to one stream atomically; see ``append(_:)``.
+    public func append(_ events: [ProposedEvent], to stream: StreamID, expected: ExpectedVersion = .any) async throws -> AppendResult {
+        try await append([StreamAppend(stream: stream, expected: expected, events: events)])
+    }
+}
+
+extension EventReader {
+    /// Events recorded in `range`, in seq order, up to `limit`.
+    public func readAll(recordedIn range: Range<RecordedTime>, limit: Int) async throws -> [RecordedEvent] {
+        guard let start = try await firstPosition(recordedAtOrAfter: range.lowerBound) else { return [] }
+        var result: [RecordedEvent] = []
+        var next = start
+        while result.count < limit {
+            let batch = try await readAll(from: next, limit: min(1024, limit - result.count))
+            for event in batch {
+                guard event.recorded < range.upperBound else { return result }
+                result.append(event)
+            }
+            guard let last = batch.last else { return result }
+            next = last.position.next
+        }
+        return result
+    }
+
+    /// Every event from `position`, then every event appended later (by this process or
+    /// another), each exactly once and in seq order. See ``EventSubscription``.
+    public func subscribe(from position: GlobalPosition, pollInterval: Duration = .milliseconds(10)) -> EventSubscription {
+        EventSubscription(reader: self, start: position, pollInterval: pollInterval)
+    }
+}

@@ -1,0 +1,177 @@
+import Glibc
+
+/// A position in the global log: the `seq` of an event, 1, 2, 3, … without gaps.
+public struct GlobalPosition: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public init(_ value: UInt64) { self.rawValue = value }
+
+    /// The position of the first event of every log.
+    public static let first = GlobalPosition(1)
+
+    public var next: GlobalPosition { GlobalPosition(rawValue + 1) }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { String(rawValue) }
+}
+
+/// The position of an event within its stream: its `version`, 1, 2, 3, …
+/// A stream that has no events is at version 0 (``none``).
+public struct StreamVersion: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public init(_ value: UInt64) { self.rawValue = value }
+
+    /// The version of a stream with no events.
+    public static let none = StreamVersion(0)
+
+    public var next: StreamVersion { StreamVersion(rawValue + 1) }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { String(rawValue) }
+}
+
+/// The name of a stream (for dossiers: the dossier code), 1 to 255 bytes of UTF-8.
+public struct StreamID: Hashable, Sendable, CustomStringConvertible {
+    public let name: String
+
+    /// - Throws: ``EventStoreError`` `.invalidEvent` when the name is empty or longer than 255 bytes.
+    public init(_ name: String) throws(EventStoreError) {
+        try RecordLayout.checkShortField(name, field: "stream")
+        self.name = name
+    }
+
+    init(unchecked name: String) { self.name = name }
+    public var description: String { name }
+}
+
+/// The idempotency key of an event, 1 to 255 bytes of UTF-8, unique in the whole log.
+public struct EventID: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+
+    /// - Throws: ``EventStoreError`` `.invalidEvent` when the id is empty or longer than 255 bytes.
+    public init(_ value: String) throws(EventStoreError) {
+        try RecordLayout.checkShortField(value, field: "id")
+        self.value = value
+    }
+
+    init(unchecked value: String) { self.value = value }
+    public var description: String { value }
+}
+
+/// A SHA-256 hash of the chain, 32 bytes.
+public struct EventHash: Hashable, Sendable, CustomStringConvertible {
+    // The 32 bytes in memory order, kept inline (no heap allocation).
+    private var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// 32 zero bytes: the "previous hash" of seq 1 and of each stream's first event.
+    public static let zero = EventHash(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    private init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3)
+    }
+
+    /// Reads 32 bytes at `offset`; `bytes` must hold them.
+    public init(bytes: UnsafeRawBufferPointer, at offset: Int = 0) {
+        precondition(offset >= 0 && offset + 32 <= bytes.count, "EventHash needs 32 bytes")
+        w0 = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        w1 = bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
+        w2 = bytes.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self)
+        w3 = bytes.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self)
+    }
+
+    /// Parses 64 hexadecimal digits.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in 0..<32 {
+            guard let hi = EventHash.nibble(digits[2 * i]), let lo = EventHash.nibble(digits[2 * i + 1]) else { return nil }
+            bytes[i] = hi << 4 | lo
+        }
+        self = bytes.withUnsafeBytes { EventHash(bytes: $0) }
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// Writes the 32 bytes at `offset`.
+    public func store(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+        precondition(offset >= 0 && offset + 32 <= buffer.count, "EventHash needs 32 bytes")
+        buffer.storeBytes(of: w0, toByteOffset: offset, as: UInt64.self)
+        buffer.storeBytes(of: w1, toByteOffset: offset + 8, as: UInt64.self)
+        buffer.storeBytes(of: w2, toByteOffset: offset + 16, as: UInt64.self)
+        buffer.storeBytes(of: w3, toByteOffset: offset + 24, as: UInt64.self)
+    }
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
+            store(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
+            count = 32
+        }
+    }
+
+    /// 64 lowercase hexadecimal digits.
+    public var hex: String {
+        let table = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(table[Int(byte >> 4)])
+            out.append(table[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+}
+
+/// An instant in microseconds since 1970-01-01T00:00:00Z: when the store recorded an event.
+public struct RecordedTime: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public init(microsecondsSinceEpoch: Int64) { self.rawValue = microsecondsSinceEpoch }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    /// The current wall-clock time (`CLOCK_REALTIME`).
+    public static func now() -> RecordedTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return RecordedTime(rawValue: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
+    }
+
+    /// RFC 3339 in UTC with microseconds, e.g. `2025-03-04T02:12:00.000000Z`.
+    public var description: String {
+        let (seconds, micros) = rawValue.quotientAndRemainder(dividingBy: 1_000_000)
+        var s = seconds, m = micros
+        if m < 0 { s -= 1; m += 1_000_000 }
+        let (days, secondOfDay) = s.quotientAndRemainder(dividingBy: 86_400)
+        var d = days, sod = secondOfDay
+        if sod < 0 { d -= 1; sod += 86_400 }
+        let (y, mo, da) = civilDate(daysSinceEpoch: d)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let digits = String(v)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(y, 4))-\(pad(mo, 2))-\(pad(da, 2))T\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2)).\(pad(m, 6))Z"
+    }
+}
+
+/// Year, month, day of a count of days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+    let z = daysSinceEpoch + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+}

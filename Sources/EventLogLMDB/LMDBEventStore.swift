@@ -1,0 +1,387 @@
+import Dispatch
+public import EventLog
+public import LedgerLMDB
+import Synchronization
+
+/// The event store on LMDB: one environment (a directory) holding the log, its indexes and the
+/// per-stream heads (see `Layout`).
+///
+/// ```swift
+/// let store = try LMDBEventStore(path: "/var/lib/dossier")
+/// let result = try await store.append([event], to: try StreamID("000.00.17.H19-250304-0001"), expected: .noStream)
+/// for try await event in store.subscribe(from: .first) { … }
+/// ```
+///
+/// Writes run on one dedicated queue. Appends that arrive while a commit is in progress are
+/// grouped into the next write transaction (group commit): they share one commit and one fsync,
+/// and each returns only after that commit is durable. Reads run short read transactions on a
+/// concurrent queue and never wait for writers. Other processes may open the same directory:
+/// LMDB lets one of them write at a time and any number read.
+public final class LMDBEventStore: EventStore {
+    /// How a store is opened.
+    public struct Configuration: Sendable {
+        /// Initial map size; the map doubles whenever it is full.
+        public var initialMapSize: Int
+        /// Open without any way to write (every append throws `.readOnly`).
+        public var readOnly: Bool
+        /// The most concurrent readers across processes.
+        public var maxReaders: Int
+        /// Where recording times come from (tests inject a fixed clock).
+        public var clock: @Sendable () -> RecordedTime
+
+        public init(initialMapSize: Int = 64 << 20, readOnly: Bool = false, maxReaders: Int = 126,
+                    clock: @escaping @Sendable () -> RecordedTime = RecordedTime.now) {
+            self.initialMapSize = initialMapSize
+            self.readOnly = readOnly
+            self.maxReaders = maxReaders
+            self.clock = clock
+        }
+    }
+
+    /// The environment; exposed for statistics, copies and tests.
+    public let environment: Environment
+    let tables: Tables
+    private let configuration: Configuration
+    private let writer = DispatchQueue(label: "dossierledger.eventstore.writer")
+    private let readers = DispatchQueue(label: "dossierledger.eventstore.readers", attributes: .concurrent)
+    private let pending = Mutex<PendingAppends>(PendingAppends())
+
+    private struct PendingAppends: ~Copyable {
+        var requests: [Request] = []
+        var draining = false
+    }
+
+    private struct Request: Sendable {
+        let batch: [StreamAppend]
+        let continuation: CheckedContinuation<AppendResult, any Error>
+    }
+
+    /// Opens the store at `path`, creating it unless read-only, and clears reader slots that
+    /// dead processes left behind.
+    ///
+    /// - Throws: ``EventStoreError`` `.storage` wrapping the ``LMDBError`` (a missing read-only
+    ///   store: `.noSuchFile`; the path open already in this process: `.busy`).
+    public init(path: String, configuration: Configuration = .init()) throws {
+        self.configuration = configuration
+        do {
+            environment = try Environment(path: path, configuration: .init(
+                mapSize: configuration.initialMapSize, maxReaders: configuration.maxReaders,
+                maxDatabases: Layout.all.count + 2, options: configuration.readOnly ? .readOnly : []))
+            if !configuration.readOnly { _ = try environment.clearStaleReaders() }
+            tables = Tables(try environment.openDatabases(Layout.all))
+        } catch let error as LMDBError {
+            throw EventStoreError(error)
+        }
+    }
+
+    // MARK: Writing
+
+    public func append(_ batch: [StreamAppend]) async throws -> AppendResult {
+        guard !configuration.readOnly else {
+            throw EventStoreError(.readOnly, "the store at \(environment.path) is open read-only")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let startDrain = pending.withLock { state in
+                state.requests.append(Request(batch: batch, continuation: continuation))
+                defer { state.draining = true }
+                return !state.draining
+            }
+            if startDrain { writer.async { self.drain() } }
+        }
+    }
+
+    /// Runs on the writer queue: takes every pending request, writes them in one transaction,
+    /// resumes their callers after the commit, and repeats until none is pending.
+    private func drain() {
+        while true {
+            let group: [Request] = pending.withLock { state in
+                if state.requests.isEmpty { state.draining = false }
+                defer { state.requests.removeAll(keepingCapacity: true) }
+                return state.requests
+            }
+            if group.isEmpty { return }
+            var outcomes: [Result<AppendResult, any Error>] = []
+            do {
+                try environment.write { txn in
+                    outcomes = []
+                    var logWriter = try LogWriter(txn, tables: tables, clock: configuration.clock)
+                    for request in group {
+                        let plan: LogWriter.Plan
+                        do {
+                            plan = try logWriter.plan(request.batch, txn)
+                        } catch let error as EventStoreError {
+                            outcomes.append(.failure(error))
+                            continue
+                        }
+                        let positions = try logWriter.write(plan, txn)
+                        outcomes.append(.success(AppendResult(positions: positions, duplicates: plan.duplicates, streamVersions: plan.versions)))
+                    }
+                    try logWriter.finish(txn)
+                }
+            } catch {
+                let failure = EventStoreError(error)
+                outcomes = group.map { _ in .failure(failure) }
+            }
+            for (request, outcome) in zip(group, outcomes) {
+                request.continuation.resume(with: outcome)
+            }
+        }
+    }
+
+    /// Appends a large sequence of events, for initial loads, with every event's expected
+    /// version `.any`: commits every `chunkSize` events without fsync and syncs once at the end.
+    /// Idempotent like ``append(_:)``: ids already stored with identical content are skipped.
+    ///
+    /// Other appends of this process wait until it ends. When it throws, the chunks committed
+    /// before the failure stay (each chunk is atomic); a bulk load is not one atomic batch.
+    /// - Warning: Until it returns, a system crash can lose the chunks committed so far
+    ///   (`MDB_NOSYNC`, lmdb.h); a process crash cannot.
+    public func bulkLoad<S: Sequence & Sendable>(_ events: S, chunkSize: Int = 100_000) async throws -> AppendResult
+    where S.Element == (StreamID, ProposedEvent) {
+        guard !configuration.readOnly else {
+            throw EventStoreError(.readOnly, "the store at \(environment.path) is open read-only")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.async {
+                continuation.resume(with: Result { try self.bulkLoadOnWriter(events, chunkSize: chunkSize) })
+            }
+        }
+    }
+
+    private func bulkLoadOnWriter<S: Sequence>(_ events: S, chunkSize: Int) throws -> AppendResult
+    where S.Element == (StreamID, ProposedEvent) {
+        do {
+            try environment.setSyncAfterCommit(false)
+            defer { try? environment.setSyncAfterCommit(true) }
+            var first: GlobalPosition?
+            var last: GlobalPosition?
+            var duplicates = 0
+            var versions: [StreamID: StreamVersion] = [:]
+            var iterator = events.makeIterator()
+            var chunk: [StreamAppend] = []
+            chunk.reserveCapacity(chunkSize)
+            while true {
+                chunk.removeAll(keepingCapacity: true)
+                while chunk.count < chunkSize, let (stream, event) = iterator.next() {
+                    chunk.append(StreamAppend(stream: stream, expected: .any, events: [event]))
+                }
+                if chunk.isEmpty { break }
+                let (positions, plan) = try environment.write { txn in
+                    var logWriter = try LogWriter(txn, tables: tables, clock: configuration.clock)
+                    let plan = try logWriter.plan(chunk, txn)
+                    let positions = try logWriter.write(plan, txn)
+                    try logWriter.finish(txn)
+                    return (positions, plan)
+                }
+                if let positions {
+                    first = first ?? positions.lowerBound
+                    last = positions.upperBound
+                }
+                duplicates += plan.duplicates
+                versions.merge(plan.versions) { _, new in new }
+            }
+            try environment.sync()
+            return AppendResult(positions: first.flatMap { f in last.map { f...$0 } }, duplicates: duplicates, streamVersions: versions)
+        } catch {
+            throw EventStoreError(error)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Runs `body` in a read transaction on the readers' queue.
+    func reading<R: Sendable>(_ body: @escaping @Sendable (borrowing ReadTransaction) throws -> R) async throws -> R {
+        try await withCheckedThrowingContinuation { continuation in
+            readers.async {
+                continuation.resume(with: Result {
+                    do { return try self.environment.read(body) } catch { throw EventStoreError(error) }
+                })
+            }
+        }
+    }
+
+    public func head() async throws -> LogHead? {
+        try await reading { [tables] txn in try txn.logHead(in: tables) }
+    }
+
+    public func read(stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] {
+        try await reading { [tables] txn in
+            try Self.readStream(txn, tables: tables, stream: stream, from: version, direction: direction, limit: limit)
+        }
+    }
+
+    /// Reads a stream synchronously, for callers on their own thread (benchmarks, tools).
+    @available(*, noasync, message: "use read(stream:from:direction:limit:) from async code")
+    public func readSynchronously(stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) throws -> [RecordedEvent] {
+        do {
+            return try environment.read { txn in
+                try Self.readStream(txn, tables: tables, stream: stream, from: version, direction: direction, limit: limit)
+            }
+        } catch { throw EventStoreError(error) }
+    }
+
+    private static func readStream(_ txn: borrowing ReadTransaction, tables: Tables, stream: StreamID, from version: StreamVersion,
+                                   direction: ReadDirection, limit: Int) throws -> [RecordedEvent] {
+        guard limit > 0, let streamHead = try txn.streamHead(stream.name, in: tables) else { return [] }
+        var versions: [UInt64]
+        switch direction {
+        case .forward:
+            let start = max(version.rawValue, 1)
+            guard start <= streamHead.version.rawValue else { return [] }
+            versions = Array(start...min(streamHead.version.rawValue, start + UInt64(limit) - 1))
+        case .backward:
+            let start = min(version.rawValue, streamHead.version.rawValue)
+            guard start >= 1 else { return [] }
+            let end = start >= UInt64(limit) ? start - UInt64(limit) + 1 : 1
+            versions = Array((end...start).reversed())
+        }
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(versions.count)
+        for v in versions {
+            let seq = try withKey(streamIndexKey(number: streamHead.number, version: v)) { key in
+                try txn.withValue(forKey: key, in: tables.streamIndex) { loadSeq($0) } ?? nil
+            }
+            guard let seq, let event = try txn.withRecord(at: seq, in: tables, { $0.decode() }) else {
+                throw EventStoreError(.corruptRecord, "stream \(stream): version \(v) is missing from the index", stream: stream)
+            }
+            events.append(event)
+        }
+        return events
+    }
+
+    public func readAll(from position: GlobalPosition, limit: Int) async throws -> [RecordedEvent] {
+        try await reading { txn in
+            var events: [RecordedEvent] = []
+            try self.scan(txn, from: position) { record in
+                events.append(record.decode())
+                return events.count < limit
+            }
+            return events
+        }
+    }
+
+    /// Calls `body` with each stored record from `position` in seq order, in place, until it
+    /// returns `false` or the log ends. The fastest way through the log (no copies).
+    /// - Throws: `.corruptRecord` when a record cannot be framed; what `body` throws.
+    @available(*, noasync, message: "use readAll(from:limit:) or subscribe(from:) from async code")
+    public func scan(from position: GlobalPosition, _ body: (borrowing RecordView) throws -> Bool) throws {
+        do {
+            try environment.read { txn in try scan(txn, from: position, body) }
+        } catch { throw EventStoreError(error) }
+    }
+
+    private func scan(_ txn: borrowing ReadTransaction, from position: GlobalPosition,
+                      _ body: (borrowing RecordView) throws -> Bool) throws {
+        try txn.withCursor(on: tables.log) { cursor in
+            var step = Cursor.Position.atLeast(LedgerLMDB.BigEndian.bytes(position.rawValue))
+            while try cursor.move(to: step, { key, value in
+                guard let seq = loadSeq(key) else { throw EventStoreError(.corruptRecord, "log key of \(key.count) bytes") }
+                return try body(try RecordView(bytes: value, at: GlobalPosition(seq)))
+            }) == true {
+                step = .next
+            }
+        }
+    }
+
+    public func firstPosition(recordedAtOrAfter time: RecordedTime) async throws -> GlobalPosition? {
+        try await reading { [tables] txn in
+            guard let head = try txn.logHead(in: tables) else { return nil }
+            var low: UInt64 = 1, high = head.position.rawValue + 1  // answer in [low, high); high = none
+            while low < high {
+                let mid = low + (high - low) / 2
+                guard let recorded = try txn.withRecord(at: mid, in: tables, { $0.recorded }) else {
+                    throw EventStoreError(.corruptRecord, "seq \(mid) is missing", position: GlobalPosition(mid))
+                }
+                if recorded < time { low = mid + 1 } else { high = mid }
+            }
+            return low <= head.position.rawValue ? GlobalPosition(low) : nil
+        }
+    }
+
+    public func verify(_ range: ClosedRange<GlobalPosition>?) async throws -> VerificationReport {
+        try await withCheckedThrowingContinuation { continuation in
+            readers.async { continuation.resume(with: Result { try self.verifySynchronously(range) }) }
+        }
+    }
+
+    /// ``verify(_:)`` on the caller's thread, reporting progress (events checked so far) every
+    /// 65,536 events.
+    @available(*, noasync, message: "use verify(_:) from async code")
+    public func verifySynchronously(_ range: ClosedRange<GlobalPosition>?, progress: (Int) -> Void = { _ in }) throws -> VerificationReport {
+        do {
+            let start = range?.lowerBound ?? .first
+            let previous = start.rawValue <= 1 ? EventHash.zero : try environment.read { txn in
+                guard let hash = try txn.withRecord(at: start.rawValue - 1, in: tables, { $0.hash }) else {
+                    throw EventStoreError(.corruptRecord, "seq \(start.rawValue - 1) is missing", position: GlobalPosition(start.rawValue - 1))
+                }
+                return hash
+            }
+            var verifier = ChainVerifier(start: start, previousHash: previous)
+            var failure: VerificationFailure?
+            var next = start
+            // Chunks of short read transactions, so a long verify never pins old pages for long.
+            var more = true
+            while more && failure == nil {
+                var inChunk = 0
+                more = false
+                try environment.read { txn in
+                    try txn.withCursor(on: tables.log) { cursor in
+                        var step = Cursor.Position.atLeast(LedgerLMDB.BigEndian.bytes(next.rawValue))
+                        while let stop = try cursor.move(to: step, { key, value -> Bool in
+                            guard let seq = loadSeq(key) else {
+                                failure = VerificationFailure(position: next, problem: .corrupt("log key of \(key.count) bytes"))
+                                return true
+                            }
+                            if let upper = range?.upperBound, seq > upper.rawValue { return true }
+                            do {
+                                let view = try RecordView(bytes: value, at: GlobalPosition(seq))
+                                failure = try verifier.check(view, storedAt: GlobalPosition(seq)) { stream, version in
+                                    try Self.hash(of: stream, version: version, txn, tables: tables)
+                                }
+                            } catch let error as EventStoreError where error.code == .corruptRecord {
+                                failure = VerificationFailure(position: GlobalPosition(seq), problem: .corrupt(error.message))
+                            }
+                            return failure != nil
+                        }), !stop {
+                            step = .next
+                            inChunk += 1
+                            if inChunk == 65_536 { more = true; break }
+                        }
+                    }
+                }
+                next = verifier.head?.position.next ?? start
+                progress(verifier.checked)
+            }
+            return VerificationReport(checked: verifier.checked, head: verifier.head, failure: failure)
+        } catch {
+            throw EventStoreError(error)
+        }
+    }
+
+    private static func hash(of stream: String, version: StreamVersion, _ txn: borrowing ReadTransaction, tables: Tables) throws -> EventHash? {
+        guard let head = try txn.streamHead(stream, in: tables) else { return nil }
+        let seq = try withKey(streamIndexKey(number: head.number, version: version.rawValue)) { key in
+            try txn.withValue(forKey: key, in: tables.streamIndex) { loadSeq($0) } ?? nil
+        }
+        guard let seq else { return nil }
+        return try txn.withRecord(at: seq, in: tables) { $0.hash }
+    }
+}
+
+extension EventStoreError {
+    /// Maps a storage error to the store's vocabulary; an `EventStoreError` passes unchanged.
+    init(_ error: any Error) {
+        switch error {
+        case let error as EventStoreError:
+            self = error
+        case let error as LMDBError where error.code == .noSpace:
+            self.init(.storageFull, "the disk holding \(error.path) is full; nothing of this write was stored", underlying: error)
+        case let error as LMDBError where error.code == .accessDenied:
+            self.init(.readOnly, "no permission to write \(error.path)", underlying: error)
+        case let error as LMDBError:
+            self.init(.storage, "\(error.operation) failed on \(error.path)", underlying: error)
+        default:
+            self.init(.storage, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import EventLog
+import LedgerLMDB
+
+/// The named databases of an LMDB event store and their key and value formats.
+///
+/// | database | key | value |
+/// |---|---|---|
+/// | `log` | seq, u64 big-endian | the stored record (``RecordLayout``, format 1) |
+/// | `ids` | event id, UTF-8 | seq, u64 big-endian |
+/// | `streams` | stream name, UTF-8 | stream number u32, version u64, hash of the last event (32 bytes): 44 bytes |
+/// | `stream_index` | stream number u32 ‖ version u32 | seq, u64 big-endian |
+///
+/// Stream numbers are 1, 2, 3, … in order of each stream's first event; they keep the per-stream
+/// index small (8-byte keys) whatever the length of stream names. All integers are big-endian,
+/// so byte order is numeric order and `MDB_APPEND` applies to the log. Limits that follow:
+/// 4,294,967,295 streams, and as many events per stream.
+enum Layout {
+    static let log = Database.Specification("log")
+    static let ids = Database.Specification("ids")
+    static let streams = Database.Specification("streams")
+    static let streamIndex = Database.Specification("stream_index")
+    static let all = [log, ids, streams, streamIndex]
+
+    static let streamHeadSize = 44
+}
+
+/// The opened databases.
+struct Tables: Sendable {
+    let log: Database
+    let ids: Database
+    let streams: Database
+    let streamIndex: Database
+
+    init(_ databases: [Database]) {
+        precondition(databases.count == 4, "Layout.all opens four databases")
+        (log, ids, streams, streamIndex) = (databases[0], databases[1], databases[2], databases[3])
+    }
+}
+
+/// A stream's number, version and last hash, as kept in `streams`.
+struct StreamHead {
+    var number: UInt32
+    var version: StreamVersion
+    var hash: EventHash
+
+    init(number: UInt32, version: StreamVersion, hash: EventHash) {
+        self.number = number
+        self.version = version
+        self.hash = hash
+    }
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == Layout.streamHeadSize else { return nil }
+        number = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+        version = StreamVersion(UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt64.self)))
+        hash = EventHash(bytes: bytes, at: 12)
+    }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(byteCount: Layout.streamHeadSize, alignment: 1) { buffer in
+            buffer.storeBytes(of: number.bigEndian, toByteOffset: 0, as: UInt32.self)
+            buffer.storeBytes(of: version.rawValue.bigEndian, toByteOffset: 4, as: UInt64.self)
+            hash.store(into: buffer, at: 12)
+            return try body(UnsafeRawBufferPointer(buffer))
+        }
+    }
+}
+
+/// An 8-byte big-endian key on the stack.
+@inline(__always)
+func withKey<R>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withUnsafeBytes(of: value.bigEndian, body)
+}
+
+/// The `stream_index` key of a stream's version.
+@inline(__always)
+func streamIndexKey(number: UInt32, version: UInt64) -> UInt64 {
+    UInt64(number) << 32 | (version & 0xffff_ffff)
+}
+
+@inline(__always)
+func loadSeq(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+    guard bytes.count == 8 else { return nil }
+    return UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+}
+
+extension Transaction {
+    /// The stored record at `seq`, handed to `body` as a view.
+    func withRecord<R>(at seq: UInt64, in tables: Tables, _ body: (borrowing RecordView) throws -> R) throws -> R? {
+        try withKey(seq) { key in
+            try withValue(forKey: key, in: tables.log) { bytes in
+                try body(try RecordView(bytes: bytes, at: GlobalPosition(seq)))
+            }
+        }
+    }
+
+    /// The head kept in `streams` for `stream`, or `nil` for a stream with no events.
+    func streamHead(_ stream: String, in tables: Tables) throws -> StreamHead? {
+        var name = stream
+        return try name.withUTF8 { utf8 in
+            try withValue(forKey: UnsafeRawBufferPointer(utf8), in: tables.streams) { bytes in
+                guard let head = StreamHead(bytes) else {
+                    throw EventStoreError(.corruptRecord, "stream \(stream): head entry of \(bytes.count) bytes")
+                }
+                return head
+            }
+        }
+    }
+
+    /// The seq of the event with `id`, or `nil`.
+    func position(ofID id: EventID, in tables: Tables) throws -> UInt64? {
+        var value = id.value
+        return try value.withUTF8 { utf8 in
+            try withValue(forKey: UnsafeRawBufferPointer(utf8), in: tables.ids) { bytes in
+                guard let seq = loadSeq(bytes) else {
+                    throw EventStoreError(.corruptRecord, "event \(id): id index entry of \(bytes.count) bytes")
+                }
+                return seq
+            }
+        }
+    }
+
+    /// The log's last event, or `nil` when it is empty.
+    func logHead(in tables: Tables) throws -> LogHead? {
+        try withCursor(on: tables.log) { cursor in
+            try cursor.move(to: .last) { key, value in
+                guard let seq = loadSeq(key) else {
+                    throw EventStoreError(.corruptRecord, "log key of \(key.count) bytes")
+                }
+                let view = try RecordView(bytes: value, at: GlobalPosition(seq))
+                return LogHead(position: GlobalPosition(seq), hash: view.hash, recorded: view.recorded)
+            }
+        }
+    }
+}
