@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(
             name: "EventLogLMDBTests",
             dependencies: [
-                "EventLogLMDB", "LedgerTesting", "LedgerTestHelper",
+                "EventLogLMDB", "LedgerLMDB", "LedgerTesting", "LedgerTestHelper",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -69,7 +69,7 @@ public final class LMDBEventStore: EventStore {
                 maxDatabases: Layout.all.count + 2, options: configuration.readOnly ? .readOnly : []))
             if !configuration.readOnly { _ = try environment.clearStaleReaders() }
             tables = Tables(try environment.openDatabases(Layout.all))
-        } catch let error as LMDBError {
+        } catch {
             throw EventStoreError(error)
         }
     }

@@ -136,20 +136,26 @@ public final class Environment: @unchecked Sendable {
     /// - Throws: ``LMDBError`` `.notFound` for a missing database without `.create`,
     ///   `.databasesFull` past ``Configuration/maxDatabases``.
     @available(*, noasync, message: "LMDB transactions are thread-bound; call from a thread of your own")
-    public func openDatabases(_ specifications: [Database.Specification]) throws -> [Database] {
-        let body = { (txn: OpaquePointer) throws(LMDBError) -> [Database] in
-            var result: [Database] = []
-            for spec in specifications {
-                var dbi: MDB_dbi = 0
-                try check(mdb_dbi_open(txn, spec.name, spec.options.rawValue, &dbi), "mdb_dbi_open(\(spec.name))", path: self.path)
-                result.append(Database(dbi: dbi, name: spec.name))
+    public func openDatabases(_ specifications: [Database.Specification]) throws(LMDBError) -> [Database] {
+        let readOnly = options.contains(.readOnly)
+        pthread_rwlock_rdlock(resizeLock)
+        defer { pthread_rwlock_unlock(resizeLock) }
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin(open databases)", path: path)
+        guard let txn else { preconditionFailure("mdb_txn_begin succeeded without a transaction") }
+        var result: [Database] = []
+        for spec in specifications {
+            var dbi: MDB_dbi = 0
+            let rc = mdb_dbi_open(txn, spec.name, readOnly ? 0 : spec.options.rawValue, &dbi)
+            if rc != 0 {
+                mdb_txn_abort(txn)
+                throw LMDBError(code: .init(rawValue: rc), operation: "mdb_dbi_open(\(spec.name))", path: path)
             }
-            return result
+            result.append(Database(dbi: dbi, name: spec.name))
         }
-        if options.contains(.readOnly) {
-            return try read { txn in try body(txn.handle) }
-        }
-        return try write { txn in try body(txn.handle) }
+        // Committing (a read-only transaction too) makes the handles valid for every later transaction.
+        try check(mdb_txn_commit(txn), "mdb_txn_commit(open databases)", path: path)
+        return result
     }
 
     /// Runs `body` in a read-only transaction, then ends it.
