@@ -19,11 +19,11 @@ test: deps
 
 # Until the dossier domain lands, the demo appends a realistic-size log and reads it back.
 demo: deps
-	$(SWIFT) build -c release --package-path tools/benchmarks
+	$(SWIFT) build -c release --product ledger-bench
 	rm -rf $(DEMO_STORE)
-	tools/benchmarks/.build/release/ledger-bench demo --store $(DEMO_STORE)
+	.build/release/ledger-bench demo --store $(DEMO_STORE)
 
 # The store's benchmark (figures in README.md). BENCH_ARGS="--events 10000000" for the full run.
 bench: deps
-	$(SWIFT) build -c release --package-path tools/benchmarks
-	tools/benchmarks/.build/release/ledger-bench all $(BENCH_ARGS)
+	$(SWIFT) build -c release --product ledger-bench
+	.build/release/ledger-bench all $(BENCH_ARGS)

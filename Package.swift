@@ -52,6 +52,12 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        // The store's benchmark and the interim demo (`make bench`, `make demo`).
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: ["EventLogLMDB"],
+            path: "tools/benchmarks/Sources/ledger-bench"
+        ),
         // A child process for crash and multi-process tests (appends and prints what was acknowledged).
         .executableTarget(
             name: "LedgerTestHelper",

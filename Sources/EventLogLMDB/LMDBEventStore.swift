@@ -1,7 +1,6 @@
 import Dispatch
 public import EventLog
 public import LedgerLMDB
-import Synchronization
 
 /// The event store on LMDB: one environment (a directory) holding the log, its indexes and the
 /// per-stream heads (see `Layout`).
@@ -44,17 +43,7 @@ public final class LMDBEventStore: EventStore {
     private let configuration: Configuration
     private let writer = DispatchQueue(label: "dossierledger.eventstore.writer")
     private let readers = DispatchQueue(label: "dossierledger.eventstore.readers", attributes: .concurrent)
-    private let pending = Mutex<PendingAppends>(PendingAppends())
-
-    private struct PendingAppends: ~Copyable {
-        var requests: [Request] = []
-        var draining = false
-    }
-
-    private struct Request: Sendable {
-        let batch: [StreamAppend]
-        let continuation: CheckedContinuation<AppendResult, any Error>
-    }
+    private let pending = PendingAppends()
 
     /// Opens the store at `path`, creating it unless read-only, and clears reader slots that
     /// dead processes left behind.
@@ -81,12 +70,9 @@ public final class LMDBEventStore: EventStore {
             throw EventStoreError(.readOnly, "the store at \(environment.path) is open read-only")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let startDrain = pending.withLock { state in
-                state.requests.append(Request(batch: batch, continuation: continuation))
-                defer { state.draining = true }
-                return !state.draining
+            if pending.enqueue(PendingAppend(batch: batch, continuation: continuation)) {
+                writer.async { self.drain() }
             }
-            if startDrain { writer.async { self.drain() } }
         }
     }
 
@@ -94,11 +80,7 @@ public final class LMDBEventStore: EventStore {
     /// resumes their callers after the commit, and repeats until none is pending.
     private func drain() {
         while true {
-            let group: [Request] = pending.withLock { state in
-                if state.requests.isEmpty { state.draining = false }
-                defer { state.requests.removeAll(keepingCapacity: true) }
-                return state.requests
-            }
+            let group = pending.takeGroup()
             if group.isEmpty { return }
             var outcomes: [Result<AppendResult, any Error>] = []
             do {
@@ -129,13 +111,20 @@ public final class LMDBEventStore: EventStore {
     }
 
     /// Appends a large sequence of events, for initial loads, with every event's expected
-    /// version `.any`: commits every `chunkSize` events without fsync and syncs once at the end.
-    /// Idempotent like ``append(_:)``: ids already stored with identical content are skipped.
+    /// version `.any`. Idempotent like ``append(_:)``: ids already stored with identical content
+    /// are skipped and counted.
     ///
-    /// Other appends of this process wait until it ends. When it throws, the chunks committed
-    /// before the failure stay (each chunk is atomic); a bulk load is not one atomic batch.
-    /// - Warning: Until it returns, a system crash can lose the chunks committed so far
-    ///   (`MDB_NOSYNC`, lmdb.h); a process crash cannot.
+    /// Into an empty store it is one atomic transaction: the log is appended in order and every
+    /// index is built at the end from sorted entries with `MDB_APPEND`, then synced once. Into a
+    /// store that has events (or when the sequence repeats an id) it commits every `chunkSize`
+    /// events without fsync and syncs once at the end; each chunk is atomic, and the chunks
+    /// committed before a failure stay.
+    ///
+    /// Other appends of this process wait until it ends. The sequence may be iterated more than
+    /// once (when the map must grow, or to fall back to chunks): pass one that can start again,
+    /// such as an array or a reader that reopens its file.
+    /// - Warning: In chunk mode, until it returns, a system crash can lose the chunks committed so
+    ///   far (`MDB_NOSYNC`, lmdb.h); a process crash cannot.
     public func bulkLoad<S: Sequence & Sendable>(_ events: S, chunkSize: Int = 100_000) async throws -> AppendResult
     where S.Element == (StreamID, ProposedEvent) {
         guard !configuration.readOnly else {
@@ -143,48 +132,68 @@ public final class LMDBEventStore: EventStore {
         }
         return try await withCheckedThrowingContinuation { continuation in
             writer.async {
-                continuation.resume(with: Result { try self.bulkLoadOnWriter(events, chunkSize: chunkSize) })
+                continuation.resume(with: Result {
+                    do {
+                        try self.environment.setSyncAfterCommit(false)
+                        defer { try? self.environment.setSyncAfterCommit(true) }
+                        let result = try self.initialLoad(events) ?? self.chunkedLoad(events, chunkSize: chunkSize)
+                        try self.environment.sync()
+                        return result
+                    } catch {
+                        throw EventStoreError(error)
+                    }
+                })
             }
         }
     }
 
-    private func bulkLoadOnWriter<S: Sequence>(_ events: S, chunkSize: Int) throws -> AppendResult
-    where S.Element == (StreamID, ProposedEvent) {
+    /// The load into an empty store, or `nil` when the store is not empty or an id repeats.
+    private func initialLoad<S: Sequence>(_ events: S) throws -> AppendResult? where S.Element == (StreamID, ProposedEvent) {
+        // About 400 bytes of map per event of ~220 bytes, for the log and its indexes.
+        try environment.reserveMap(environment.usedBytes + events.underestimatedCount * 400)
         do {
-            try environment.setSyncAfterCommit(false)
-            defer { try? environment.setSyncAfterCommit(true) }
-            var first: GlobalPosition?
-            var last: GlobalPosition?
-            var duplicates = 0
-            var versions: [StreamID: StreamVersion] = [:]
-            var iterator = events.makeIterator()
-            var chunk: [StreamAppend] = []
-            chunk.reserveCapacity(chunkSize)
-            while true {
-                chunk.removeAll(keepingCapacity: true)
-                while chunk.count < chunkSize, let (stream, event) = iterator.next() {
-                    chunk.append(StreamAppend(stream: stream, expected: .any, events: [event]))
-                }
-                if chunk.isEmpty { break }
-                let (positions, plan) = try environment.write { txn in
-                    var logWriter = try LogWriter(txn, tables: tables, clock: configuration.clock)
-                    let plan = try logWriter.plan(chunk, txn)
-                    let positions = try logWriter.write(plan, txn)
-                    try logWriter.finish(txn)
-                    return (positions, plan)
-                }
-                if let positions {
-                    first = first ?? positions.lowerBound
-                    last = positions.upperBound
-                }
-                duplicates += plan.duplicates
-                versions.merge(plan.versions) { _, new in new }
+            return try environment.write { txn in
+                var logWriter = try LogWriter(txn, tables: tables, mode: .initialLoad, clock: configuration.clock)
+                for (stream, event) in events { _ = try logWriter.append(event, to: stream, txn) }
+                try logWriter.finish(txn)
+                let last = logWriter.head?.position
+                return AppendResult(positions: last.map { GlobalPosition.first...$0 }, duplicates: 0, streamVersions: logWriter.streamVersions)
             }
-            try environment.sync()
-            return AppendResult(positions: first.flatMap { f in last.map { f...$0 } }, duplicates: duplicates, streamVersions: versions)
-        } catch {
-            throw EventStoreError(error)
+        } catch is LogWriter.InitialLoadUnavailable {
+            return nil
         }
+    }
+
+    private func chunkedLoad<S: Sequence>(_ events: S, chunkSize: Int) throws -> AppendResult where S.Element == (StreamID, ProposedEvent) {
+        var first: GlobalPosition?
+        var last: GlobalPosition?
+        var duplicates = 0
+        var versions: [StreamID: StreamVersion] = [:]
+        var iterator = events.makeIterator()
+        var chunk: [(StreamID, ProposedEvent)] = []
+        chunk.reserveCapacity(chunkSize)
+        while true {
+            chunk.removeAll(keepingCapacity: true)
+            while chunk.count < chunkSize, let next = iterator.next() { chunk.append(next) }
+            if chunk.isEmpty { break }
+            let (before, after, skipped, touched) = try environment.write { txn in
+                var logWriter = try LogWriter(txn, tables: tables, mode: .deferStreamIndex, clock: configuration.clock)
+                let before = logWriter.head?.position.rawValue ?? 0
+                var skipped = 0
+                for (stream, event) in chunk where try !logWriter.append(event, to: stream, txn) {
+                    skipped += 1
+                }
+                try logWriter.finish(txn)
+                return (before, logWriter.head?.position.rawValue ?? 0, skipped, logWriter.streamVersions)
+            }
+            if after > before {
+                first = first ?? GlobalPosition(before + 1)
+                last = GlobalPosition(after)
+            }
+            duplicates += skipped
+            versions.merge(touched) { _, new in new }
+        }
+        return AppendResult(positions: first.flatMap { f in last.map { f...$0 } }, duplicates: duplicates, streamVersions: versions)
     }
 
     // MARK: Reading
@@ -383,5 +392,17 @@ extension EventStoreError {
         default:
             self.init(.storage, "\(error)")
         }
+    }
+}
+
+extension LMDBEventStore {
+    /// Pages and entries of each of the store's databases, for `stats` and the benchmark.
+    @available(*, noasync, message: "reads the environment on the caller's thread")
+    public func tableStatistics() throws -> [(name: String, statistics: DatabaseStatistics)] {
+        do {
+            return try environment.read { txn in
+                try [tables.log, tables.ids, tables.streams, tables.streamIndex].map { ($0.name, try txn.statistics(of: $0)) }
+            }
+        } catch { throw EventStoreError(error) }
     }
 }

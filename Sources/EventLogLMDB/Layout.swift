@@ -6,17 +6,19 @@ import LedgerLMDB
 /// | database | key | value |
 /// |---|---|---|
 /// | `log` | seq, u64 big-endian | the stored record (``RecordLayout``, format 1) |
-/// | `ids` | event id, UTF-8 | seq, u64 big-endian |
+/// | `ids` (sorted duplicates, fixed size) | FNV-1a 64 of the event id's UTF-8, u64 big-endian | seq, u64 big-endian, one per event whose id has this hash |
 /// | `streams` | stream name, UTF-8 | stream number u32, version u64, hash of the last event (32 bytes): 44 bytes |
 /// | `stream_index` | stream number u32 ‖ version u32 | seq, u64 big-endian |
 ///
 /// Stream numbers are 1, 2, 3, … in order of each stream's first event; they keep the per-stream
-/// index small (8-byte keys) whatever the length of stream names. All integers are big-endian,
+/// index small (8-byte keys) whatever the length of stream names. The id index is keyed by a
+/// 64-bit hash of the id for the same reason: 8-byte keys whatever the id's length. Two ids with
+/// the same hash are both kept (sorted duplicates); a lookup compares the ids of the records. All integers are big-endian,
 /// so byte order is numeric order and `MDB_APPEND` applies to the log. Limits that follow:
 /// 4,294,967,295 streams, and as many events per stream.
 enum Layout {
     static let log = Database.Specification("log")
-    static let ids = Database.Specification("ids")
+    static let ids = Database.Specification("ids", options: [.create, .duplicateSort, .duplicateFixed])
     static let streams = Database.Specification("streams")
     static let streamIndex = Database.Specification("stream_index")
     static let all = [log, ids, streams, streamIndex]
@@ -72,6 +74,17 @@ func withKey<R>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) r
     try withUnsafeBytes(of: value.bigEndian, body)
 }
 
+/// The `ids` key of an event id: FNV-1a 64 over its UTF-8 bytes. Part of the on-disk format:
+/// never change it.
+func idKey(_ id: EventID) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in id.value.utf8 {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01b3
+    }
+    return hash
+}
+
 /// The `stream_index` key of a stream's version.
 @inline(__always)
 func streamIndexKey(number: UInt32, version: UInt64) -> UInt64 {
@@ -107,16 +120,21 @@ extension Transaction {
         }
     }
 
-    /// The seq of the event with `id`, or `nil`.
+    /// The seq of the event with `id`, or `nil`: the values under the id's hash whose record
+    /// carries this id.
     func position(ofID id: EventID, in tables: Tables) throws -> UInt64? {
-        var value = id.value
-        return try value.withUTF8 { utf8 in
-            try withValue(forKey: UnsafeRawBufferPointer(utf8), in: tables.ids) { bytes in
-                guard let seq = loadSeq(bytes) else {
-                    throw EventStoreError(.corruptRecord, "event \(id): id index entry of \(bytes.count) bytes")
+        try withCursor(on: tables.ids) { cursor in
+            var step = Cursor.Position.exactly(LedgerLMDB.BigEndian.bytes(idKey(id)))
+            while let seq = try cursor.move(to: step, { _, value in loadSeq(value) }) {
+                guard let seq else { throw EventStoreError(.corruptRecord, "event \(id): id index entry is not 8 bytes") }
+                let matches = try withRecord(at: seq, in: tables) { $0.idBytes.elementsEqual(id.value.utf8) }
+                guard let matches else {
+                    throw EventStoreError(.corruptRecord, "event \(id): the id index names seq \(seq), which is missing", position: GlobalPosition(seq))
                 }
-                return seq
+                if matches { return seq }
+                step = .nextDuplicate
             }
+            return nil
         }
     }
 

@@ -1,4 +1,5 @@
 import EventLog
+import Glibc
 import LedgerLMDB
 
 /// Applies appends inside one write transaction: checks each request completely (expected
@@ -6,19 +7,48 @@ import LedgerLMDB
 /// hash links, and writes the record and its index entries. One writer serves a whole group of
 /// requests; a request that fails its checks leaves the others untouched.
 struct LogWriter: ~Copyable {
+    /// How index entries are written.
+    enum Mode {
+        /// Every entry at once: ordinary appends.
+        case immediate
+        /// Id entries at once (they detect duplicates); stream index entries sorted at
+        /// ``finish(_:)``, so each B-tree page is touched once rather than at random.
+        case deferStreamIndex
+        /// Into an empty store: every index entry sorted and appended at ``finish(_:)`` with
+        /// `MDB_APPEND`. Ids are not looked up while appending; ``finish(_:)`` throws
+        /// ``DuplicateInInitialLoad`` if two events share an id, and the caller falls back.
+        case initialLoad
+    }
+
+    /// An initial load cannot go on: the store is not empty, or an id came twice. The
+    /// transaction must be aborted and the load redone in ``Mode/deferStreamIndex`` mode, which
+    /// handles both.
+    struct InitialLoadUnavailable: Error {}
+
     private let tables: Tables
     private let clock: @Sendable () -> RecordedTime
+    private let mode: Mode
     private(set) var head: LogHead?
     /// Streams touched in this transaction, written to `streams` by ``finish(_:)``.
     private var touched: [StreamID: StreamHead] = [:]
     private var streamCount: UInt32
+    private var deferredStreamIndex: [(key: UInt64, seq: UInt64)] = []
+    private var deferredIDs: [(key: UInt64, seq: UInt64)] = []
 
-    init(_ txn: borrowing WriteTransaction, tables: Tables, clock: @escaping @Sendable () -> RecordedTime) throws {
+    init(_ txn: borrowing WriteTransaction, tables: Tables, mode: Mode = .immediate,
+         clock: @escaping @Sendable () -> RecordedTime) throws {
+        let head = try txn.logHead(in: tables)
+        if mode == .initialLoad && head != nil { throw InitialLoadUnavailable() }
+        let streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
         self.tables = tables
         self.clock = clock
-        head = try txn.logHead(in: tables)
-        streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
+        self.mode = mode
+        self.head = head
+        self.streamCount = streamCount
     }
+
+    /// The version of each stream written in this transaction.
+    var streamVersions: [StreamID: StreamVersion] { touched.mapValues(\.version) }
 
     /// What one request will write, once checked.
     struct Plan {
@@ -29,6 +59,7 @@ struct LogWriter: ~Copyable {
 
     private func currentHead(of stream: StreamID, _ txn: borrowing WriteTransaction) throws -> StreamHead? {
         if let head = touched[stream] { return head }
+        if mode == .initialLoad { return nil }
         return try txn.streamHead(stream.name, in: tables)
     }
 
@@ -49,15 +80,7 @@ struct LogWriter: ~Copyable {
                     continue
                 }
                 if let seq = try txn.position(ofID: event.id, in: tables) {
-                    let identical = try txn.withRecord(at: seq, in: tables) { record in
-                        record.streamBytes.elementsEqual(append.stream.name.utf8)
-                            && record.typeBytes.elementsEqual(event.type.utf8)
-                            && record.payloadBytes.elementsEqual(event.payload)
-                    }
-                    guard identical == true else {
-                        throw EventStoreError(.idConflict, "event \(event.id) is already stored (seq \(seq)) with different content",
-                                              stream: append.stream, position: GlobalPosition(seq))
-                    }
+                    try checkDuplicate(event, in: append.stream, storedAt: seq, txn)
                     plan.duplicates += 1
                     continue
                 }
@@ -83,13 +106,23 @@ struct LogWriter: ~Copyable {
         guard !plan.events.isEmpty else { return nil }
         let firstSeq = (head?.position.rawValue ?? 0) + 1
         for (stream, event) in plan.events {
-            try append(event, to: stream, txn)
+            let stored = try append(event, to: stream, txn)
+            assert(stored, "a planned event was found stored already")
         }
         return GlobalPosition(firstSeq)...GlobalPosition(firstSeq + UInt64(plan.events.count) - 1)
     }
 
-    /// Writes one event whose checks passed.
-    mutating func append(_ event: ProposedEvent, to stream: StreamID, _ txn: borrowing WriteTransaction) throws {
+    /// Writes one event with expected version `.any`; returns `false` when an identical event
+    /// with its id is stored already (a duplicate).
+    ///
+    /// - Throws: ``EventStoreError`` `.idConflict` for the id stored with other content.
+    mutating func append(_ event: ProposedEvent, to stream: StreamID, _ txn: borrowing WriteTransaction) throws -> Bool {
+        let position = GlobalPosition((head?.position.rawValue ?? 0) + 1)
+        if mode == .initialLoad {
+            deferredIDs.append((idKey(event.id), position.rawValue))
+        } else if try !insertID(event, in: stream, at: position.rawValue, txn) {
+            return false
+        }
         var streamHead: StreamHead
         if let existing = try currentHead(of: stream, txn) {
             streamHead = existing
@@ -100,7 +133,6 @@ struct LogWriter: ~Copyable {
             streamCount += 1
             streamHead = StreamHead(number: streamCount, version: .none, hash: .zero)
         }
-        let position = GlobalPosition((head?.position.rawValue ?? 0) + 1)
         let version = streamHead.version.next
         let now = clock()
         let recorded = head.map { max($0.recorded, now) } ?? now  // never decreases along the log
@@ -111,29 +143,111 @@ struct LogWriter: ~Copyable {
                 hash = RecordLayout.encode(event, stream: stream, position: position, version: version, recorded: recorded,
                                            previousInStream: streamHead.hash, previousHash: previous, into: buffer)
             }
-            var id = event.id.value
-            try id.withUTF8 { (utf8) in
-                try txn.put(key, forKey: UnsafeRawBufferPointer(utf8), in: tables.ids, options: .noOverwrite)
-            }
-            try withKey(streamIndexKey(number: streamHead.number, version: version.rawValue)) { (indexKey) in
-                try txn.put(key, forKey: indexKey, in: tables.streamIndex, options: .noOverwrite)
-            }
+        }
+        let indexKey = streamIndexKey(number: streamHead.number, version: version.rawValue)
+        if mode == .immediate {
+            try put(position.rawValue, forKey: indexKey, in: tables.streamIndex, options: .noOverwrite, txn)
+        } else {
+            deferredStreamIndex.append((indexKey, position.rawValue))
         }
         streamHead.version = version
         streamHead.hash = hash
         touched[stream] = streamHead
         head = LogHead(position: position, hash: hash, recorded: recorded)
+        return true
     }
 
-    /// Writes the heads of the touched streams.
-    func finish(_ txn: borrowing WriteTransaction) throws {
-        for (stream, streamHead) in touched {
+    /// Records `event`'s id at `seq`; returns `false` when an identical event is stored already.
+    ///
+    /// The first insert (`MDB_NOOVERWRITE`) both detects a known hash and records the id in one
+    /// B-tree descent; only a known hash costs a lookup of the ids behind it.
+    private func insertID(_ event: ProposedEvent, in stream: StreamID, at seq: UInt64, _ txn: borrowing WriteTransaction) throws -> Bool {
+        let key = idKey(event.id)
+        do {
+            try put(seq, forKey: key, in: tables.ids, options: .noOverwrite, txn)
+            return true
+        } catch LMDBError.Code.keyExists {
+            if let stored = try txn.position(ofID: event.id, in: tables) {
+                try checkDuplicate(event, in: stream, storedAt: stored, txn)
+                return false
+            }
+            // Another id with the same hash: keep both.
+            try put(seq, forKey: key, in: tables.ids, options: .noDuplicateData, txn)
+            return true
+        }
+    }
+
+    private func put(_ value: UInt64, forKey key: UInt64, in db: Database, options: PutOptions, _ txn: borrowing WriteTransaction) throws {
+        try withKey(key) { k in try withKey(value) { v in try txn.put(v, forKey: k, in: db, options: options) } }
+    }
+
+    /// Throws `.idConflict` unless the event stored at `seq` has `event`'s stream, type and payload.
+    private func checkDuplicate(_ event: ProposedEvent, in stream: StreamID, storedAt seq: UInt64, _ txn: borrowing WriteTransaction) throws {
+        let identical = try txn.withRecord(at: seq, in: tables) { record in
+            record.streamBytes.elementsEqual(stream.name.utf8)
+                && record.typeBytes.elementsEqual(event.type.utf8)
+                && record.payloadBytes.elementsEqual(event.payload)
+        }
+        guard identical == true else {
+            throw EventStoreError(.idConflict, "event \(event.id) is already stored (seq \(seq)) with different content",
+                                  stream: stream, position: GlobalPosition(seq))
+        }
+    }
+
+    /// Writes the deferred index entries in key order, and the heads of the touched streams.
+    mutating func finish(_ txn: borrowing WriteTransaction) throws {
+        deferredStreamIndex.sort { $0.key < $1.key }
+        let append: PutOptions = mode == .initialLoad ? .append : .noOverwrite
+        for entry in deferredStreamIndex {
+            try put(entry.seq, forKey: entry.key, in: tables.streamIndex, options: append, txn)
+        }
+        deferredStreamIndex.removeAll()
+
+        if mode == .initialLoad {
+            deferredIDs.sort { $0.key < $1.key || ($0.key == $1.key && $0.seq < $1.seq) }
+            var groupStart = 0
+            for (index, entry) in deferredIDs.enumerated() {
+                if index > 0 && entry.key == deferredIDs[index - 1].key {
+                    // Same hash: a duplicate id, or ids that collide. Compare with the group so far.
+                    for earlier in deferredIDs[groupStart..<index] {
+                        let same = try txn.withRecord(at: entry.seq, in: tables) { later in
+                            try txn.withRecord(at: earlier.seq, in: tables) { $0.idBytes.elementsEqual(later.idBytes) }
+                        }
+                        if same != false { throw InitialLoadUnavailable() }
+                    }
+                    try put(entry.seq, forKey: entry.key, in: tables.ids, options: .appendDuplicate, txn)
+                } else {
+                    groupStart = index
+                    try put(entry.seq, forKey: entry.key, in: tables.ids, options: .append, txn)
+                }
+            }
+            deferredIDs.removeAll()
+        }
+
+        var heads = Array(touched)
+        if mode == .initialLoad {
+            // Sorted by name bytes (LMDB's order), so each head is appended.
+            heads.sort { precedes($0.key.name, $1.key.name) }
+        }
+        for (stream, streamHead) in heads {
             var name = stream.name
             try name.withUTF8 { utf8 in
                 try streamHead.withBytes { bytes in
-                    try txn.put(bytes, forKey: UnsafeRawBufferPointer(utf8), in: tables.streams)
+                    try txn.put(bytes, forKey: UnsafeRawBufferPointer(utf8), in: tables.streams, options: mode == .initialLoad ? .append : [])
                 }
             }
+        }
+    }
+}
+
+/// Whether `a`'s UTF-8 bytes sort before `b`'s (LMDB's default key order), by `memcmp`.
+private func precedes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { x in
+        b.withUTF8 { y in
+            guard let xs = x.baseAddress, let ys = y.baseAddress else { return x.count < y.count }
+            let common = memcmp(xs, ys, min(x.count, y.count))
+            return common < 0 || (common == 0 && x.count < y.count)
         }
     }
 }

@@ -17,6 +17,10 @@ public struct Database: Sendable, Hashable {
 
         /// Create the database when it does not exist (`MDB_CREATE`).
         public static let create = Options(rawValue: UInt32(MDB_CREATE))
+        /// A key may hold several values, kept sorted (`MDB_DUPSORT`).
+        public static let duplicateSort = Options(rawValue: UInt32(MDB_DUPSORT))
+        /// With ``duplicateSort``: every value has the same size, stored compactly (`MDB_DUPFIXED`).
+        public static let duplicateFixed = Options(rawValue: UInt32(MDB_DUPFIXED))
     }
 
     /// A request to open one named database.

@@ -249,6 +249,21 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_set_mapsize(handle, info.me_mapsize * 2), "mdb_env_set_mapsize", path: path)
     }
 
+    /// Makes the map at least `bytes` large (rounded up to a doubling of the current size), so
+    /// that a large write known in advance does not run into `MDB_MAP_FULL` and start over.
+    /// Called with no transaction of this process open.
+    public func reserveMap(_ bytes: Int) throws(LMDBError) {
+        pthread_rwlock_wrlock(resizeLock)
+        defer { pthread_rwlock_unlock(resizeLock) }
+        var info = MDB_envinfo()
+        try check(mdb_env_info(handle, &info), "mdb_env_info", path: path)
+        var size = info.me_mapsize
+        while size < bytes { size *= 2 }
+        if size != info.me_mapsize {
+            try check(mdb_env_set_mapsize(handle, size), "mdb_env_set_mapsize", path: path)
+        }
+    }
+
     /// Adopts the larger map size that another process set.
     private func adoptMapSize() throws(LMDBError) {
         pthread_rwlock_wrlock(resizeLock)

@@ -38,6 +38,12 @@ public struct PutOptions: OptionSet, Sendable, Hashable {
     /// The key is greater than every key in the database: store it at the end without a search
     /// (`MDB_APPEND`); fails with `.keyExists` when it is not.
     public static let append = PutOptions(rawValue: UInt32(MDB_APPEND))
+    /// In a ``Database/Options/duplicateSort`` database: the value is greater than every value
+    /// of its key, which is the last key (`MDB_APPENDDUP`).
+    public static let appendDuplicate = PutOptions(rawValue: UInt32(MDB_APPENDDUP))
+    /// In a ``Database/Options/duplicateSort`` database: fail with `.keyExists` when this exact
+    /// key and value pair exists (`MDB_NODUPDATA`).
+    public static let noDuplicateData = PutOptions(rawValue: UInt32(MDB_NODUPDATA))
 }
 
 extension Transaction {

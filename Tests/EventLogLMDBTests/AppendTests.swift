@@ -208,6 +208,44 @@ struct AppendTests {
         #expect(try await store.verify(nil).checked == 2_500)
     }
 
+    @Test("an initial load that repeats an id falls back to chunks and counts the repeat once")
+    func initialLoadWithRepeatedID() async throws {
+        let store = try openStore()
+        var events = try (0..<300).map { (try stream("D-\($0 % 7)"), try event("i-\($0)", "p\($0)")) }
+        events.insert(events[120], at: 250)
+        let result = try await store.bulkLoad(events, chunkSize: 64)
+        #expect(result.appended == 300)
+        #expect(result.duplicates == 1)
+        #expect(try await store.verify(nil).checked == 300)
+        // The index knows every id: the same event again is a duplicate, in another stream a conflict.
+        let again = try await store.append([events[0].1], to: events[0].0)
+        #expect(again.duplicates == 1 && again.appended == 0)
+        let elsewhere = await #expect(throws: EventStoreError.self) {
+            try await store.append([events[299].1], to: stream("elsewhere"))
+        }
+        #expect(elsewhere?.code == .idConflict)
+    }
+
+    @Test("an initial load with an id conflict stores nothing")
+    func initialLoadConflict() async throws {
+        let store = try openStore()
+        var events = try (0..<50).map { (try stream("D-\($0 % 3)"), try event("c-\($0)", "p\($0)")) }
+        events.append((try stream("D-0"), try event("c-10", "different")))
+        let error = await #expect(throws: EventStoreError.self) { try await store.bulkLoad(events) }
+        #expect(error?.code == .idConflict)
+        #expect(try await store.head() == nil)
+    }
+
+    @Test("after a bulk load, streams go on at the right version and links")
+    func appendAfterBulkLoad() async throws {
+        let store = try openStore()
+        let events = try (0..<100).map { (try stream("D-\($0 % 10)"), try event("b-\($0)")) }
+        _ = try await store.bulkLoad(events)
+        let result = try await store.append([event("next")], to: stream("D-3"), expected: .exact(StreamVersion(10)))
+        #expect(result.streamVersions[try stream("D-3")] == StreamVersion(11))
+        #expect(try await store.verify(nil).isIntact)
+    }
+
     @Test("appended batches read back exactly, in order (property)")
     func appendReadBack() async throws {
         let store = try openStore()

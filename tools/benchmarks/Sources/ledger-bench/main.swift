@@ -1,0 +1,221 @@
+// The event store's benchmark. `make bench`, or:
+//   swift build -c release --product ledger-bench
+//   .build/release/ledger-bench all [--events N] [--dir DIR]
+//   .build/release/ledger-bench demo --store DIR
+// Each figure is measured on a real LMDB store on this machine's disk, with ~220-byte events
+// shaped like dossier events (25-character dossier codes, ten events per dossier, a thousand
+// dossiers open at a time).
+import EventLog
+import EventLogLMDB
+import Foundation
+import LedgerLMDB
+
+struct Options {
+    var command = "all"
+    var events = 1_000_000
+    var directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(getpid())").path
+
+    init(_ arguments: [String]) throws {
+        var rest = arguments.dropFirst()
+        if let first = rest.first, !first.hasPrefix("--") { command = first; rest = rest.dropFirst() }
+        while let flag = rest.popFirst() {
+            guard let value = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
+            switch flag {
+            case "--events": guard let n = Int(value), n > 0 else { throw BenchError("--events takes a positive number") }; events = n
+            case "--dir", "--store": directory = value
+            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history [--events N] [--dir DIR], or demo --store DIR")
+            }
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Event `i` of the workload: dossier `(i % 1000) + (i / 10_000) * 1000`, so each dossier gets
+/// ten events spread over 10,000 appends, as in a desk's day.
+enum Workload {
+    static let type = "dossier.forwarded.v1"
+    static let payloadBody = [UInt8]("{\"to_unit\":\"H19.17.TP\",\"to_actor\":\"cv.tuphap.02\",\"step_hours\":16}".utf8)
+
+    static func dossier(_ i: Int) -> String {
+        let d = (i % 1000) + (i / 10_000) * 1000
+        let day = 250_101 + (d / 9_999) % 28, seq = d % 9_999 + 1
+        return "000.00.17.H19-\(day)-" + String(repeating: "0", count: 4 - String(seq).count) + String(seq)
+    }
+
+    static func event(_ i: Int, prefix: String = "ev") throws -> (StreamID, ProposedEvent) {
+        var payload = payloadBody
+        payload.append(UInt8(truncatingIfNeeded: i))
+        return (try StreamID(dossier(i)), try ProposedEvent(id: EventID("\(prefix)-\(i)"), type: type, payload: payload))
+    }
+}
+
+/// The workload's events `range`, produced as the bulk loader iterates.
+struct WorkloadSequence: Sequence, IteratorProtocol, Sendable {
+    var index: Int
+    let end: Int
+    init(_ range: Range<Int>) { (index, end) = (range.lowerBound, range.upperBound) }
+    mutating func next() -> (StreamID, ProposedEvent)? {
+        guard index < end else { return nil }
+        defer { index += 1 }
+        // The workload's fields are valid by construction.
+        return try! Workload.event(index)
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func rate(_ count: Int, _ duration: Duration) -> String {
+    let perSecond = Double(count) / seconds(duration)
+    return "\(Int(perSecond).formatted()) events/s (\(count.formatted()) in \(String(format: "%.2f", seconds(duration))) s)"
+}
+
+func freshStore(_ options: Options, _ name: String) throws -> LMDBEventStore {
+    let path = options.directory + "/" + name
+    try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+    return try LMDBEventStore(path: path, configuration: .init(initialMapSize: 1 << 30))
+}
+
+func singleAppends(_ options: Options) async throws -> Double {
+    let store = try freshStore(options, "single")
+    let count = 2_000
+    let start = ContinuousClock.now
+    for i in 0..<count {
+        let (stream, event) = try Workload.event(i)
+        _ = try await store.append([event], to: stream)
+    }
+    let elapsed = ContinuousClock.now - start
+    print("durable single-event appends:       \(rate(count, elapsed))")
+    return Double(count) / seconds(elapsed)
+}
+
+func groupCommit(_ options: Options, appenders: Int, single: Double?) async throws {
+    let store = try freshStore(options, "group\(appenders)")
+    let each = 32_000 / appenders
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for worker in 0..<appenders {
+            group.addTask {
+                for n in 0..<each {
+                    let (stream, event) = try Workload.event(worker * each + n)
+                    _ = try await store.append([event], to: stream)
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let elapsed = ContinuousClock.now - start
+    let perSecond = Double(appenders * each) / seconds(elapsed)
+    let ratio = single.map { String(format: " = %.1f× single", perSecond / $0) } ?? ""
+    print("durable group commit, \(appenders) appenders: \(rate(appenders * each, elapsed))\(ratio)")
+}
+
+func bulkLoad(_ options: Options) async throws -> LMDBEventStore {
+    let store = try freshStore(options, "bulk")
+    // The events are made before the clock starts: this measures the store, not the generator.
+    let events = Array(WorkloadSequence(0..<options.events))
+    let start = ContinuousClock.now
+    let result = try await store.bulkLoad(events)
+    let elapsed = ContinuousClock.now - start
+    precondition(result.appended == options.events, "bulk load stored \(result.appended) of \(options.events)")
+    print("bulk load:                          \(rate(options.events, elapsed))")
+    return store
+}
+
+func fullRead(_ store: LMDBEventStore, _ options: Options) throws {
+    var count = 0, checksum: UInt64 = 0
+    var start = ContinuousClock.now
+    try store.scan(from: .first) { record in
+        count += 1
+        checksum &+= record.position.rawValue &+ record.version.rawValue &+ UInt64(record.idBytes.count + record.streamBytes.count + record.payloadBytes.count)
+        return true
+    }
+    var elapsed = ContinuousClock.now - start
+    print("full read, envelope in place:       \(rate(count, elapsed)) [checksum \(checksum)]")
+
+    count = 0
+    start = ContinuousClock.now
+    try store.scan(from: .first) { record in
+        let event = record.decode()
+        count += 1
+        checksum &+= event.version.rawValue
+        return true
+    }
+    elapsed = ContinuousClock.now - start
+    print("full read, decoded to values:       \(rate(count, elapsed))")
+}
+
+func histories(_ store: LMDBEventStore, _ options: Options) throws {
+    let dossiers = max(1, options.events / 10)
+    var generator = SystemRandomNumberGenerator()
+    var latencies: [Duration] = []
+    var events = 0
+    for _ in 0..<20_000 {
+        let i = Int.random(in: 0..<options.events, using: &generator)
+        let stream = try StreamID(Workload.dossier(i))
+        let start = ContinuousClock.now
+        events += try store.readSynchronously(stream: stream, from: StreamVersion(1), direction: .forward, limit: 1_000).count
+        latencies.append(ContinuousClock.now - start)
+    }
+    latencies.sort()
+    func micros(_ q: Double) -> String { String(format: "%.1f µs", seconds(latencies[Int(Double(latencies.count - 1) * q)]) * 1e6) }
+    print("dossier history (\(events / latencies.count) events, of \(dossiers.formatted()) dossiers): p50 \(micros(0.5)), p99 \(micros(0.99))")
+}
+
+func diskUsage(_ store: LMDBEventStore, _ options: Options) throws {
+    var encoded = 0
+    try store.scan(from: .first) { record in encoded += record.bytes.count; return true }
+    let tables = try store.tableStatistics()
+    let inTables = tables.reduce(0) { $0 + $1.statistics.bytes }
+    let perEvent = Double(inTables) / Double(options.events)
+    let average = Double(encoded) / Double(options.events)
+    print(String(format: "bytes on disk per event:            %.1f (log and indexes) for %.1f-byte encoded events = %.2f×", perEvent, average, perEvent / average))
+    for (name, statistics) in tables {
+        print(String(format: "  %-13@ %11d entries %9.1f MiB depth %d", name as NSString, statistics.entries, Double(statistics.bytes) / 1_048_576, statistics.depth))
+    }
+    print(String(format: "  data file in use: %.1f MiB", Double(store.environment.usedBytes) / 1_048_576))
+}
+
+func demo(_ options: Options) async throws {
+    print("Interim demo (until the dossier domain lands): append a day's desk traffic, read it back, verify.")
+    let store = try freshStore(options, "demo")
+    let result = try await store.bulkLoad(WorkloadSequence(0..<200_000))
+    print("loaded \(result.appended.formatted()) events into \(options.directory)/demo")
+    let (stream, _) = try Workload.event(4_242)
+    for event in try await store.read(stream: stream, from: StreamVersion(1), direction: .forward, limit: 20) {
+        print("  seq \(event.position)  v\(event.version)  \(event.recorded)  \(event.type)  \(event.hash.hex.prefix(16))…")
+    }
+    let report = try await store.verify(nil)
+    print("verify: \(report)")
+}
+
+let options = try Options(CommandLine.arguments)
+print("ledger-bench \(options.command): \(options.events.formatted()) events in \(options.directory)")
+switch options.command {
+case "demo":
+    try await demo(options)
+case "single":
+    _ = try await singleAppends(options)
+case "group":
+    try await groupCommit(options, appenders: 16, single: nil)
+case "all", "bulk", "read", "history":
+    var single: Double?
+    if options.command == "all" {
+        single = try await singleAppends(options)
+        for appenders in [16, 64] { try await groupCommit(options, appenders: appenders, single: single) }
+    }
+    let store = try await bulkLoad(options)
+    if options.command != "bulk" {
+        try fullRead(store, options)
+        try histories(store, options)
+        try diskUsage(store, options)
+    }
+default:
+    throw BenchError("unknown command \(options.command)")
+}
