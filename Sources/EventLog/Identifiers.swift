@@ -32,15 +32,34 @@ public struct StreamVersion: RawRepresentable, Hashable, Comparable, Sendable, C
 /// The name of a stream (for dossiers: the dossier code), 1 to 255 bytes of UTF-8.
 public struct StreamID: Hashable, Sendable, CustomStringConvertible {
     public let name: String
+    /// FNV-1a 64 of the name, computed once where the id is made (often a parser's thread), so
+    /// the writer's per-stream dictionaries hash 8 bytes instead of the whole name.
+    private let nameHash: UInt64
 
     /// - Throws: ``EventStoreError`` `.invalidEvent` when the name is empty or longer than 255 bytes.
     public init(_ name: String) throws(EventStoreError) {
         try RecordLayout.checkShortField(name, field: "stream")
-        self.name = name
+        self.init(unchecked: name)
     }
 
-    init(unchecked name: String) { self.name = name }
+    init(unchecked name: String) {
+        self.name = name
+        nameHash = fnv1a64(name.utf8)
+    }
+
+    public static func == (a: StreamID, b: StreamID) -> Bool { a.nameHash == b.nameHash && a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(nameHash) }
     public var description: String { name }
+}
+
+/// FNV-1a, 64 bits: a fast, stable (never seeded) hash of bytes.
+public func fnv1a64(_ bytes: some Sequence<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01b3
+    }
+    return hash
 }
 
 /// The idempotency key of an event, 1 to 255 bytes of UTF-8, unique in the whole log.

@@ -135,10 +135,14 @@ public final class LMDBEventStore: EventStore {
                 continuation.resume(with: Result {
                     do {
                         try self.environment.setSyncAfterCommit(false)
-                        defer { try? self.environment.setSyncAfterCommit(true) }
-                        let result = try self.initialLoad(events) ?? self.chunkedLoad(events, chunkSize: chunkSize)
-                        try self.environment.sync()
-                        return result
+                        let outcome = Result {
+                            let result = try self.initialLoad(events) ?? self.chunkedLoad(events, chunkSize: chunkSize)
+                            try self.environment.sync()
+                            return result
+                        }
+                        // Every later commit must sync again; failing to restore that is an error of its own.
+                        try self.environment.setSyncAfterCommit(true)
+                        return try outcome.get()
                     } catch {
                         throw EventStoreError(error)
                     }

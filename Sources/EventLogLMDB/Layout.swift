@@ -77,12 +77,7 @@ func withKey<R>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) r
 /// The `ids` key of an event id: FNV-1a 64 over its UTF-8 bytes. Part of the on-disk format:
 /// never change it.
 func idKey(_ id: EventID) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in id.value.utf8 {
-        hash ^= UInt64(byte)
-        hash &*= 0x0000_0100_0000_01b3
-    }
-    return hash
+    fnv1a64(id.value.utf8)
 }
 
 /// The `stream_index` key of a stream's version.

@@ -123,9 +123,13 @@ struct LogWriter: ~Copyable {
         } else if try !insertID(event, in: stream, at: position.rawValue, txn) {
             return false
         }
+        // One dictionary lookup for the stream's head, reused for the update below.
+        let slot = touched.index(forKey: stream)
         var streamHead: StreamHead
-        if let existing = try currentHead(of: stream, txn) {
-            streamHead = existing
+        if let slot {
+            streamHead = touched.values[slot]
+        } else if mode != .initialLoad, let stored = try txn.streamHead(stream.name, in: tables) {
+            streamHead = stored
         } else {
             guard streamCount < UInt32.max else {
                 throw EventStoreError(.invalidEvent, "the store holds \(UInt32.max) streams, its limit", stream: stream)
@@ -152,7 +156,7 @@ struct LogWriter: ~Copyable {
         }
         streamHead.version = version
         streamHead.hash = hash
-        touched[stream] = streamHead
+        if let slot { touched.values[slot] = streamHead } else { touched[stream] = streamHead }
         head = LogHead(position: position, hash: hash, recorded: recorded)
         return true
     }
@@ -196,7 +200,7 @@ struct LogWriter: ~Copyable {
 
     /// Writes the deferred index entries in key order, and the heads of the touched streams.
     mutating func finish(_ txn: borrowing WriteTransaction) throws {
-        deferredStreamIndex.sort { $0.key < $1.key }
+        radixSort(&deferredStreamIndex)
         let append: PutOptions = mode == .initialLoad ? .append : .noOverwrite
         for entry in deferredStreamIndex {
             try put(entry.seq, forKey: entry.key, in: tables.streamIndex, options: append, txn)
@@ -204,7 +208,7 @@ struct LogWriter: ~Copyable {
         deferredStreamIndex.removeAll()
 
         if mode == .initialLoad {
-            deferredIDs.sort { $0.key < $1.key || ($0.key == $1.key && $0.seq < $1.seq) }
+            radixSort(&deferredIDs)  // stable: equal hashes stay in seq order
             var groupStart = 0
             for (index, entry) in deferredIDs.enumerated() {
                 if index > 0 && entry.key == deferredIDs[index - 1].key {
@@ -224,30 +228,44 @@ struct LogWriter: ~Copyable {
             deferredIDs.removeAll()
         }
 
-        var heads = Array(touched)
         if mode == .initialLoad {
-            // Sorted by name bytes (LMDB's order), so each head is appended.
-            heads.sort { precedes($0.key.name, $1.key.name) }
+            try appendStreamHeadsSorted(txn)
+        } else {
+            for (stream, streamHead) in touched { try putStreamHead(stream, streamHead, options: [], txn) }
         }
-        for (stream, streamHead) in heads {
-            var name = stream.name
-            try name.withUTF8 { utf8 in
-                try streamHead.withBytes { bytes in
-                    try txn.put(bytes, forKey: UnsafeRawBufferPointer(utf8), in: tables.streams, options: mode == .initialLoad ? .append : [])
-                }
+    }
+
+    private func putStreamHead(_ stream: StreamID, _ streamHead: StreamHead, options: PutOptions, _ txn: borrowing WriteTransaction) throws {
+        var name = stream.name
+        try name.withUTF8 { utf8 in
+            try streamHead.withBytes { bytes in
+                try txn.put(bytes, forKey: UnsafeRawBufferPointer(utf8), in: tables.streams, options: options)
             }
         }
     }
-}
 
-/// Whether `a`'s UTF-8 bytes sort before `b`'s (LMDB's default key order), by `memcmp`.
-private func precedes(_ a: String, _ b: String) -> Bool {
-    var a = a, b = b
-    return a.withUTF8 { x in
-        b.withUTF8 { y in
-            guard let xs = x.baseAddress, let ys = y.baseAddress else { return x.count < y.count }
-            let common = memcmp(xs, ys, min(x.count, y.count))
-            return common < 0 || (common == 0 && x.count < y.count)
+    /// Appends every stream head in name order (LMDB's byte order). The names are copied into
+    /// one buffer first, so sorting compares bytes with `memcmp` rather than `String`s.
+    private func appendStreamHeadsSorted(_ txn: borrowing WriteTransaction) throws {
+        let heads = Array(touched)
+        var arena: [UInt8] = []
+        var spans: [(start: Int, count: Int)] = []
+        spans.reserveCapacity(heads.count)
+        for (stream, _) in heads {
+            spans.append((arena.count, stream.name.utf8.count))
+            arena.append(contentsOf: stream.name.utf8)
+        }
+        var order = Array(heads.indices)
+        arena.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            order.sort { a, b in
+                let x = spans[a], y = spans[b]
+                let common = memcmp(base + x.start, base + y.start, min(x.count, y.count))
+                return common < 0 || (common == 0 && x.count < y.count)
+            }
+        }
+        for index in order {
+            try putStreamHead(heads[index].key, heads[index].value, options: .append, txn)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LedgerLMDB
 import LedgerTesting
 import PropertyBased
@@ -18,6 +19,16 @@ struct EnvironmentTests {
         let db = try env.openDatabases([.init("things")])[0]
         let value = try env.read { txn in try txn.value(forKey: Array("key".utf8), in: db) }
         #expect(value == Array("value".utf8))
+    }
+
+    @Test("data and lock files are owner-only (0600)")
+    func ownerOnlyFiles() throws {
+        let env = try Environment(path: path)
+        _ = try env.openDatabases([.init("things")])
+        for file in ["data.mdb", "lock.mdb"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + file)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
+        }
     }
 
     @Test("a body that throws aborts the transaction and stores nothing")

@@ -42,8 +42,10 @@ enum Workload {
 
     static func dossier(_ i: Int) -> String {
         let d = (i % 1000) + (i / 10_000) * 1000
-        let day = 250_101 + (d / 9_999) % 28, seq = d % 9_999 + 1
-        return "000.00.17.H19-\(day)-" + String(repeating: "0", count: 4 - String(seq).count) + String(seq)
+        // Up to 9,999 dossiers a day; days 2024-01-01 onwards (28-day months keep dates valid).
+        let dayIndex = d / 9_999, number = d % 9_999 + 1
+        let date = (24 + dayIndex / 336) * 10_000 + (1 + dayIndex / 28 % 12) * 100 + (1 + dayIndex % 28)
+        return "000.00.17.H19-\(date)-" + String(repeating: "0", count: 4 - String(number).count) + String(number)
     }
 
     static func event(_ i: Int, prefix: String = "ev") throws -> (StreamID, ProposedEvent) {
