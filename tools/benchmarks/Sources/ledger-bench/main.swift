@@ -188,7 +188,7 @@ func demo(_ options: Options) async throws {
     print("Interim demo (until the dossier domain lands): append a day's desk traffic, read it back, verify.")
     let store = try freshStore(options, "demo")
     let result = try await store.bulkLoad(WorkloadSequence(0..<200_000))
-    print("loaded \(result.appended.formatted()) events into \(options.directory)/demo")
+    print("loaded \(result.appended.formatted()) events into \(options.directory)/demo; the history of one dossier:")
     let (stream, _) = try Workload.event(4_242)
     for event in try await store.read(stream: stream, from: StreamVersion(1), direction: .forward, limit: 20) {
         print("  seq \(event.position)  v\(event.version)  \(event.recorded)  \(event.type)  \(event.hash.hex.prefix(16))…")
@@ -198,7 +198,9 @@ func demo(_ options: Options) async throws {
 }
 
 let options = try Options(CommandLine.arguments)
-print("ledger-bench \(options.command): \(options.events.formatted()) events in \(options.directory)")
+if options.command != "demo" {
+    print("ledger-bench \(options.command): \(options.events.formatted()) events in \(options.directory)")
+}
 switch options.command {
 case "demo":
     try await demo(options)
