@@ -138,11 +138,8 @@ public final class Environment: @unchecked Sendable {
     @available(*, noasync, message: "LMDB transactions are thread-bound; call from a thread of your own")
     public func openDatabases(_ specifications: [Database.Specification]) throws(LMDBError) -> [Database] {
         let readOnly = options.contains(.readOnly)
-        pthread_rwlock_rdlock(resizeLock)
+        let txn = try begin(readOnly: readOnly)
         defer { pthread_rwlock_unlock(resizeLock) }
-        var txn: OpaquePointer?
-        try check(mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin(open databases)", path: path)
-        guard let txn else { preconditionFailure("mdb_txn_begin succeeded without a transaction") }
         var result: [Database] = []
         for spec in specifications {
             var dbi: MDB_dbi = 0
@@ -165,24 +162,27 @@ public final class Environment: @unchecked Sendable {
     /// - Important: Do not call ``write(_:)`` or ``read(_:)`` from inside `body`.
     @available(*, noasync, message: "LMDB transactions are thread-bound; call from a thread of your own")
     public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        let txn = try begin(readOnly: true)
+        defer {
+            mdb_txn_abort(txn)
+            pthread_rwlock_unlock(resizeLock)
+        }
+        return try body(ReadTransaction(handle: txn, path: path))
+    }
+
+    /// Begins a transaction holding the resize lock shared; adopts a map that another process
+    /// grew (`MDB_MAP_RESIZED`) and tries again. The caller ends the transaction, then unlocks.
+    private func begin(readOnly: Bool) throws(LMDBError) -> OpaquePointer {
         while true {
             pthread_rwlock_rdlock(resizeLock)
             var txn: OpaquePointer?
-            let rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn)
-            if rc == MDB_MAP_RESIZED {
-                pthread_rwlock_unlock(resizeLock)
-                try adoptMapSize()
-                continue
+            let rc = mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
+            if rc == 0, let txn { return txn }
+            pthread_rwlock_unlock(resizeLock)
+            guard rc == MDB_MAP_RESIZED else {
+                throw LMDBError(code: .init(rawValue: rc), operation: readOnly ? "mdb_txn_begin(read)" : "mdb_txn_begin(write)", path: path)
             }
-            guard rc == 0, let txn else {
-                pthread_rwlock_unlock(resizeLock)
-                throw LMDBError(code: .init(rawValue: rc), operation: "mdb_txn_begin(read)", path: path)
-            }
-            defer {
-                mdb_txn_abort(txn)
-                pthread_rwlock_unlock(resizeLock)
-            }
-            return try body(ReadTransaction(handle: txn, path: path))
+            try adoptMapSize()
         }
     }
 
@@ -202,18 +202,7 @@ public final class Environment: @unchecked Sendable {
     @available(*, noasync, message: "LMDB transactions are thread-bound; call from a thread of your own")
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         while true {
-            pthread_rwlock_rdlock(resizeLock)
-            var txn: OpaquePointer?
-            var rc = mdb_txn_begin(handle, nil, 0, &txn)
-            if rc == MDB_MAP_RESIZED {
-                pthread_rwlock_unlock(resizeLock)
-                try adoptMapSize()
-                continue
-            }
-            guard rc == 0, let txn else {
-                pthread_rwlock_unlock(resizeLock)
-                throw LMDBError(code: .init(rawValue: rc), operation: "mdb_txn_begin(write)", path: path)
-            }
+            let txn = try begin(readOnly: false)
             let result: R
             do {
                 result = try body(WriteTransaction(handle: txn, path: path))
@@ -227,7 +216,7 @@ public final class Environment: @unchecked Sendable {
                 pthread_rwlock_unlock(resizeLock)
                 throw error
             }
-            rc = mdb_txn_commit(txn)  // frees the transaction whether it succeeds or not
+            let rc = mdb_txn_commit(txn)  // frees the transaction whether it succeeds or not
             pthread_rwlock_unlock(resizeLock)
             if rc == MDB_MAP_FULL {
                 try growMap()
