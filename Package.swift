@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "LedgerLMDB", targets: ["LedgerLMDB"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "EventLogLMDB", targets: ["EventLogLMDB"]),
+        .library(name: "DossierDomain", targets: ["DossierDomain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -28,6 +29,8 @@ let package = Package(
         ),
         // The event store on LMDB.
         .target(name: "EventLogLMDB", dependencies: ["EventLog", "LedgerLMDB"]),
+        // The dossier domain: events, catalogs, calendar, deadlines, the fold. Pure: imports nothing of ours.
+        .target(name: "DossierDomain"),
         // Helpers shared by the test targets: temporary directories, child processes.
         .target(name: "LedgerTesting", dependencies: []),
 
@@ -44,6 +47,10 @@ let package = Package(
                 "EventLog", "LedgerTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "DossierDomainTests",
+            dependencies: ["DossierDomain", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "EventLogLMDBTests",
