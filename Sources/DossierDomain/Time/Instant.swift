@@ -131,7 +131,10 @@ public enum TimestampError: Error, Sendable, Equatable, CustomStringConvertible 
 }
 
 func pad(_ value: some BinaryInteger, _ width: Int) -> String {
-    let digits = String(value)
+    pad(String(value), width)
+}
+
+func pad(_ digits: String, _ width: Int) -> String {
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
 
