@@ -25,6 +25,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let storageFull = Code("storage full")
         /// The storage failed; see ``EventStoreError/underlying``.
         public static let storage = Code("storage failure")
+        /// A replica import met an event whose seq, version or hash differs from what it carries.
+        public static let replicaMismatch = Code("replica mismatch")
         /// The store is open read-only.
         public static let readOnly = Code("read-only store")
     }

@@ -110,23 +110,22 @@ public final class LMDBEventStore: EventStore {
         }
     }
 
-    /// Appends a large sequence of events, for initial loads, with every event's expected
-    /// version `.any`. Idempotent like ``append(_:)``: ids already stored with identical content
-    /// are skipped and counted.
+    /// Appends a large sequence of events (expected version `.any`); see ``bulkLoad(from:)``.
+    public func bulkLoad<S: Sequence & Sendable>(_ events: S) async throws -> AppendResult
+    where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
+        try await bulkLoad(from: SequenceSource(events)).result
+    }
+
+    /// Loads everything `source` produces in one atomic transaction, synced once at the end:
+    /// all of it is stored, or (when the source or the store throws) none.
     ///
-    /// Into an empty store it is one atomic transaction: the log is appended in order and every
-    /// index is built at the end from sorted entries with `MDB_APPEND`, then synced once. Into a
-    /// store that has events (or when the sequence repeats an id) it commits every `chunkSize`
-    /// events without fsync and syncs once at the end; each chunk is atomic, and the chunks
-    /// committed before a failure stay.
-    ///
-    /// Other appends of this process wait until it ends. The sequence may be iterated more than
-    /// once (when the map must grow, or to fall back to chunks): pass one that can start again,
-    /// such as an array or a reader that reopens its file.
-    /// - Warning: In chunk mode, until it returns, a system crash can lose the chunks committed so
-    ///   far (`MDB_NOSYNC`, lmdb.h); a process crash cannot.
-    public func bulkLoad<S: Sequence & Sendable>(_ events: S, chunkSize: Int = 100_000) async throws -> AppendResult
-    where S.Element == (StreamID, ProposedEvent) {
+    /// Events whose id is stored already with identical content are skipped and counted (as in
+    /// ``append(_:)``). Into an empty store, from a source that asks no lookups, the log is
+    /// appended in order and every index built at the end from sorted entries with
+    /// `MDB_APPEND`; otherwise stream index entries are sorted at the end and ids inserted as
+    /// they come. Other appends of this process wait until it ends. Returns the source as it
+    /// ended (an importer's counts).
+    public func bulkLoad<Source: BulkEventSource>(from source: Source) async throws -> (result: AppendResult, source: Source) {
         guard !configuration.readOnly else {
             throw EventStoreError(.readOnly, "the store at \(environment.path) is open read-only")
         }
@@ -135,11 +134,7 @@ public final class LMDBEventStore: EventStore {
                 continuation.resume(with: Result {
                     do {
                         try self.environment.setSyncAfterCommit(false)
-                        let outcome = Result {
-                            let result = try self.initialLoad(events) ?? self.chunkedLoad(events, chunkSize: chunkSize)
-                            try self.environment.sync()
-                            return result
-                        }
+                        let outcome = Result { try self.load(source) }
                         // Every later commit must sync again; failing to restore that is an error of its own.
                         try self.environment.setSyncAfterCommit(true)
                         return try outcome.get()
@@ -151,53 +146,43 @@ public final class LMDBEventStore: EventStore {
         }
     }
 
-    /// The load into an empty store, or `nil` when the store is not empty or an id repeats.
-    private func initialLoad<S: Sequence>(_ events: S) throws -> AppendResult? where S.Element == (StreamID, ProposedEvent) {
-        // About 400 bytes of map per event of ~220 bytes, for the log and its indexes.
-        try environment.reserveMap(environment.usedBytes + events.underestimatedCount * 400)
-        do {
-            return try environment.write { txn in
-                var logWriter = try LogWriter(txn, tables: tables, mode: .initialLoad, clock: configuration.clock)
-                for (stream, event) in events { _ = try logWriter.append(event, to: stream, txn) }
-                try logWriter.finish(txn)
-                let last = logWriter.head?.position
-                return AppendResult(positions: last.map { GlobalPosition.first...$0 }, duplicates: 0, streamVersions: logWriter.streamVersions)
+    private func load<Source: BulkEventSource>(_ original: Source) throws -> (result: AppendResult, source: Source) {
+        var source = original
+        // About 1.5 bytes of map per byte of events, for the log and its indexes, twice over.
+        try environment.reserveMap(environment.usedBytes + source.estimatedBytes * 3)
+        var mode: LogWriter.Mode = source.usesLookups ? .deferStreamIndex : .initialLoad
+        while true {
+            do {
+                let result = try environment.write { txn in
+                    try source.rewind()  // every attempt starts from the first event
+                    var logWriter = try LogWriter(txn, tables: tables, mode: mode, clock: configuration.clock)
+                    let before = logWriter.head?.position.rawValue ?? 0
+                    var duplicates = 0
+                    while let item = try source.next({ lookup in try self.answer(lookup, txn) }) {
+                        if try !logWriter.append(item.event, to: item.stream, replica: item.replica, txn) { duplicates += 1 }
+                    }
+                    try logWriter.finish(txn)
+                    let after = logWriter.head?.position.rawValue ?? 0
+                    return AppendResult(positions: after > before ? GlobalPosition(before + 1)...GlobalPosition(after) : nil,
+                                        duplicates: duplicates, streamVersions: logWriter.streamVersions)
+                }
+                try environment.sync()
+                return (result, source)
+            } catch is LogWriter.InitialLoadUnavailable where mode == .initialLoad {
+                mode = .deferStreamIndex
             }
-        } catch is LogWriter.InitialLoadUnavailable {
-            return nil
         }
     }
 
-    private func chunkedLoad<S: Sequence>(_ events: S, chunkSize: Int) throws -> AppendResult where S.Element == (StreamID, ProposedEvent) {
-        var first: GlobalPosition?
-        var last: GlobalPosition?
-        var duplicates = 0
-        var versions: [StreamID: StreamVersion] = [:]
-        var iterator = events.makeIterator()
-        var chunk: [(StreamID, ProposedEvent)] = []
-        chunk.reserveCapacity(chunkSize)
-        while true {
-            chunk.removeAll(keepingCapacity: true)
-            while chunk.count < chunkSize, let next = iterator.next() { chunk.append(next) }
-            if chunk.isEmpty { break }
-            let (before, after, skipped, touched) = try environment.write { txn in
-                var logWriter = try LogWriter(txn, tables: tables, mode: .deferStreamIndex, clock: configuration.clock)
-                let before = logWriter.head?.position.rawValue ?? 0
-                var skipped = 0
-                for (stream, event) in chunk where try !logWriter.append(event, to: stream, txn) {
-                    skipped += 1
-                }
-                try logWriter.finish(txn)
-                return (before, logWriter.head?.position.rawValue ?? 0, skipped, logWriter.streamVersions)
-            }
-            if after > before {
-                first = first ?? GlobalPosition(before + 1)
-                last = GlobalPosition(after)
-            }
-            duplicates += skipped
-            versions.merge(touched) { _, new in new }
+    /// Answers a bulk source's question from inside the load's transaction.
+    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction) throws -> BulkLookupResult {
+        switch lookup {
+        case .stream(let stream):
+            return .events(try Self.readStream(txn, tables: tables, stream: stream, from: StreamVersion(1), direction: .forward, limit: .max))
+        case .event(let id):
+            guard let seq = try txn.position(ofID: id, in: tables) else { return .event(nil) }
+            return .event(try txn.withRecord(at: seq, in: tables) { $0.decode() })
         }
-        return AppendResult(positions: first.flatMap { f in last.map { f...$0 } }, duplicates: duplicates, streamVersions: versions)
     }
 
     // MARK: Reading
@@ -233,7 +218,7 @@ public final class LMDBEventStore: EventStore {
         } catch { throw EventStoreError(error) }
     }
 
-    private static func readStream(_ txn: borrowing ReadTransaction, tables: Tables, stream: StreamID, from version: StreamVersion,
+    private static func readStream<Access>(_ txn: borrowing Transaction<Access>, tables: Tables, stream: StreamID, from version: StreamVersion,
                                    direction: ReadDirection, limit: Int) throws -> [RecordedEvent] {
         guard limit > 0, let streamHead = try txn.streamHead(stream.name, in: tables) else { return [] }
         var versions: [UInt64]
@@ -241,7 +226,7 @@ public final class LMDBEventStore: EventStore {
         case .forward:
             let start = max(version.rawValue, 1)
             guard start <= streamHead.version.rawValue else { return [] }
-            versions = Array(start...min(streamHead.version.rawValue, start + UInt64(limit) - 1))
+            versions = Array(start...min(streamHead.version.rawValue, start &+ UInt64(limit) &- 1))
         case .backward:
             let start = min(version.rawValue, streamHead.version.rawValue)
             guard start >= 1 else { return [] }

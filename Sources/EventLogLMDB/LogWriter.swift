@@ -116,8 +116,13 @@ struct LogWriter: ~Copyable {
     /// with its id is stored already (a duplicate).
     ///
     /// - Throws: ``EventStoreError`` `.idConflict` for the id stored with other content.
-    mutating func append(_ event: ProposedEvent, to stream: StreamID, _ txn: borrowing WriteTransaction) throws -> Bool {
+    mutating func append(_ event: ProposedEvent, to stream: StreamID, replica: ReplicaFields? = nil,
+                         _ txn: borrowing WriteTransaction) throws -> Bool {
         let position = GlobalPosition((head?.position.rawValue ?? 0) + 1)
+        if let replica, replica.position != position {
+            throw EventStoreError(.replicaMismatch, "event \(event.id): the export says seq \(replica.position), the replica is at seq \(position)",
+                                  position: position)
+        }
         if mode == .initialLoad {
             deferredIDs.append((idKey(event.id), position.rawValue))
         } else if try !insertID(event, in: stream, at: position.rawValue, txn) {
@@ -138,7 +143,7 @@ struct LogWriter: ~Copyable {
             streamHead = StreamHead(number: streamCount, version: .none, hash: .zero)
         }
         let version = streamHead.version.next
-        let now = clock()
+        let now = replica?.recorded ?? clock()
         let recorded = head.map { max($0.recorded, now) } ?? now  // never decreases along the log
         let previous = head?.hash ?? .zero
         var hash = EventHash.zero
@@ -147,6 +152,10 @@ struct LogWriter: ~Copyable {
                 hash = RecordLayout.encode(event, stream: stream, position: position, version: version, recorded: recorded,
                                            previousInStream: streamHead.hash, previousHash: previous, into: buffer)
             }
+        }
+        if let replica, replica.version != version || replica.hash != hash || replica.recorded != recorded {
+            throw EventStoreError(.replicaMismatch, "event \(event.id) at seq \(position): the export's version, recorded time or hash differs from the replica's",
+                                  position: position)
         }
         let indexKey = streamIndexKey(number: streamHead.number, version: version.rawValue)
         if mode == .immediate {

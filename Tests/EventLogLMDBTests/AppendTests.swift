@@ -199,21 +199,21 @@ struct AppendTests {
     func bulkLoad() async throws {
         let store = try openStore()
         let events = try (0..<2_500).map { (try stream("D-\($0 % 40)"), try event("bulk-\($0)", "p\($0)")) }
-        let first = try await store.bulkLoad(events, chunkSize: 1_000)
+        let first = try await store.bulkLoad(events)
         #expect(first.appended == 2_500)
-        let again = try await store.bulkLoad(events, chunkSize: 700)
+        let again = try await store.bulkLoad(events)
         #expect(again.appended == 0)
         #expect(again.duplicates == 2_500)
         #expect(try await store.read(stream: stream("D-7"), from: StreamVersion(1), direction: .forward, limit: 1000).count == 63)
         #expect(try await store.verify(nil).checked == 2_500)
     }
 
-    @Test("an initial load that repeats an id falls back to chunks and counts the repeat once")
+    @Test("an initial load that repeats an id falls back to inserting ids as they come, and counts the repeat once")
     func initialLoadWithRepeatedID() async throws {
         let store = try openStore()
         var events = try (0..<300).map { (try stream("D-\($0 % 7)"), try event("i-\($0)", "p\($0)")) }
         events.insert(events[120], at: 250)
-        let result = try await store.bulkLoad(events, chunkSize: 64)
+        let result = try await store.bulkLoad(events)
         #expect(result.appended == 300)
         #expect(result.duplicates == 1)
         #expect(try await store.verify(nil).checked == 300)

@@ -15,7 +15,7 @@ struct StorageTests {
         let events = try (0..<count).lazy.map { n in
             (try stream("G-\(n % 100)"), try ProposedEvent(id: EventID("g\(n)"), type: "t", payload: payload))
         }
-        let result = try await store.bulkLoad(Array(events), chunkSize: 2_000)
+        let result = try await store.bulkLoad(Array(events))
         #expect(result.appended == count)
         #expect(store.environment.mapSize >= 1 << 30)
         #expect(store.environment.usedBytes >= 1 << 30)

@@ -77,10 +77,11 @@ public struct Finish: Sendable, Hashable {
 /// deadlines.md and indicators.md as functions of it and of a report instant.
 public struct DossierState: Sendable, Hashable {
     public let dossier: String
+    public private(set) var lifecycle = Lifecycle()
     /// Events applied.
-    public private(set) var version = 0
-    public private(set) var lastAt: Instant?
-    public private(set) var status = DossierStatus.notReceived
+    public var version: Int { lifecycle.version }
+    public var lastAt: Instant? { lifecycle.lastAt }
+    public var status: DossierStatus { lifecycle.status }
     public private(set) var receipt: Receipt?
     /// Every legal due in order; the last is in force.
     public private(set) var dues: [DueInForce] = []
@@ -105,50 +106,20 @@ public struct DossierState: Sendable, Hashable {
         evolve(event, rules: rules)
     }
 
-    /// The rules an event must keep to follow this state.
+    /// The rules an event must keep to follow this state (see ``Lifecycle``).
     public func check(_ event: DossierEvent) throws(EventRejection) {
-        func reject(_ rule: String) -> EventRejection { EventRejection(eventID: event.id, field: "type", rule: rule) }
-        if let lastAt, event.at < lastAt {
-            throw EventRejection(eventID: event.id, field: "at", rule: "goes back in time: dossier \(dossier) already has an event at \(lastAt)")
-        }
-        let type = event.type
-        if version == 0 && type != .received && type != .homeSupportVisit {
-            throw reject("the first event of dossier \(dossier) must be received (or a home-support visit), not \(type.rawValue)")
-        }
-        if status == .returned || status == .withdrawn, type != .feedback, type != .homeSupportVisit {
-            throw reject("dossier \(dossier) is \(status.rawValue); only feedback and home-support visits may follow")
-        }
-        switch type {
-        case .received:
-            if receipt != nil { throw reject("dossier \(dossier) was already received; one received per dossier") }
-        case .forwarded, .supplementRequested, .deadlineMissed, .apologyIssued, .processed, .stopped, .withdrawn:
-            guard receipt != nil else { throw reject("dossier \(dossier) has not been received") }
-            if finish != nil { throw reject("dossier \(dossier) is already \(status.rawValue)") }
-            if (type == .forwarded || type == .processed) && isWaiting {
-                throw reject("dossier \(dossier) is waiting for a supplement; record supplement_received first")
-            }
-        case .supplementReceived:
-            guard isWaiting else { throw reject("dossier \(dossier) has no open supplement request") }
-        case .returned:
-            guard status == .processed || status == .stopped else {
-                throw reject("dossier \(dossier) must be processed or stopped before it is returned")
-            }
-        case .homeSupportVisit, .feedback:
-            break
-        }
+        try lifecycle.check(event)
     }
 
     /// Applies an event already checked. Dues come from the catalog and calendar in `rules`.
     mutating func evolve(_ event: DossierEvent, rules: DomainRules) {
-        version += 1
-        lastAt = event.at
+        lifecycle.advance(event)
         switch event.body {
         case .received(let r):
             let limit = rules.catalog.procedure(r.procedure, on: event.at.localDate)?.limit
             receipt = Receipt(at: event.at, actor: event.actor, unit: event.unit, procedure: r.procedure, channel: r.channel,
                               onlineLevel: r.onlineLevel, assist: r.assist ?? .none, competentUnit: r.competentUnit ?? event.unit,
                               limit: limit)
-            status = .received
             if let given = r.due {
                 dues = [DueInForce(from: event.at, due: given)]
             } else {
@@ -164,16 +135,13 @@ public struct DossierState: Sendable, Hashable {
                 do { step.baseDue = try rules.schedule(for: f.toUnit).advance(event.at, by: microseconds(hours: hours)) } catch { step.problem = error.description }
             }
             steps.append(step)
-            status = .processing
         case .supplementRequested:
             supplements.append(SupplementWait(requestedAt: event.at, actor: event.actor, unit: event.unit))
-            status = .supplement
         case .supplementReceived:
             for index in supplements.indices where supplements[index].receivedAt == nil {
                 supplements[index].receivedAt = event.at
             }
             dues.append(computeDue(from: event.at, rules: rules))
-            status = .processing
         case .deadlineMissed(let d):
             recordedMisses.append(d)
         case .apologyIssued(let a):
@@ -182,16 +150,12 @@ public struct DossierState: Sendable, Hashable {
                                            legalDue: legalDue))
         case .processed(let p):
             finishDossier(event, kind: .processed, outcome: p.outcome)
-            status = .processed
         case .returned:
             returnedAt = event.at
-            status = .returned
         case .withdrawn:
             finishDossier(event, kind: .withdrawn, outcome: nil)
-            status = .withdrawn
         case .stopped:
             finishDossier(event, kind: .stopped, outcome: nil)
-            status = .stopped
         case .homeSupportVisit:
             visits.append(event)
         case .feedback:

@@ -1,0 +1,66 @@
+/// What the lifecycle rules of events.md (rules 3 and 4) need to know of a dossier: small
+/// enough to keep for every dossier of a 10-million-line import.
+public struct Lifecycle: Sendable, Hashable {
+    public private(set) var version = 0
+    public private(set) var lastAt: Instant?
+    public private(set) var status = DossierStatus.notReceived
+    public private(set) var isReceived = false
+    public private(set) var isFinished = false
+    /// Supplement requests not yet answered.
+    public private(set) var openRequests = 0
+
+    public init() {}
+
+    public var isWaiting: Bool { openRequests > 0 }
+
+    /// Refuses an event that may not follow, with the rule in an operator's words.
+    public func check(_ event: DossierEvent) throws(EventRejection) {
+        let dossier = event.dossier
+        func reject(_ rule: String) -> EventRejection { EventRejection(eventID: event.id, field: "type", rule: rule) }
+        if let lastAt, event.at < lastAt {
+            throw EventRejection(eventID: event.id, field: "at", rule: "goes back in time: dossier \(dossier) already has an event at \(lastAt)")
+        }
+        let type = event.type
+        if version == 0 && type != .received && type != .homeSupportVisit {
+            throw reject("the first event of dossier \(dossier) must be received (or a home-support visit), not \(type.rawValue)")
+        }
+        if status == .returned || status == .withdrawn, type != .feedback, type != .homeSupportVisit {
+            throw reject("dossier \(dossier) is \(status.rawValue); only feedback and home-support visits may follow")
+        }
+        switch type {
+        case .received:
+            if isReceived { throw reject("dossier \(dossier) was already received; one received per dossier") }
+        case .forwarded, .supplementRequested, .deadlineMissed, .apologyIssued, .processed, .stopped, .withdrawn:
+            guard isReceived else { throw reject("dossier \(dossier) has not been received") }
+            if isFinished { throw reject("dossier \(dossier) is already \(status.rawValue)") }
+            if (type == .forwarded || type == .processed) && isWaiting {
+                throw reject("dossier \(dossier) is waiting for a supplement; record supplement_received first")
+            }
+        case .supplementReceived:
+            guard isWaiting else { throw reject("dossier \(dossier) has no open supplement request") }
+        case .returned:
+            guard status == .processed || status == .stopped else {
+                throw reject("dossier \(dossier) must be processed or stopped before it is returned")
+            }
+        case .homeSupportVisit, .feedback:
+            break
+        }
+    }
+
+    /// Takes an event that passed ``check(_:)``.
+    public mutating func advance(_ event: DossierEvent) {
+        version += 1
+        lastAt = event.at
+        switch event.type {
+        case .received: isReceived = true; status = .received
+        case .forwarded: status = .processing
+        case .supplementRequested: openRequests += 1; status = .supplement
+        case .supplementReceived: openRequests = 0; status = .processing
+        case .processed: isFinished = true; status = .processed
+        case .stopped: isFinished = true; status = .stopped
+        case .withdrawn: isFinished = true; status = .withdrawn
+        case .returned: status = .returned
+        case .deadlineMissed, .apologyIssued, .homeSupportVisit, .feedback: break
+        }
+    }
+}
