@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "EventLogLMDB", targets: ["EventLogLMDB"]),
         .library(name: "DossierDomain", targets: ["DossierDomain"]),
+        .library(name: "DossierLog", targets: ["DossierLog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -31,6 +32,8 @@ let package = Package(
         .target(name: "EventLogLMDB", dependencies: ["EventLog", "LedgerLMDB"]),
         // The dossier domain: events, catalogs, calendar, deadlines, the fold. Pure: imports nothing of ours.
         .target(name: "DossierDomain"),
+        // The dossier log: the domain on an event store. Catalogs in the log, validated import, export, replicas.
+        .target(name: "DossierLog", dependencies: ["DossierDomain", "EventLog"]),
         // Helpers shared by the test targets: temporary directories, child processes.
         .target(name: "LedgerTesting", dependencies: []),
 
@@ -51,6 +54,10 @@ let package = Package(
         .testTarget(
             name: "DossierDomainTests",
             dependencies: ["DossierDomain", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "DossierLogTests",
+            dependencies: ["DossierLog", "EventLogLMDB", "LedgerTesting"]
         ),
         .testTarget(
             name: "EventLogLMDBTests",

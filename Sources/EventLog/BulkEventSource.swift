@@ -75,3 +75,8 @@ where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
         iterator.next().map { BulkEvent(stream: $0.0, event: $0.1) }
     }
 }
+
+/// A store that loads from a ``BulkEventSource`` in one atomic transaction.
+public protocol BulkLoading: Sendable {
+    func bulkLoad<Source: BulkEventSource>(from source: Source) async throws -> (result: AppendResult, source: Source)
+}

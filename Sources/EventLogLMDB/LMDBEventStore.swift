@@ -16,7 +16,7 @@ public import LedgerLMDB
 /// and each returns only after that commit is durable. Reads run short read transactions on a
 /// concurrent queue and never wait for writers. Other processes may open the same directory:
 /// LMDB lets one of them write at a time and any number read.
-public final class LMDBEventStore: EventStore {
+public final class LMDBEventStore: EventStore, BulkLoading {
     /// How a store is opened.
     public struct Configuration: Sendable {
         /// Initial map size; the map doubles whenever it is full.
@@ -138,9 +138,9 @@ public final class LMDBEventStore: EventStore {
                         // Every later commit must sync again; failing to restore that is an error of its own.
                         try self.environment.setSyncAfterCommit(true)
                         return try outcome.get()
-                    } catch {
+                    } catch let error as LMDBError {
                         throw EventStoreError(error)
-                    }
+                    }  // anything else (a source's own error, such as an invalid line) passes unchanged
                 })
             }
         }

@@ -1,6 +1,6 @@
 /// One year of the civil-service calendar: the weekdays that are not working days and the
 /// Saturdays that are, with the notice that fixed them (calendar-vn.md).
-public struct CalendarYear: Sendable, Equatable {
+public struct CalendarYear: Sendable, Hashable {
     public let year: Int
     public let notice: String
     public let daysOff: [LocalDate]

@@ -1,0 +1,72 @@
+/// One line of a JSON Lines file: a dossier event, or (in exports) a catalog entry.
+public enum LogLine: Sendable, Hashable {
+    case event(ParsedLine)
+    case catalog(CatalogEntry, id: String, exported: ExportedFields?)
+
+    /// Parses a line: a catalog entry when it names the catalog stream (`"stream": "system
+    /// catalog"`), else a dossier event (``DossierEvent/parse(line:number:)``).
+    public static func parse(line bytes: UnsafeBufferPointer<UInt8>, number: Int? = nil) throws(EventRejection) -> LogLine {
+        // Cheap test first: only catalog lines carry a `stream` field.
+        guard contains(bytes, "\"stream\"") else { return .event(try DossierEvent.parse(line: bytes, number: number)) }
+        let pairs: [(key: String, value: FlatJSONValue)]
+        do { pairs = try FlatJSONParser.parse(bytes) } catch { throw EventRejection(line: number, rule: error.message) }
+        var values: [String: FlatJSONValue] = [:]
+        for (key, value) in pairs { values[key] = value }
+        func text(_ key: String) throws(EventRejection) -> String {
+            guard case .string(let s)? = values[key] else { throw EventRejection(line: number, field: key, rule: "is required (a string)") }
+            return s
+        }
+        let id = try text("id")
+        guard try text("stream") == CatalogEntry.stream else {
+            throw EventRejection(line: number, eventID: id, field: "stream", rule: "only catalog lines name a stream (\"\(CatalogEntry.stream)\")")
+        }
+        let type = try text("type")
+        guard type.hasPrefix("catalog."), type.hasSuffix(".v1"), let kind = CatalogEntry.Kind(rawValue: String(type.dropFirst(8).dropLast(3))) else {
+            throw EventRejection(line: number, eventID: id, field: "type", rule: "unknown catalog type \(type)")
+        }
+        let json = try text("entry")
+        let entry: CatalogEntry
+        do { entry = try CatalogEntry.parse(json: json, kind: kind) } catch {
+            throw EventRejection(line: number, eventID: id, field: "entry", rule: error.description)
+        }
+        var exported: ExportedFields?
+        if case .number(let seq, true)? = values["seq"], case .number(let version, true)? = values["version"],
+           case .string(let recorded)? = values["recorded"], case .string(let hash)? = values["hash"],
+           let instant = try? Instant(rfc3339: recorded) {
+            exported = ExportedFields(seq: UInt64(seq), version: UInt64(version), recorded: instant, hash: hash)
+        }
+        return .catalog(entry, id: id, exported: exported)
+    }
+
+    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard bytes.count >= n else { return false }
+        let first = needle.utf8Start[0]
+        var i = 0
+        while i <= bytes.count - n {
+            if bytes[i] == first {
+                var k = 1
+                while k < n && bytes[i + k] == needle.utf8Start[k] { k += 1 }
+                if k == n { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+extension CatalogEntry {
+    /// The entry as an export line, with the store's fields.
+    public func exportLine(id: String, exported: ExportedFields) -> String {
+        var out = JSONObjectWriter()
+        out.field("id", id)
+        out.field("stream", CatalogEntry.stream)
+        out.field("type", wireName)
+        out.field("entry", json)
+        out.raw("seq", String(exported.seq))
+        out.raw("version", String(exported.version))
+        out.field("recorded", exported.recorded.utcDescription)
+        out.field("hash", exported.hash)
+        return out.finish()
+    }
+}

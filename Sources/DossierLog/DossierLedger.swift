@@ -1,0 +1,109 @@
+public import DossierDomain
+public import EventLog
+
+/// The dossier log on an event store: catalogs recorded in the log, validated imports,
+/// exports and replicas, case histories. Storage-agnostic: any ``EventStore`` that can
+/// ``BulkLoading/bulkLoad(from:)``.
+public final class DossierLedger: Sendable {
+    public let store: any EventStore & BulkLoading
+
+    public init(store: any EventStore & BulkLoading) {
+        self.store = store
+    }
+
+    /// The catalogs and calendar recorded in the log (the built-in calendar plus what operators
+    /// added), as in force for any date.
+    public func rules() async throws -> DomainRules {
+        var rules = DomainRules()
+        let stream = try StreamID(CatalogEntry.stream)
+        var next = StreamVersion(1)
+        while true {
+            let batch = try await store.read(stream: stream, from: next, direction: .forward, limit: 1024)
+            for record in batch {
+                guard case .catalog(let entry) = try Records.decode(record) else { continue }
+                try entry.apply(to: &rules)
+            }
+            guard let last = batch.last else { return rules }
+            next = last.version.next
+        }
+    }
+
+    /// Records catalog entries in the log, atomically. Entries recorded already with the same
+    /// content are counted as duplicates.
+    /// - Throws: ``CatalogError`` when an entry clashes with what is recorded (an entry never
+    ///   changes: a new version gets a new `valid_from`).
+    @discardableResult
+    public func record(_ entries: [CatalogEntry]) async throws -> ImportSummary {
+        var rules = try await rules()
+        for entry in entries { try entry.apply(to: &rules) }  // refuses overlapping versions
+        let events = try entries.map { try Records.proposed($0).1 }
+        let result: AppendResult
+        do {
+            result = try await store.append(events, to: StreamID(CatalogEntry.stream))
+        } catch let error as EventStoreError where error.code == .idConflict {
+            throw CatalogError("\(error.message): a catalog entry never changes; record a new version with a new valid_from")
+        }
+        return ImportSummary(lines: entries.count, appended: result.appended, duplicates: result.duplicates,
+                             catalogEntries: result.appended, positions: result.positions)
+    }
+
+    /// Imports a JSON Lines file of events (and, from an export, catalog entries): every line
+    /// checked against events.md, in one transaction.
+    ///
+    /// - Parameters:
+    ///   - mode: ``ImportMode/atomic`` (one bad line and nothing is stored) or
+    ///     ``ImportMode/keepValid(rejectsPath:)``.
+    ///   - replica: reproduce every seq, version, recorded time and hash of an export; the store
+    ///     must be empty.
+    /// - Throws: ``EventRejection`` naming the line, id, field and rule (atomic mode);
+    ///   ``ImportError`` for an unreadable file or a replica into a non-empty store;
+    ///   ``EventStoreError`` from the store (`.replicaMismatch` when an export's hash is not
+    ///   reproduced).
+    public func importEvents(path: String, mode: ImportMode = .atomic, replica: Bool = false) async throws -> ImportSummary {
+        if replica, let head = try await store.head() {
+            throw ImportError("a replica import needs an empty store; this one holds \(head.position) events")
+        }
+        let source = try JSONLinesImport(path: path, mode: mode, replica: replica, rules: try await rules())
+        let (result, used) = try await store.bulkLoad(from: source)
+        used.closeRejects()
+        var summary = used.summary
+        summary.positions = result.positions
+        return summary
+    }
+
+    /// Writes the log (or one dossier, or a seq range) as JSON Lines with seq, version, recorded
+    /// and hash; catalog entries too (a replica needs them: they are in the chain). Returns the
+    /// number of lines.
+    @discardableResult
+    public func export(dossier: String? = nil, from start: GlobalPosition = .first, through end: GlobalPosition? = nil,
+                       to write: (String) throws -> Void) async throws -> Int {
+        var count = 0
+        func emit(_ record: RecordedEvent) throws {
+            let exported = Records.exported(record)
+            switch try Records.decode(record) {
+            case .dossier(let event): try write(event.jsonLine(exported: exported))
+            case .catalog(let entry): try write(entry.exportLine(id: record.id.value, exported: exported))
+            }
+            count += 1
+        }
+        if let dossier {
+            var next = StreamVersion(1)
+            while true {
+                let batch = try await store.read(stream: StreamID(dossier), from: next, direction: .forward, limit: 1024)
+                for record in batch where record.position >= start && end.map({ record.position <= $0 }) ?? true { try emit(record) }
+                guard let last = batch.last else { return count }
+                next = last.version.next
+            }
+        }
+        var next = start
+        while true {
+            let batch = try await store.readAll(from: next, limit: 4096)
+            for record in batch {
+                if let end, record.position > end { return count }
+                try emit(record)
+            }
+            guard let last = batch.last else { return count }
+            next = last.position.next
+        }
+    }
+}
