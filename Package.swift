@@ -69,7 +69,7 @@ let package = Package(
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["EventLogLMDB"],
+            dependencies: ["EventLogLMDB", "DossierLog"],
             path: "tools/benchmarks/Sources/ledger-bench"
         ),
         // A child process for crash and multi-process tests (appends and prints what was acknowledged).

@@ -2,7 +2,10 @@ import Glibc
 
 /// Reads a file line by line through a 1 MiB buffer, handing each line's bytes (without the
 /// newline) to the caller in place: memory stays bounded whatever the file's size.
-final class LineReader {
+///
+/// One thread uses it at a time: the import's parser thread while it runs, the writer (to
+/// rewind) only after that thread has stopped.
+final class LineReader: @unchecked Sendable {
     private let fd: Int32
     private let base: UnsafeMutableRawPointer
     private let capacity = 2 * LineReader.maximumLine

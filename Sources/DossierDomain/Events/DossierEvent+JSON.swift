@@ -51,9 +51,8 @@ extension DossierEvent {
         } catch {
             throw EventRejection(line: number, rule: error.message)
         }
-        var fields = Fields(line: number)
-        for (key, value) in pairs where value != .null { fields.values[key] = value }
-        fields.eventID = try? fields.optionalString("id")
+        var fields = Fields(line: number, pairs: pairs)
+        if case .string(let id)? = fields.values["id"] { fields.eventID = id }
         return try fields.event()
     }
 
@@ -63,13 +62,29 @@ extension DossierEvent {
         return try text.withUTF8 { bytes in Result { () throws(EventRejection) in try parse(line: bytes, number: number) } }.get()
     }
 
+    /// The fields allowed in each type's lines, computed once.
+    private static let allowedFields: [EventType: Set<String>] = typeFields.mapValues { envelopeFields.union(exportFields).union($0) }
+
+    /// A line's fields: a dozen at most, so a linear search beats hashing every key.
+    private struct FieldValues {
+        let pairs: [(key: String, value: FlatJSONValue)]
+        subscript(key: String) -> FlatJSONValue? {
+            for pair in pairs where pair.key == key { return pair.value == .null ? nil : pair.value }
+            return nil
+        }
+        var keys: [String] { pairs.filter { $0.value != .null }.map(\.key) }
+    }
+
     /// The reader of one line's fields, which knows where it is for its errors.
     private struct Fields {
-        var values: [String: FlatJSONValue] = [:]
+        let values: FieldValues
         let line: Int?
         var eventID: String?
 
-        init(line: Int?) { self.line = line }
+        init(line: Int?, pairs: [(key: String, value: FlatJSONValue)]) {
+            self.line = line
+            values = FieldValues(pairs: pairs)
+        }
 
         func reject(_ field: String?, _ rule: String) -> EventRejection {
             EventRejection(line: line, eventID: eventID, field: field, rule: rule)
@@ -145,7 +160,7 @@ extension DossierEvent {
             guard let type = EventType(rawValue: typeName) else {
                 throw reject("type", "unknown type \"\(typeName)\"; one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let allowed = DossierEvent.envelopeFields.union(DossierEvent.exportFields).union(DossierEvent.typeFields[type] ?? [])
+            let allowed = DossierEvent.allowedFields[type] ?? []
             if let unknown = values.keys.filter({ !allowed.contains($0) }).sorted().first {
                 throw reject(unknown, "is not a field of a \(typeName) event (a typo must not vanish from an audit log)")
             }

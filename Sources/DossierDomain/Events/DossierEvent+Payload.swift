@@ -143,8 +143,8 @@ struct PayloadWriter {
         bytes.append(contentsOf: s.utf8)
     }
     /// Enumerations are stored as their index in `allCases`: cases are only ever appended.
-    mutating func choice<E: CaseIterable & Equatable>(_ value: E) {
-        byte(UInt8(E.allCases.firstIndex(of: value).map { E.allCases.distance(from: E.allCases.startIndex, to: $0) } ?? 0))
+    mutating func choice<E: PayloadChoice>(_ value: E) {
+        byte(UInt8(E.ordered.firstIndex(of: value) ?? 0))
     }
     mutating func optional<T>(_ value: T?, _ write: (inout PayloadWriter, T) -> Void) {
         if let value { byte(1); write(&self, value) } else { byte(0) }
@@ -179,10 +179,10 @@ struct PayloadReader {
         guard let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]), as: UTF8.self) else { throw fail() }
         return s
     }
-    mutating func choice<E: CaseIterable>(_: E.Type) throws(PayloadError) -> E {
+    mutating func choice<E: PayloadChoice>(_: E.Type) throws(PayloadError) -> E {
         let index = Int(try byte())
-        guard index < E.allCases.count else { throw fail() }
-        return E.allCases[E.allCases.index(E.allCases.startIndex, offsetBy: index)]
+        guard index < E.ordered.count else { throw fail() }
+        return E.ordered[index]
     }
     mutating func optional<T>(_ read: (inout PayloadReader) throws(PayloadError) -> T) throws(PayloadError) -> T? {
         switch try byte() {
@@ -192,3 +192,16 @@ struct PayloadReader {
         }
     }
 }
+
+/// An enumeration stored in payloads by its position in `allCases` (kept in an array once).
+protocol PayloadChoice: CaseIterable, Equatable {
+    static var ordered: [Self] { get }
+}
+
+extension Channel: PayloadChoice { static let ordered = allCases }
+extension OnlineLevel: PayloadChoice { static let ordered = allCases }
+extension Assist: PayloadChoice { static let ordered = allCases }
+extension Outcome: PayloadChoice { static let ordered = allCases }
+extension ReturnChannel: PayloadChoice { static let ordered = allCases }
+extension VisitPurpose: PayloadChoice { static let ordered = allCases }
+extension Rating: PayloadChoice { static let ordered = allCases }

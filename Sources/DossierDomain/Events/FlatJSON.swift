@@ -216,6 +216,10 @@ struct FlatJSONParser: ~Copyable {
     }
 
     private func validated(_ bytes: UnsafeBufferPointer<UInt8>) throws(FlatJSONError) -> String {
+        // Most fields are ASCII: check that cheaply, and only validate other text as UTF-8.
+        var ascii = true
+        for byte in bytes where byte >= 0x80 { ascii = false; break }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw FlatJSONError(message: "text is not valid UTF-8") }
         return text
     }

@@ -5,6 +5,8 @@
 // Each figure is measured on a real LMDB store on this machine's disk, with ~220-byte events
 // shaped like dossier events (25-character dossier codes, ten events per dossier, a thousand
 // dossiers open at a time).
+import DossierDomain
+import DossierLog
 import EventLog
 import EventLogLMDB
 import Foundation
@@ -184,6 +186,50 @@ func diskUsage(_ store: LMDBEventStore, _ options: Options) throws {
     print(String(format: "  data file in use: %.1f MiB", Double(store.environment.usedBytes) / 1_048_576))
 }
 
+/// Writes a JSON Lines file of `count` dossier events: dossiers of four events (received,
+/// forwarded, processed, returned), a thousand open at a time, as a desk's day interleaves them.
+func writeImportFile(_ path: String, count: Int) throws {
+    guard let file = fopen(path, "w") else { throw BenchError("cannot write \(path)") }
+    defer { fclose(file) }
+    for i in 0..<count {
+        let dossierIndex = (i % 1000) + (i / 4000) * 1000
+        let step = (i / 1000) % 4
+        let dossier = "000.00.17.H19-" + String(240_101 + dossierIndex / 9_999) + "-" + String(10_000 + dossierIndex % 9_999).dropFirst()
+        let at = firstInstant + Int64(dossierIndex) * 60_000_000 + Int64(step) * 3_600_000_000
+        let head = "{\"id\":\"ev-\(i)\",\"dossier\":\"\(dossier)\",\"at\":\"\(at)\","
+        let body: String
+        switch step {
+        case 0: body = #""type":"received","actor":"cb.tiepnhan.01","unit":"H19.17.MC","procedure":"1.001193","channel":"online","online_level":"full"}"#
+        case 1: body = #""type":"forwarded","actor":"cb.tiepnhan.01","unit":"H19.17.MC","to_unit":"H19.17.TP","to_actor":"cv.tuphap.02","step_hours":16}"#
+        case 2: body = #""type":"processed","actor":"cv.tuphap.02","unit":"H19.17.TP","outcome":"approved"}"#
+        default: body = #""type":"returned","actor":"cb.tiepnhan.01","unit":"H19.17.MC","via":"online"}"#
+        }
+        fputs(head + body + "\n", file)
+    }
+}
+
+let firstInstant = Instant(localDate: LocalDate(year: 2024, month: 1, day: 2), microsecondOfDay: 7 * 3_600_000_000)
+
+func importBenchmark(_ options: Options) async throws {
+    let path = options.directory + "/events.jsonl"
+    try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+    try writeImportFile(path, count: options.events)
+    let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    let store = try freshStore(options, "import")
+    let ledger = DossierLedger(store: store)
+    let from = LocalDate(year: 2021, month: 1, day: 1)
+    try await ledger.record([
+        .procedure(Procedure(code: "1.001193", name: "Đăng ký khai sinh", limit: .workingDays(3), validity: Validity(from: from))),
+        .unit(Unit(code: "H19.17.MC", name: "Một cửa", level: .desk, validity: Validity(from: from))),
+        .unit(Unit(code: "H19.17.TP", name: "Tư pháp", level: .department, validity: Validity(from: from))),
+    ])
+    let start = ContinuousClock.now
+    let summary = try await ledger.importEvents(path: path)
+    let elapsed = ContinuousClock.now - start
+    precondition(summary.appended == options.events, "imported \(summary)")
+    print("import of a \(size / 1_048_576) MiB JSON Lines file, validated: \(rate(options.events, elapsed))")
+}
+
 func demo(_ options: Options) async throws {
     print("Interim demo (until the dossier domain lands): append a day's desk traffic, read it back, verify.")
     let store = try freshStore(options, "demo")
@@ -206,6 +252,8 @@ case "demo":
     try await demo(options)
 case "single":
     _ = try await singleAppends(options)
+case "import":
+    try await importBenchmark(options)
 case "group":
     try await groupCommit(options, appenders: 16, single: nil)
 case "all", "bulk", "read", "history":

@@ -1,0 +1,185 @@
+import DossierDomain
+import EventLog
+import Foundation
+
+/// One line, parsed and checked as far as it can be without the store: shape, catalogs, the
+/// stored encoding. What is left (ids already stored, the dossier's lifecycle) is checked by
+/// the store's writer.
+enum PreparedLine: Sendable {
+    case blank
+    case event(line: Int, event: DossierEvent, stream: StreamID, proposed: ProposedEvent, replica: ReplicaFields?, raw: [UInt8]?)
+    case catalog(line: Int, stream: StreamID, proposed: ProposedEvent, replica: ReplicaFields?, raw: [UInt8]?)
+    case rejected(EventRejection, raw: [UInt8]?)
+    /// The file could not be read on.
+    case failed(ImportError)
+}
+
+/// Prepares lines on a thread of its own while the store's writer takes them, so parsing
+/// (most of an import's work) runs on one core and storing on the other. Bounded: at most
+/// `depth` batches wait, so memory does not grow with the file.
+final class LinePipeline: @unchecked Sendable {
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var batches: [[PreparedLine]] = []
+    private var finished = false
+    private var cancelled = false
+    private var running = true
+    private let depth = 8
+    private let batchSize = 2048
+
+    /// Starts preparing the lines of `reader` (from its current position).
+    init(reader: LineReader, preparer: LinePreparer) {
+        let thread = Thread { [self] in self.produce(reader: reader, preparer: preparer) }
+        thread.name = "dossier-import-parser"
+        thread.start()
+    }
+
+    private func produce(reader: LineReader, preparer: LinePreparer) {
+        defer {
+            condition.lock()
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        var preparer = preparer
+        var batch: [PreparedLine] = []
+        batch.reserveCapacity(batchSize)
+        var line = 0
+        do {
+            while let prepared = try reader.nextLine({ bytes in
+                line += 1
+                return preparer.prepare(bytes, line: line)
+            }) {
+                batch.append(prepared)
+                if batch.count == batchSize {
+                    guard put(batch) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        } catch let error as ImportError {
+            batch.append(.failed(error))
+        } catch {
+            batch.append(.failed(ImportError("\(error)")))
+        }
+        if put(batch) { finish() }
+    }
+
+    /// Queues a batch, waiting while the queue is full; false when cancelled.
+    private func put(_ batch: [PreparedLine]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= depth && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        batches.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    private func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, waiting for it; nil at the end of the file.
+    func take() -> [PreparedLine]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        guard !batches.isEmpty else { return nil }
+        condition.broadcast()
+        return batches.removeFirst()
+    }
+
+    /// Stops the producer and waits until it has let go of the reader.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        batches.removeAll()
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// The store-independent checks of one line.
+struct LinePreparer: Sendable {
+    var rules: DomainRules
+    let replica: Bool
+    let keepRaw: Bool
+
+    mutating func prepare(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) -> PreparedLine {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return .blank }
+        let raw = keepRaw ? Array(bytes) : nil
+        do {
+            switch try LogLine.parse(line: bytes, number: line) {
+            case .catalog(let entry, let id, let exported):
+                guard id == entry.id else {
+                    throw EventRejection(eventID: id, field: "id", rule: "a catalog entry's id is \(entry.id)")
+                }
+                do { try entry.apply(to: &rules) } catch { throw EventRejection(eventID: id, field: "entry", rule: error.description) }
+                let (stream, proposed) = try Records.proposed(entry)
+                return .catalog(line: line, stream: stream, proposed: proposed,
+                                replica: try replicaFields(exported, id: id, line: line), raw: raw)
+            case .event(let parsed):
+                try CatalogChecks.check(parsed.event, against: rules.catalog)
+                let (stream, proposed) = try Records.proposed(parsed.event)
+                return .event(line: line, event: parsed.event, stream: stream, proposed: proposed,
+                              replica: try replicaFields(parsed.exported, id: parsed.event.id, line: line), raw: raw)
+            }
+        } catch var rejection as EventRejection {
+            rejection.line = line
+            return .rejected(rejection, raw: raw)
+        } catch {
+            // Records.proposed refuses only what the parser already refused; keep the line anyway.
+            return .rejected(EventRejection(line: line, rule: "\(error)"), raw: raw)
+        }
+    }
+
+    private func replicaFields(_ exported: ExportedFields?, id: String, line: Int) throws(EventRejection) -> ReplicaFields? {
+        guard replica else { return nil }
+        guard let exported else {
+            throw EventRejection(eventID: id, field: "seq", rule: "a replica import needs seq, version, recorded and hash on every line (an export)")
+        }
+        return try Records.replica(exported, line: line, id: id)
+    }
+}
+
+/// Rule 5 of events.md: procedures in force on the receipt date; units known and valid on the
+/// event's date (for `deadline_missed`, on its due's date), when a unit catalog is loaded.
+enum CatalogChecks {
+    static func check(_ event: DossierEvent, against catalog: Catalog) throws(EventRejection) {
+        func unit(_ code: String?, _ field: String, on date: LocalDate) throws(EventRejection) {
+            guard let code, catalog.hasUnits else { return }
+            guard catalog.unit(code, on: date) != nil else {
+                let known = catalog.units[code] != nil
+                throw EventRejection(eventID: event.id, field: field,
+                                     rule: known ? "unit \(code) is not valid on \(date)" : "unit \(code) is not in the unit catalog")
+            }
+        }
+        let date = event.at.localDate
+        switch event.body {
+        case .received(let r):
+            try unit(event.unit, "unit", on: date)
+            guard catalog.procedure(r.procedure, on: date) != nil else {
+                let rule = !catalog.hasProcedures ? "no procedure catalog is loaded; load it first (dossier import --catalog procedures FILE)"
+                    : catalog.procedures[r.procedure] != nil ? "procedure \(r.procedure) is not in force on \(date)"
+                    : "procedure \(r.procedure) is not in the procedure catalog"
+                throw EventRejection(eventID: event.id, field: "procedure", rule: rule)
+            }
+            try unit(r.competentUnit, "competent_unit", on: date)
+        case .forwarded(let f):
+            try unit(event.unit, "unit", on: date)
+            try unit(f.toUnit, "to_unit", on: date)
+        case .deadlineMissed(let d):
+            try unit(event.unit, "unit", on: d.due.localDate)
+            try unit(d.holderUnit, "holder_unit", on: d.due.localDate)
+        case .apologyIssued(let a):
+            try unit(event.unit, "unit", on: date)
+            try unit(a.responsibleUnit, "responsible_unit", on: date)
+        default:
+            try unit(event.unit, "unit", on: date)
+        }
+    }
+}
