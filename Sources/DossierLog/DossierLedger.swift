@@ -1,4 +1,5 @@
 public import DossierDomain
+public import Foundation
 public import EventLog
 
 /// The dossier log on an event store: catalogs recorded in the log, validated imports,
@@ -105,5 +106,27 @@ public final class DossierLedger: Sendable {
             guard let last = batch.last else { return count }
             next = last.position.next
         }
+    }
+}
+
+extension DossierLedger {
+    /// Imports JSON Lines read from `handle` (standard input, a pipe). The store may have to
+    /// read the lines more than once, so they are first copied, 1 MiB at a time, to a temporary
+    /// file in `temporaryDirectory`, which is removed afterwards.
+    public func importEvents(reading handle: FileHandle, mode: ImportMode = .atomic, replica: Bool = false,
+                             temporaryDirectory: String = FileManager.default.temporaryDirectory.path) async throws -> ImportSummary {
+        let path = temporaryDirectory + "/dossier-import-\(UUID().uuidString).jsonl"
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let spool = FileHandle(forWritingAtPath: path) else {
+            throw ImportError("cannot create a temporary file in \(temporaryDirectory) to hold standard input")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { try spool.write(contentsOf: chunk) }
+            try spool.close()
+        } catch {
+            throw ImportError("cannot copy standard input to \(path): \(error.localizedDescription)")
+        }
+        return try await importEvents(path: path, mode: mode, replica: replica)
     }
 }

@@ -44,7 +44,6 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private var lifecycles: [String: Lifecycle] = [:]
     private(set) var summary = ImportSummary()
     let estimatedBytes: Int
-    var usesLookups: Bool { true }
 
     init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules) throws(ImportError) {
         self.mode = mode

@@ -44,11 +44,8 @@ public struct BulkEvent: Sendable, Hashable {
 /// ask the store what is stored already.
 ///
 /// The store may pull a source more than once: it calls ``rewind()`` and starts again when the
-/// load must be redone (the map had to grow, or an initial load met a repeated id).
+/// load must be redone (the map had to grow).
 public protocol BulkEventSource: Sendable {
-    /// Whether ``next(_:)`` asks lookups. The fastest load into an empty store builds the id
-    /// index only at its end, so it cannot answer them; a source that asks gets the other mode.
-    var usesLookups: Bool { get }
     /// About how many bytes of events it holds, to size the map once (0: unknown).
     var estimatedBytes: Int { get }
     /// Goes back to the first event.
@@ -68,7 +65,6 @@ where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
         iterator = events.makeIterator()
     }
 
-    public var usesLookups: Bool { false }
     public var estimatedBytes: Int { events.underestimatedCount * 250 }
     public mutating func rewind() { iterator = events.makeIterator() }
     public mutating func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) -> BulkEvent? {

@@ -150,37 +150,30 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         var source = original
         // About 1.5 bytes of map per byte of events, for the log and its indexes, twice over.
         try environment.reserveMap(environment.usedBytes + source.estimatedBytes * 3)
-        var mode: LogWriter.Mode = source.usesLookups ? .deferStreamIndex : .initialLoad
-        while true {
-            do {
-                let result = try environment.write { txn in
-                    try source.rewind()  // every attempt starts from the first event
-                    var logWriter = try LogWriter(txn, tables: tables, mode: mode, clock: configuration.clock)
-                    let before = logWriter.head?.position.rawValue ?? 0
-                    var duplicates = 0
-                    while let item = try source.next({ lookup in try self.answer(lookup, txn) }) {
-                        if try !logWriter.append(item.event, to: item.stream, replica: item.replica, txn) { duplicates += 1 }
-                    }
-                    try logWriter.finish(txn)
-                    let after = logWriter.head?.position.rawValue ?? 0
-                    return AppendResult(positions: after > before ? GlobalPosition(before + 1)...GlobalPosition(after) : nil,
-                                        duplicates: duplicates, streamVersions: logWriter.streamVersions)
-                }
-                try environment.sync()
-                return (result, source)
-            } catch is LogWriter.InitialLoadUnavailable where mode == .initialLoad {
-                mode = .deferStreamIndex
+        let result = try environment.write { txn in
+            try source.rewind()  // every attempt (the map may have had to grow) starts from the first event
+            var logWriter = try LogWriter(txn, tables: tables, mode: .bulk, clock: configuration.clock)
+            let before = logWriter.head?.position.rawValue ?? 0
+            var duplicates = 0
+            while let item = try source.next({ lookup in try self.answer(lookup, txn, logWriter) }) {
+                if try !logWriter.append(item.event, to: item.stream, replica: item.replica, txn) { duplicates += 1 }
             }
+            try logWriter.finish(txn)
+            let after = logWriter.head?.position.rawValue ?? 0
+            return AppendResult(positions: after > before ? GlobalPosition(before + 1)...GlobalPosition(after) : nil,
+                                duplicates: duplicates, streamVersions: logWriter.streamVersions)
         }
+        try environment.sync()
+        return (result, source)
     }
 
     /// Answers a bulk source's question from inside the load's transaction.
-    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction) throws -> BulkLookupResult {
+    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction, _ logWriter: borrowing LogWriter) throws -> BulkLookupResult {
         switch lookup {
         case .stream(let stream):
             return .events(try Self.readStream(txn, tables: tables, stream: stream, from: StreamVersion(1), direction: .forward, limit: .max))
         case .event(let id):
-            guard let seq = try txn.position(ofID: id, in: tables) else { return .event(nil) }
+            guard let seq = try logWriter.position(ofID: id, txn) else { return .event(nil) }
             return .event(try txn.withRecord(at: seq, in: tables) { $0.decode() })
         }
     }

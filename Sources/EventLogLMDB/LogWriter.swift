@@ -11,19 +11,12 @@ struct LogWriter: ~Copyable {
     enum Mode {
         /// Every entry at once: ordinary appends.
         case immediate
-        /// Id entries at once (they detect duplicates); stream index entries sorted at
-        /// ``finish(_:)``, so each B-tree page is touched once rather than at random.
-        case deferStreamIndex
-        /// Into an empty store: every index entry sorted and appended at ``finish(_:)`` with
-        /// `MDB_APPEND`. Ids are not looked up while appending; ``finish(_:)`` throws
-        /// ``DuplicateInInitialLoad`` if two events share an id, and the caller falls back.
-        case initialLoad
+        /// Bulk loads: index entries are collected and written at ``finish(_:)``, sorted (with
+        /// `MDB_APPEND` into an index that was empty), so each B-tree page is written once
+        /// instead of being touched at random. The ids of this load are kept in memory
+        /// (about 24 bytes each) to find repeats exactly.
+        case bulk
     }
-
-    /// An initial load cannot go on: the store is not empty, or an id came twice. The
-    /// transaction must be aborted and the load redone in ``Mode/deferStreamIndex`` mode, which
-    /// handles both.
-    struct InitialLoadUnavailable: Error {}
 
     private let tables: Tables
     private let clock: @Sendable () -> RecordedTime
@@ -34,12 +27,22 @@ struct LogWriter: ~Copyable {
     private var streamCount: UInt32
     private var deferredStreamIndex: [(key: UInt64, seq: UInt64)] = []
     private var deferredIDs: [(key: UInt64, seq: UInt64)] = []
+    /// Bulk mode: the first seq of this load under each id hash, and any further ones (a hash
+    /// shared by different ids).
+    private var loadIDs: [UInt64: UInt64] = [:]
+    private var sharedHashes: [UInt64: [UInt64]] = [:]
+    /// Which databases were empty when the transaction began (bulk mode appends to those).
+    private let emptyIDs: Bool, emptyStreamIndex: Bool, emptyStreams: Bool
 
     init(_ txn: borrowing WriteTransaction, tables: Tables, mode: Mode = .immediate,
          clock: @escaping @Sendable () -> RecordedTime) throws {
         let head = try txn.logHead(in: tables)
-        if mode == .initialLoad && head != nil { throw InitialLoadUnavailable() }
         let streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
+        let emptyIDs = try txn.statistics(of: tables.ids).entries == 0
+        let emptyStreamIndex = try txn.statistics(of: tables.streamIndex).entries == 0
+        self.emptyIDs = emptyIDs
+        self.emptyStreamIndex = emptyStreamIndex
+        emptyStreams = streamCount == 0
         self.tables = tables
         self.clock = clock
         self.mode = mode
@@ -59,8 +62,23 @@ struct LogWriter: ~Copyable {
 
     private func currentHead(of stream: StreamID, _ txn: borrowing WriteTransaction) throws -> StreamHead? {
         if let head = touched[stream] { return head }
-        if mode == .initialLoad { return nil }
+        if emptyStreams { return nil }
         return try txn.streamHead(stream.name, in: tables)
+    }
+
+    /// The seq of the event with `id`, stored before this transaction or in it.
+    func position(ofID id: EventID, _ txn: borrowing WriteTransaction) throws -> UInt64? {
+        if mode == .bulk {
+            let key = idKey(id)
+            if let first = loadIDs[key] {
+                for seq in [first] + (sharedHashes[key] ?? []) {
+                    let matches = try txn.withRecord(at: seq, in: tables) { $0.idBytes.elementsEqual(id.value.utf8) }
+                    if matches == true { return seq }
+                }
+            }
+            if emptyIDs { return nil }
+        }
+        return try txn.position(ofID: id, in: tables)
     }
 
     /// Checks a request against the log as this transaction sees it.
@@ -79,7 +97,7 @@ struct LogWriter: ~Copyable {
                     plan.duplicates += 1
                     continue
                 }
-                if let seq = try txn.position(ofID: event.id, in: tables) {
+                if let seq = try position(ofID: event.id, txn) {
                     try checkDuplicate(event, in: append.stream, storedAt: seq, txn)
                     plan.duplicates += 1
                     continue
@@ -123,8 +141,14 @@ struct LogWriter: ~Copyable {
             throw EventStoreError(.replicaMismatch, "event \(event.id): the export says seq \(replica.position), the replica is at seq \(position)",
                                   position: position)
         }
-        if mode == .initialLoad {
-            deferredIDs.append((idKey(event.id), position.rawValue))
+        if mode == .bulk {
+            if let stored = try self.position(ofID: event.id, txn) {
+                try checkDuplicate(event, in: stream, storedAt: stored, txn)
+                return false
+            }
+            let key = idKey(event.id)
+            if loadIDs[key] == nil { loadIDs[key] = position.rawValue } else { sharedHashes[key, default: []].append(position.rawValue) }
+            deferredIDs.append((key, position.rawValue))
         } else if try !insertID(event, in: stream, at: position.rawValue, txn) {
             return false
         }
@@ -133,7 +157,7 @@ struct LogWriter: ~Copyable {
         var streamHead: StreamHead
         if let slot {
             streamHead = touched.values[slot]
-        } else if mode != .initialLoad, let stored = try txn.streamHead(stream.name, in: tables) {
+        } else if !emptyStreams, let stored = try txn.streamHead(stream.name, in: tables) {
             streamHead = stored
         } else {
             guard streamCount < UInt32.max else {
@@ -158,10 +182,10 @@ struct LogWriter: ~Copyable {
                                   position: position)
         }
         let indexKey = streamIndexKey(number: streamHead.number, version: version.rawValue)
-        if mode == .immediate {
-            try put(position.rawValue, forKey: indexKey, in: tables.streamIndex, options: .noOverwrite, txn)
-        } else {
+        if mode == .bulk {
             deferredStreamIndex.append((indexKey, position.rawValue))
+        } else {
+            try put(position.rawValue, forKey: indexKey, in: tables.streamIndex, options: .noOverwrite, txn)
         }
         streamHead.version = version
         streamHead.hash = hash
@@ -210,34 +234,20 @@ struct LogWriter: ~Copyable {
     /// Writes the deferred index entries in key order, and the heads of the touched streams.
     mutating func finish(_ txn: borrowing WriteTransaction) throws {
         radixSort(&deferredStreamIndex)
-        let append: PutOptions = mode == .initialLoad ? .append : .noOverwrite
         for entry in deferredStreamIndex {
-            try put(entry.seq, forKey: entry.key, in: tables.streamIndex, options: append, txn)
+            try put(entry.seq, forKey: entry.key, in: tables.streamIndex, options: emptyStreamIndex ? .append : .noOverwrite, txn)
         }
         deferredStreamIndex.removeAll()
 
-        if mode == .initialLoad {
-            radixSort(&deferredIDs)  // stable: equal hashes stay in seq order
-            var groupStart = 0
-            for (index, entry) in deferredIDs.enumerated() {
-                if index > 0 && entry.key == deferredIDs[index - 1].key {
-                    // Same hash: a duplicate id, or ids that collide. Compare with the group so far.
-                    for earlier in deferredIDs[groupStart..<index] {
-                        let same = try txn.withRecord(at: entry.seq, in: tables) { later in
-                            try txn.withRecord(at: earlier.seq, in: tables) { $0.idBytes.elementsEqual(later.idBytes) }
-                        }
-                        if same != false { throw InitialLoadUnavailable() }
-                    }
-                    try put(entry.seq, forKey: entry.key, in: tables.ids, options: .appendDuplicate, txn)
-                } else {
-                    groupStart = index
-                    try put(entry.seq, forKey: entry.key, in: tables.ids, options: .append, txn)
-                }
-            }
-            deferredIDs.removeAll()
+        radixSort(&deferredIDs)  // stable: equal hashes stay in seq order
+        for (index, entry) in deferredIDs.enumerated() {
+            let sameHash = index > 0 && deferredIDs[index - 1].key == entry.key
+            let options: PutOptions = emptyIDs ? (sameHash ? .appendDuplicate : .append) : .noDuplicateData
+            try put(entry.seq, forKey: entry.key, in: tables.ids, options: options, txn)
         }
+        deferredIDs.removeAll()
 
-        if mode == .initialLoad {
+        if mode == .bulk && emptyStreams {
             try appendStreamHeadsSorted(txn)
         } else {
             for (stream, streamHead) in touched { try putStreamHead(stream, streamHead, options: [], txn) }

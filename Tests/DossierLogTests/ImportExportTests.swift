@@ -170,4 +170,30 @@ struct ImportExportTests {
         try await ledger.record(catalogEntries)
         await #expect(throws: ImportError.self) { try await ledger.importEvents(path: try writeFile("a.jsonl", exampleLines), replica: true) }
     }
+
+    @Test("standard input imports like a file")
+    func standardInput() async throws {
+        let (ledger, _) = try openLedger()
+        try await ledger.record(catalogEntries)
+        let pipe = Pipe()
+        try pipe.fileHandleForWriting.write(contentsOf: Data((exampleLines.joined(separator: "\n") + "\n").utf8))
+        try pipe.fileHandleForWriting.close()
+        let summary = try await ledger.importEvents(reading: pipe.fileHandleForReading, temporaryDirectory: TemporaryDirectory.path)
+        #expect(summary.appended == 4)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: TemporaryDirectory.path).allSatisfy { !$0.hasPrefix("dossier-import-") })
+    }
+
+    @Test("export of one dossier, and of a seq range")
+    func exportFilters() async throws {
+        let (ledger, _) = try openLedger()
+        try await ledger.record(catalogEntries)
+        let other = exampleLines[0].replacingOccurrences(of: "250304-0001", with: "250304-0002").replacingOccurrences(of: #""id":"e1""#, with: #""id":"o1""#)
+        _ = try await ledger.importEvents(path: try writeFile("a.jsonl", [exampleLines[0], other] + exampleLines[1...]))
+        var one: [String] = []
+        try await ledger.export(dossier: "000.00.17.H19-250304-0002") { one.append($0) }
+        #expect(one.count == 1 && one[0].contains(#""id":"o1""#) && one[0].contains(#""seq":5"#))
+        var range: [String] = []
+        try await ledger.export(from: GlobalPosition(4), through: GlobalPosition(5)) { range.append($0) }
+        #expect(range.map { $0.contains(#""seq":4"#) || $0.contains(#""seq":5"#) } == [true, true])
+    }
 }

@@ -1,0 +1,58 @@
+import DossierDomain
+import PropertyBased
+import Testing
+
+/// A random but valid history of one dossier, from a seed.
+func arbitraryStory(_ seed: UInt64) -> [DossierEvent] {
+    var rng = SplitMix(state: seed)
+    var story = Story()
+    var at = t("2025-01-02 07:00") + Int64.random(in: 0...(300 * 86_400_000_000), using: &rng)
+    func later() -> String {
+        at = at + Int64.random(in: 60_000_000...(3 * 86_400_000_000), using: &rng)
+        let local = at.localMicrosecondOfDay / 60_000_000
+        return "\(at.localDate) \(pad2(local / 60)):\(pad2(local % 60))"
+    }
+    story.received(later(), ["P3WD", "PSAME", "P15CD", "P4H"].randomElement(using: &rng)!)
+    var waiting = false
+    for _ in 0..<Int.random(in: 0...8, using: &rng) {
+        switch Int.random(in: 0...3, using: &rng) {
+        case 0 where !waiting: story.forwarded(later(), to: "cv.\(Int.random(in: 1...3, using: &rng))", hours: Bool.random(using: &rng) ? 8 : nil)
+        case 1 where !waiting: story.requested(later()); waiting = true
+        case 2 where waiting: story.supplied(later()); waiting = false
+        case 3: story.apology(later(), newDue: "2026-06-30 17:00")
+        default: break
+        }
+    }
+    if waiting { story.supplied(later()) }
+    if Bool.random(using: &rng) { story.processed(later()) }
+    return story.events
+}
+
+private func pad2(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+struct FoldProperties {
+    @Test("the fold is deterministic, and folding in two parts equals folding at once")
+    func incrementalEqualsWhole() async {
+        await propertyCheck(count: 200, input: Gen.uint64(in: 0...UInt64.max), Gen.int(in: 0...20)) { seed, cut in
+            let events = arbitraryStory(seed)
+            let whole = try DossierState.fold(events, rules: rules)
+            #expect(try DossierState.fold(events, rules: rules) == whole)
+            var parts = try #require(try DossierState.fold(events.prefix(max(1, cut % events.count + 1)), rules: rules))
+            for event in events.dropFirst(max(1, cut % events.count + 1)) { try parts.apply(event, rules: rules) }
+            #expect(parts == whole)
+        }
+    }
+
+    @Test("a finished dossier has exactly one class; an open one is in time or overdue, and waiting only in time")
+    func standingIsConsistent() async {
+        await propertyCheck(count: 200, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            let state = try #require(try DossierState.fold(arbitraryStory(seed), rules: rules))
+            let report = t("2026-06-30 00:00")
+            switch state.standing(at: report) {
+            case .finished(let c): #expect(state.isFinished && state.onTimeClass() == c)
+            case .open(let overdue, let waiting): #expect(!state.isFinished && !(overdue && waiting))
+            case .unknown: Issue.record("every story's procedure is in the catalog")
+            }
+        }
+    }
+}
