@@ -41,7 +41,7 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private var batch: [PreparedLine] = []
     private var index = 0
     private var rejects: UnsafeMutablePointer<FILE>?
-    private var lifecycles: [String: Lifecycle] = [:]
+    private var lifecycles: [StreamID: Lifecycle] = [:]
     private(set) var summary = ImportSummary()
     let estimatedBytes: Int
 
@@ -106,22 +106,28 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
                         continue
                     }
                     summary.catalogEntries += 1
-                    return BulkEvent(stream: stream, event: proposed, replica: replica)
+                    return BulkEvent(stream: stream, event: proposed, replica: replica, isKnownNew: true)
                 case .event(let line, let event, let stream, let proposed, let replica, let raw):
                     summary.lines += 1
                     do {
                         if try isDuplicate(proposed, in: stream, lookup) { summary.duplicates += 1; continue }
-                        var lifecycle = try lifecycles[event.dossier] ?? storedLifecycle(stream, lookup)
-                        try lifecycle.check(event)
-                        lifecycle.advance(event)
-                        lifecycles[event.dossier] = lifecycle
+                        // One lookup in the dictionary, reused for the update.
+                        if let slot = lifecycles.index(forKey: stream) {
+                            try lifecycles.values[slot].check(event)
+                            lifecycles.values[slot].advance(event)
+                        } else {
+                            var lifecycle = try storedLifecycle(stream, lookup)
+                            try lifecycle.check(event)
+                            lifecycle.advance(event)
+                            lifecycles[stream] = lifecycle
+                        }
                     } catch var rejection as EventRejection {
                         rejection.line = line
                         try reject(rejection, raw)
                         continue
                     }
                     summary.appended += 1
-                    return BulkEvent(stream: stream, event: proposed, replica: replica)
+                    return BulkEvent(stream: stream, event: proposed, replica: replica, isKnownNew: true)
                 }
             }
         }

@@ -31,11 +31,16 @@ public struct BulkEvent: Sendable, Hashable {
     public let event: ProposedEvent
     /// For a replica import: what the store must assign (it checks, and uses `recorded`).
     public let replica: ReplicaFields?
+    /// True only when the source asked ``BulkLookup/event(_:)`` for this id in the same call to
+    /// ``BulkEventSource/next(_:)`` and was told nothing is stored: the store then skips
+    /// looking again.
+    public let isKnownNew: Bool
 
-    public init(stream: StreamID, event: ProposedEvent, replica: ReplicaFields? = nil) {
+    public init(stream: StreamID, event: ProposedEvent, replica: ReplicaFields? = nil, isKnownNew: Bool = false) {
         self.stream = stream
         self.event = event
         self.replica = replica
+        self.isKnownNew = isKnownNew
     }
 }
 

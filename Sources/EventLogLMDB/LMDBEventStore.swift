@@ -156,7 +156,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
             let before = logWriter.head?.position.rawValue ?? 0
             var duplicates = 0
             while let item = try source.next({ lookup in try self.answer(lookup, txn, logWriter) }) {
-                if try !logWriter.append(item.event, to: item.stream, replica: item.replica, txn) { duplicates += 1 }
+                if try !logWriter.append(item.event, to: item.stream, replica: item.replica, knownNew: item.isKnownNew, txn) { duplicates += 1 }
             }
             try logWriter.finish(txn)
             let after = logWriter.head?.position.rawValue ?? 0

@@ -31,17 +31,15 @@ struct LogWriter: ~Copyable {
     /// shared by different ids).
     private var loadIDs: [UInt64: UInt64] = [:]
     private var sharedHashes: [UInt64: [UInt64]] = [:]
-    /// Which databases were empty when the transaction began (bulk mode appends to those).
-    private let emptyIDs: Bool, emptyStreamIndex: Bool, emptyStreams: Bool
+    /// Which databases were empty when the transaction began (nothing to look up in them).
+    private let emptyIDs: Bool, emptyStreams: Bool
 
     init(_ txn: borrowing WriteTransaction, tables: Tables, mode: Mode = .immediate,
          clock: @escaping @Sendable () -> RecordedTime) throws {
         let head = try txn.logHead(in: tables)
         let streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
         let emptyIDs = try txn.statistics(of: tables.ids).entries == 0
-        let emptyStreamIndex = try txn.statistics(of: tables.streamIndex).entries == 0
         self.emptyIDs = emptyIDs
-        self.emptyStreamIndex = emptyStreamIndex
         emptyStreams = streamCount == 0
         self.tables = tables
         self.clock = clock
@@ -134,7 +132,7 @@ struct LogWriter: ~Copyable {
     /// with its id is stored already (a duplicate).
     ///
     /// - Throws: ``EventStoreError`` `.idConflict` for the id stored with other content.
-    mutating func append(_ event: ProposedEvent, to stream: StreamID, replica: ReplicaFields? = nil,
+    mutating func append(_ event: ProposedEvent, to stream: StreamID, replica: ReplicaFields? = nil, knownNew: Bool = false,
                          _ txn: borrowing WriteTransaction) throws -> Bool {
         let position = GlobalPosition((head?.position.rawValue ?? 0) + 1)
         if let replica, replica.position != position {
@@ -142,7 +140,7 @@ struct LogWriter: ~Copyable {
                                   position: position)
         }
         if mode == .bulk {
-            if let stored = try self.position(ofID: event.id, txn) {
+            if !knownNew, let stored = try self.position(ofID: event.id, txn) {
                 try checkDuplicate(event, in: stream, storedAt: stored, txn)
                 return false
             }
@@ -214,6 +212,10 @@ struct LogWriter: ~Copyable {
         }
     }
 
+    private func put(_ value: UInt64, forKey key: UInt64, options: PutOptions, _ cursor: borrowing Cursor) throws {
+        try withKey(key) { k in try withKey(value) { v in try cursor.put(v, forKey: k, options: options) } }
+    }
+
     private func put(_ value: UInt64, forKey key: UInt64, in db: Database, options: PutOptions, _ txn: borrowing WriteTransaction) throws {
         try withKey(key) { k in try withKey(value) { v in try txn.put(v, forKey: k, in: db, options: options) } }
     }
@@ -233,25 +235,50 @@ struct LogWriter: ~Copyable {
 
     /// Writes the deferred index entries in key order, and the heads of the touched streams.
     mutating func finish(_ txn: borrowing WriteTransaction) throws {
+        // Sorted entries beyond an index's last key are appended (`MDB_APPEND`, no search);
+        // the others are inserted, in order, so each page is still touched once.
         radixSort(&deferredStreamIndex)
-        for entry in deferredStreamIndex {
-            try put(entry.seq, forKey: entry.key, in: tables.streamIndex, options: emptyStreamIndex ? .append : .noOverwrite, txn)
+        var last = try lastKey(of: tables.streamIndex, txn).flatMap { key in key.withUnsafeBytes { loadSeq($0) } }
+        try txn.withCursor(on: tables.streamIndex) { cursor in
+            for entry in deferredStreamIndex {
+                let beyond = last.map { entry.key > $0 } ?? true
+                try put(entry.seq, forKey: entry.key, options: beyond ? .append : .noOverwrite, cursor)
+                if beyond { last = entry.key }
+            }
         }
         deferredStreamIndex.removeAll()
 
         radixSort(&deferredIDs)  // stable: equal hashes stay in seq order
-        for (index, entry) in deferredIDs.enumerated() {
-            let sameHash = index > 0 && deferredIDs[index - 1].key == entry.key
-            let options: PutOptions = emptyIDs ? (sameHash ? .appendDuplicate : .append) : .noDuplicateData
-            try put(entry.seq, forKey: entry.key, in: tables.ids, options: options, txn)
+        last = try lastKey(of: tables.ids, txn).flatMap { key in key.withUnsafeBytes { loadSeq($0) } }
+        var appendedLast = false
+        try txn.withCursor(on: tables.ids) { cursor in
+            for entry in deferredIDs {
+                let options: PutOptions
+                if last.map({ entry.key > $0 }) ?? true {
+                    options = .append
+                    last = entry.key
+                    appendedLast = true
+                } else if entry.key == last && appendedLast {
+                    options = .appendDuplicate  // another id of this load with the hash just appended
+                } else {
+                    options = .noDuplicateData
+                    appendedLast = false
+                }
+                try put(entry.seq, forKey: entry.key, options: options, cursor)
+            }
         }
         deferredIDs.removeAll()
 
-        if mode == .bulk && emptyStreams {
-            try appendStreamHeadsSorted(txn)
+        if mode == .bulk {
+            try putStreamHeadsSorted(txn)
         } else {
             for (stream, streamHead) in touched { try putStreamHead(stream, streamHead, options: [], txn) }
         }
+    }
+
+    /// The last key of `db`, copied, or nil when it is empty.
+    private func lastKey(of db: Database, _ txn: borrowing WriteTransaction) throws -> [UInt8]? {
+        try txn.withCursor(on: db) { cursor in try cursor.move(to: .last) { key, _ in Array(key) } }
     }
 
     private func putStreamHead(_ stream: StreamID, _ streamHead: StreamHead, options: PutOptions, _ txn: borrowing WriteTransaction) throws {
@@ -263,9 +290,10 @@ struct LogWriter: ~Copyable {
         }
     }
 
-    /// Appends every stream head in name order (LMDB's byte order). The names are copied into
-    /// one buffer first, so sorting compares bytes with `memcmp` rather than `String`s.
-    private func appendStreamHeadsSorted(_ txn: borrowing WriteTransaction) throws {
+    /// Writes every stream head in name order (LMDB's byte order), appending those beyond the
+    /// last name stored. The names are copied into one buffer first, so sorting compares bytes
+    /// with `memcmp` rather than `String`s.
+    private func putStreamHeadsSorted(_ txn: borrowing WriteTransaction) throws {
         let heads = Array(touched)
         var arena: [UInt8] = []
         var spans: [(start: Int, count: Int)] = []
@@ -283,8 +311,12 @@ struct LogWriter: ~Copyable {
                 return common < 0 || (common == 0 && x.count < y.count)
             }
         }
+        var last = try lastKey(of: tables.streams, txn)
         for index in order {
-            try putStreamHead(heads[index].key, heads[index].value, options: .append, txn)
+            let name = Array(heads[index].key.name.utf8)
+            let beyond = last.map { name.lexicographicallyPrecedes($0) == false && name != $0 } ?? true
+            try putStreamHead(heads[index].key, heads[index].value, options: beyond ? .append : [], txn)
+            if beyond { last = name }
         }
     }
 }

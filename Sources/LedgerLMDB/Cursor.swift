@@ -56,5 +56,20 @@ public struct Cursor: ~Copyable {
     }
 }
 
+extension Cursor {
+    /// Stores `value` for `key` through the cursor, which then points at it. For many puts in
+    /// key order this is faster than ``Transaction/put(_:forKey:in:options:)``: LMDB looks for
+    /// the key on the cursor's current page before searching from the root.
+    ///
+    /// Only in a write transaction (in a read-only one LMDB refuses with `EACCES`).
+    /// - Throws: as ``Transaction/put(_:forKey:in:options:)``.
+    /// Related LMDB documentation: `mdb_cursor_put` (lmdb.h).
+    public func put(_ value: UnsafeRawBufferPointer, forKey key: UnsafeRawBufferPointer, options: PutOptions = []) throws(LMDBError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_cursor_put(handle, &k, &v, options.rawValue), "mdb_cursor_put(\(database))", path: path)
+    }
+}
+
 @available(*, unavailable, message: "an LMDB cursor is bound to its transaction")
 extension Cursor: Sendable {}
