@@ -150,29 +150,42 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         var source = original
         // About 1.5 bytes of map per byte of events, for the log and its indexes, twice over.
         try environment.reserveMap(environment.usedBytes + source.estimatedBytes * 3)
-        let result = try environment.write { txn in
-            try source.rewind()  // every attempt (the map may have had to grow) starts from the first event
-            var logWriter = try LogWriter(txn, tables: tables, mode: .bulk, clock: configuration.clock)
-            let before = logWriter.head?.position.rawValue ?? 0
-            var duplicates = 0
-            while let item = try source.next({ lookup in try self.answer(lookup, txn, logWriter) }) {
-                if try !logWriter.append(item.event, to: item.stream, replica: item.replica, knownNew: item.isKnownNew, txn) { duplicates += 1 }
+        // First without tracking the load's ids (faster); a source that asks about ids, or a
+        // load that repeats one, is redone with tracking.
+        var trackIDs = false
+        var result: AppendResult?
+        while result == nil {
+            do {
+                result = try environment.write { txn in
+                    try source.rewind()  // every attempt (the map may also have had to grow) starts from the first event
+                    var logWriter = try LogWriter(txn, tables: tables, mode: .bulk(trackIDs: trackIDs), clock: configuration.clock)
+                    let before = logWriter.head?.position.rawValue ?? 0
+                    var duplicates = 0
+                    while let item = try source.next({ lookup in try self.answer(lookup, txn, logWriter, tracking: trackIDs) }) {
+                        if try !logWriter.append(item.event, to: item.stream, replica: item.replica, knownNew: item.isKnownNew, txn) { duplicates += 1 }
+                    }
+                    try logWriter.finish(txn)
+                    let after = logWriter.head?.position.rawValue ?? 0
+                    return AppendResult(positions: after > before ? GlobalPosition(before + 1)...GlobalPosition(after) : nil,
+                                        duplicates: duplicates, streamVersions: logWriter.streamVersions)
+                }
+            } catch is LogWriter.LoadNeedsIDTracking where !trackIDs {
+                trackIDs = true
             }
-            try logWriter.finish(txn)
-            let after = logWriter.head?.position.rawValue ?? 0
-            return AppendResult(positions: after > before ? GlobalPosition(before + 1)...GlobalPosition(after) : nil,
-                                duplicates: duplicates, streamVersions: logWriter.streamVersions)
         }
         try environment.sync()
+        guard let result else { preconditionFailure("the loop above ends only with a result") }
         return (result, source)
     }
 
     /// Answers a bulk source's question from inside the load's transaction.
-    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction, _ logWriter: borrowing LogWriter) throws -> BulkLookupResult {
+    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction, _ logWriter: borrowing LogWriter,
+                        tracking: Bool) throws -> BulkLookupResult {
         switch lookup {
         case .stream(let stream):
             return .events(try Self.readStream(txn, tables: tables, stream: stream, from: StreamVersion(1), direction: .forward, limit: .max))
         case .event(let id):
+            guard tracking else { throw LogWriter.LoadNeedsIDTracking() }
             guard let seq = try logWriter.position(ofID: id, txn) else { return .event(nil) }
             return .event(try txn.withRecord(at: seq, in: tables) { $0.decode() })
         }

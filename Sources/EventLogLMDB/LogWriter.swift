@@ -11,12 +11,17 @@ struct LogWriter: ~Copyable {
     enum Mode {
         /// Every entry at once: ordinary appends.
         case immediate
-        /// Bulk loads: index entries are collected and written at ``finish(_:)``, sorted (with
-        /// `MDB_APPEND` into an index that was empty), so each B-tree page is written once
-        /// instead of being touched at random. The ids of this load are kept in memory
-        /// (about 24 bytes each) to find repeats exactly.
-        case bulk
+        /// Bulk loads: index entries are collected and written at ``finish(_:)``, sorted (and
+        /// appended beyond each index's last key), so each B-tree page is written once instead
+        /// of being touched at random. With `trackIDs` the ids of this load are kept in memory
+        /// (about 24 bytes each) so that repeats are found as they come and lookups answered;
+        /// without, ``finish(_:)`` finds repeats among the sorted ids and throws
+        /// ``LoadNeedsIDTracking``, and the load is redone with tracking.
+        case bulk(trackIDs: Bool)
     }
+
+    /// A bulk load met a repeated id, or was asked about an id, without tracking ids.
+    struct LoadNeedsIDTracking: Error {}
 
     private let tables: Tables
     private let clock: @Sendable () -> RecordedTime
@@ -66,7 +71,7 @@ struct LogWriter: ~Copyable {
 
     /// The seq of the event with `id`, stored before this transaction or in it.
     func position(ofID id: EventID, _ txn: borrowing WriteTransaction) throws -> UInt64? {
-        if mode == .bulk {
+        if case .bulk = mode {
             let key = idKey(id)
             if let first = loadIDs[key] {
                 for seq in [first] + (sharedHashes[key] ?? []) {
@@ -139,13 +144,15 @@ struct LogWriter: ~Copyable {
             throw EventStoreError(.replicaMismatch, "event \(event.id): the export says seq \(replica.position), the replica is at seq \(position)",
                                   position: position)
         }
-        if mode == .bulk {
+        if case .bulk(let trackIDs) = mode {
             if !knownNew, let stored = try self.position(ofID: event.id, txn) {
                 try checkDuplicate(event, in: stream, storedAt: stored, txn)
                 return false
             }
             let key = idKey(event.id)
-            if loadIDs[key] == nil { loadIDs[key] = position.rawValue } else { sharedHashes[key, default: []].append(position.rawValue) }
+            if trackIDs {
+                if loadIDs[key] == nil { loadIDs[key] = position.rawValue } else { sharedHashes[key, default: []].append(position.rawValue) }
+            }
             deferredIDs.append((key, position.rawValue))
         } else if try !insertID(event, in: stream, at: position.rawValue, txn) {
             return false
@@ -180,7 +187,7 @@ struct LogWriter: ~Copyable {
                                   position: position)
         }
         let indexKey = streamIndexKey(number: streamHead.number, version: version.rawValue)
-        if mode == .bulk {
+        if case .bulk = mode {
             deferredStreamIndex.append((indexKey, position.rawValue))
         } else {
             try put(position.rawValue, forKey: indexKey, in: tables.streamIndex, options: .noOverwrite, txn)
@@ -249,6 +256,7 @@ struct LogWriter: ~Copyable {
         deferredStreamIndex.removeAll()
 
         radixSort(&deferredIDs)  // stable: equal hashes stay in seq order
+        if case .bulk(trackIDs: false) = mode { try checkRepeats(txn) }
         last = try lastKey(of: tables.ids, txn).flatMap { key in key.withUnsafeBytes { loadSeq($0) } }
         var appendedLast = false
         try txn.withCursor(on: tables.ids) { cursor in
@@ -269,10 +277,25 @@ struct LogWriter: ~Copyable {
         }
         deferredIDs.removeAll()
 
-        if mode == .bulk {
+        if case .bulk = mode {
             try putStreamHeadsSorted(txn)
         } else {
             for (stream, streamHead) in touched { try putStreamHead(stream, streamHead, options: [], txn) }
+        }
+    }
+
+    /// Without id tracking: throws ``LoadNeedsIDTracking`` when two events of this load share an
+    /// id (equal hashes are next to each other once sorted; their records tell).
+    private func checkRepeats(_ txn: borrowing WriteTransaction) throws {
+        var groupStart = 0
+        for index in deferredIDs.indices.dropFirst() {
+            guard deferredIDs[index].key == deferredIDs[index - 1].key else { groupStart = index; continue }
+            for earlier in deferredIDs[groupStart..<index] {
+                let same = try txn.withRecord(at: deferredIDs[index].seq, in: tables) { later in
+                    try txn.withRecord(at: earlier.seq, in: tables) { $0.idBytes.elementsEqual(later.idBytes) }
+                }
+                if same != false { throw LoadNeedsIDTracking() }
+            }
         }
     }
 

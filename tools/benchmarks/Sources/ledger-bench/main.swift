@@ -230,17 +230,45 @@ func importBenchmark(_ options: Options) async throws {
     print("import of a \(size / 1_048_576) MiB JSON Lines file, validated: \(rate(options.events, elapsed))")
 }
 
+/// The interim demo: until the generator of a realistic province and the views land, it
+/// imports 200,000 events of 50,000 dossiers through the validating importer, replays one
+/// dossier's case history with the state after each event, and verifies the chain.
 func demo(_ options: Options) async throws {
-    print("Interim demo (until the dossier domain lands): append a day's desk traffic, read it back, verify.")
+    print("DossierLedger interim demo: validated import, a case history, verification.")
+    let path = options.directory + "/demo-events.jsonl"
+    try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+    try writeImportFile(path, count: 200_000)
     let store = try freshStore(options, "demo")
-    let result = try await store.bulkLoad(WorkloadSequence(0..<200_000))
-    print("loaded \(result.appended.formatted()) events into \(options.directory)/demo; the history of one dossier:")
-    let (stream, _) = try Workload.event(4_242)
-    for event in try await store.read(stream: stream, from: StreamVersion(1), direction: .forward, limit: 20) {
-        print("  seq \(event.position)  v\(event.version)  \(event.recorded)  \(event.type)  \(event.hash.hex.prefix(16))…")
+    let ledger = DossierLedger(store: store)
+    let from = LocalDate(year: 2021, month: 1, day: 1)
+    try await ledger.record([
+        .procedure(Procedure(code: "1.001193", name: "Đăng ký khai sinh", limit: .workingDays(3), validity: Validity(from: from))),
+        .unit(Unit(code: "H19.17.MC", name: "Bộ phận Một cửa", level: .desk, validity: Validity(from: from))),
+        .unit(Unit(code: "H19.17.TP", name: "Tư pháp", level: .department, validity: Validity(from: from))),
+    ])
+    let start = ContinuousClock.now
+    let summary = try await ledger.importEvents(path: path)
+    print("imported \(path): \(summary) in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
+
+    let dossier = "000.00.17.H19-240102-4242"
+    print("\ncase history of \(dossier):")
+    let rules = try await ledger.rules()
+    var state: DossierState?
+    for record in try await store.read(stream: StreamID(dossier), from: StreamVersion(1), direction: .forward, limit: 100) {
+        guard case .dossier(let event) = try Records.decode(record) else { continue }
+        var next = state ?? DossierState(dossier: dossier)
+        try next.apply(event, rules: rules)
+        state = next
+        let holder = next.custody(at: event.at).map { "\($0.holderActor ?? "?")@\($0.holderUnit)" } ?? "-"
+        let standing: String = switch next.standing(at: event.at) {
+        case .finished(let c): c.rawValue
+        case .open(let overdue, let waiting): waiting ? "waiting" : overdue ? "overdue" : "in time"
+        case .unknown: "unknown"
+        }
+        print("  seq \(record.position)  \(event.at)  \(event.type.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  status \(next.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  holder \(holder)  due \(next.legalDue.map(\.description) ?? "-")  \(standing)  \(record.hash.hex.prefix(12))…")
     }
     let report = try await store.verify(nil)
-    print("verify: \(report)")
+    print("\nverify: \(report)")
 }
 
 let options = try Options(CommandLine.arguments)
