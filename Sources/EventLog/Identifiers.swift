@@ -165,32 +165,7 @@ public struct RecordedTime: RawRepresentable, Hashable, Comparable, Sendable, Cu
         return RecordedTime(rawValue: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
     }
 
-    /// RFC 3339 in UTC with microseconds, e.g. `2025-03-04T02:12:00.000000Z`.
-    public var description: String {
-        let (seconds, micros) = rawValue.quotientAndRemainder(dividingBy: 1_000_000)
-        var s = seconds, m = micros
-        if m < 0 { s -= 1; m += 1_000_000 }
-        let (days, secondOfDay) = s.quotientAndRemainder(dividingBy: 86_400)
-        var d = days, sod = secondOfDay
-        if sod < 0 { d -= 1; sod += 86_400 }
-        let (y, mo, da) = civilDate(daysSinceEpoch: d)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let digits = String(v)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(y, 4))-\(pad(mo, 2))-\(pad(da, 2))T\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2)).\(pad(m, 6))Z"
-    }
-}
-
-/// Year, month, day of a count of days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
-func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
-    let z = daysSinceEpoch + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    /// Microseconds since the epoch, e.g. `1741054320000123 µs`. (The dossier domain shows
+    /// instants as local dates and times; the store does not need a calendar.)
+    public var description: String { "\(rawValue) µs" }
 }

@@ -208,6 +208,16 @@ func writeImportFile(_ path: String, count: Int) throws {
     }
 }
 
+/// The catalog the generated files need: one procedure (3 working days) and two units.
+func recordCatalog(_ ledger: DossierLedger) async throws {
+    let from = LocalDate(year: 2021, month: 1, day: 1)
+    try await ledger.record([
+        .procedure(Procedure(code: "1.001193", name: "Đăng ký khai sinh", limit: .workingDays(3), validity: Validity(from: from))),
+        .unit(Unit(code: "H19.17.MC", name: "Bộ phận Một cửa", level: .desk, validity: Validity(from: from))),
+        .unit(Unit(code: "H19.17.TP", name: "Tư pháp", level: .department, validity: Validity(from: from))),
+    ])
+}
+
 let firstInstant = Instant(localDate: LocalDate(year: 2024, month: 1, day: 2), microsecondOfDay: 7 * 3_600_000_000)
 
 func importBenchmark(_ options: Options) async throws {
@@ -217,12 +227,7 @@ func importBenchmark(_ options: Options) async throws {
     let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     let store = try freshStore(options, "import")
     let ledger = DossierLedger(store: store)
-    let from = LocalDate(year: 2021, month: 1, day: 1)
-    try await ledger.record([
-        .procedure(Procedure(code: "1.001193", name: "Đăng ký khai sinh", limit: .workingDays(3), validity: Validity(from: from))),
-        .unit(Unit(code: "H19.17.MC", name: "Một cửa", level: .desk, validity: Validity(from: from))),
-        .unit(Unit(code: "H19.17.TP", name: "Tư pháp", level: .department, validity: Validity(from: from))),
-    ])
+    try await recordCatalog(ledger)
     let start = ContinuousClock.now
     let summary = try await ledger.importEvents(path: path)
     let elapsed = ContinuousClock.now - start
@@ -240,12 +245,7 @@ func demo(_ options: Options) async throws {
     try writeImportFile(path, count: 200_000)
     let store = try freshStore(options, "demo")
     let ledger = DossierLedger(store: store)
-    let from = LocalDate(year: 2021, month: 1, day: 1)
-    try await ledger.record([
-        .procedure(Procedure(code: "1.001193", name: "Đăng ký khai sinh", limit: .workingDays(3), validity: Validity(from: from))),
-        .unit(Unit(code: "H19.17.MC", name: "Bộ phận Một cửa", level: .desk, validity: Validity(from: from))),
-        .unit(Unit(code: "H19.17.TP", name: "Tư pháp", level: .department, validity: Validity(from: from))),
-    ])
+    try await recordCatalog(ledger)
     let start = ContinuousClock.now
     let summary = try await ledger.importEvents(path: path)
     print("imported \(path): \(summary) in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
