@@ -164,6 +164,12 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         return lifecycle
     }
 
+    /// The store's indexes now hold every event handed over: lifecycles can be read back from
+    /// them when needed, so forget them (memory stays bounded by the store's flush interval).
+    func storeFlushed() {
+        lifecycles.removeAll(keepingCapacity: true)
+    }
+
     func closeRejects() {
         if let rejects { fclose(rejects) }
         rejects = nil

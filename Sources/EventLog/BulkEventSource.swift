@@ -57,6 +57,14 @@ public protocol BulkEventSource: Sendable {
     mutating func rewind() throws
     /// The next event, or nil at the end. Throwing abandons the load: nothing is stored.
     mutating func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent?
+    /// The store has written what it had collected of this load into its indexes: from now on a
+    /// ``BulkLookup/stream(_:)`` lookup includes every event handed over so far, so a source
+    /// may forget per-stream state it kept (and so keep its memory bounded).
+    mutating func storeFlushed()
+}
+
+extension BulkEventSource {
+    public mutating func storeFlushed() {}
 }
 
 /// A bulk source over an in-memory sequence of events (re-iterable).

@@ -27,12 +27,17 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         public var maxReaders: Int
         /// Where recording times come from (tests inject a fixed clock).
         public var clock: @Sendable () -> RecordedTime
+        /// A bulk load writes its sorted index entries every so many events (and forgets what it
+        /// kept of them), so its memory stays bounded whatever its size.
+        public var bulkFlushInterval: Int
 
         public init(initialMapSize: Int = 64 << 20, readOnly: Bool = false, maxReaders: Int = 126,
+                    bulkFlushInterval: Int = 1 << 18,
                     clock: @escaping @Sendable () -> RecordedTime = RecordedTime.now) {
             self.initialMapSize = initialMapSize
             self.readOnly = readOnly
             self.maxReaders = maxReaders
+            self.bulkFlushInterval = bulkFlushInterval
             self.clock = clock
         }
     }
@@ -111,21 +116,28 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     }
 
     /// Appends a large sequence of events (expected version `.any`); see ``bulkLoad(from:)``.
+    ///
+    /// It writes the indexes once, at the end (fastest; memory grows by about 16 bytes per event
+    /// until then).
     public func bulkLoad<S: Sequence & Sendable>(_ events: S) async throws -> AppendResult
     where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
-        try await bulkLoad(from: SequenceSource(events)).result
+        try await bulkLoad(from: SequenceSource(events), flushInterval: .max).result
     }
 
     /// Loads everything `source` produces in one atomic transaction, synced once at the end:
     /// all of it is stored, or (when the source or the store throws) none.
     ///
     /// Events whose id is stored already with identical content are skipped and counted (as in
-    /// ``append(_:)``). Into an empty store, from a source that asks no lookups, the log is
-    /// appended in order and every index built at the end from sorted entries with
-    /// `MDB_APPEND`; otherwise stream index entries are sorted at the end and ids inserted as
-    /// they come. Other appends of this process wait until it ends. Returns the source as it
-    /// ended (an importer's counts).
+    /// ``append(_:)``). The log is appended in order; index entries are collected, sorted and
+    /// written every ``Configuration/bulkFlushInterval`` events and at the end, appended beyond
+    /// each index's last key. Other appends of this process wait until it ends. Returns the
+    /// source as it ended (an importer's counts); the result's `streamVersions` is empty.
     public func bulkLoad<Source: BulkEventSource>(from source: Source) async throws -> (result: AppendResult, source: Source) {
+        try await bulkLoad(from: source, flushInterval: configuration.bulkFlushInterval)
+    }
+
+    /// ``bulkLoad(from:)`` writing the collected index entries every `flushInterval` events.
+    public func bulkLoad<Source: BulkEventSource>(from source: Source, flushInterval: Int) async throws -> (result: AppendResult, source: Source) {
         guard !configuration.readOnly else {
             throw EventStoreError(.readOnly, "the store at \(environment.path) is open read-only")
         }
@@ -134,7 +146,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
                 continuation.resume(with: Result {
                     do {
                         try self.environment.setSyncAfterCommit(false)
-                        let outcome = Result { try self.load(source) }
+                        let outcome = Result { try self.load(source, flushInterval: flushInterval) }
                         // Every later commit must sync again; failing to restore that is an error of its own.
                         try self.environment.setSyncAfterCommit(true)
                         return try outcome.get()
@@ -146,7 +158,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         }
     }
 
-    private func load<Source: BulkEventSource>(_ original: Source) throws -> (result: AppendResult, source: Source) {
+    private func load<Source: BulkEventSource>(_ original: Source, flushInterval: Int) throws -> (result: AppendResult, source: Source) {
         var source = original
         // About 1.5 bytes of map per byte of events, for the log and its indexes, twice over.
         try environment.reserveMap(environment.usedBytes + source.estimatedBytes * 3)
@@ -158,16 +170,18 @@ public final class LMDBEventStore: EventStore, BulkLoading {
             do {
                 result = try environment.write { txn in
                     try source.rewind()  // every attempt (the map may also have had to grow) starts from the first event
-                    var logWriter = try LogWriter(txn, tables: tables, mode: .bulk(trackIDs: trackIDs), clock: configuration.clock)
+                    var logWriter = try LogWriter(txn, tables: tables, mode: .bulk(trackIDs: trackIDs),
+                                                  flushInterval: flushInterval, clock: configuration.clock)
                     let before = logWriter.head?.position.rawValue ?? 0
                     var duplicates = 0
                     while let item = try source.next({ lookup in try self.answer(lookup, txn, logWriter, tracking: trackIDs) }) {
                         if try !logWriter.append(item.event, to: item.stream, replica: item.replica, knownNew: item.isKnownNew, txn) { duplicates += 1 }
+                        if try logWriter.flushIfDue(txn) { source.storeFlushed() }
                     }
                     try logWriter.finish(txn)
                     let after = logWriter.head?.position.rawValue ?? 0
                     return AppendResult(positions: after > before ? GlobalPosition(before + 1)...GlobalPosition(after) : nil,
-                                        duplicates: duplicates, streamVersions: logWriter.streamVersions)
+                                        duplicates: duplicates, streamVersions: [:])
                 }
             } catch is LogWriter.LoadNeedsIDTracking where !trackIDs {
                 trackIDs = true

@@ -37,10 +37,16 @@ struct LogWriter: ~Copyable {
     private var loadIDs: [UInt64: UInt64] = [:]
     private var sharedHashes: [UInt64: [UInt64]] = [:]
     /// Which databases were empty when the transaction began (nothing to look up in them).
-    private let emptyIDs: Bool, emptyStreams: Bool
+    private var emptyIDs: Bool, emptyStreams: Bool
+    /// Bulk mode: events appended since the last flush of the deferred entries.
+    private var pending = 0
+    /// Bulk mode flushes its deferred entries (and forgets the load's ids) every so many
+    /// events, so memory stays bounded however large the load.
+    let flushInterval: Int
 
-    init(_ txn: borrowing WriteTransaction, tables: Tables, mode: Mode = .immediate,
+    init(_ txn: borrowing WriteTransaction, tables: Tables, mode: Mode = .immediate, flushInterval: Int = 1 << 20,
          clock: @escaping @Sendable () -> RecordedTime) throws {
+        self.flushInterval = flushInterval
         let head = try txn.logHead(in: tables)
         let streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
         let emptyIDs = try txn.statistics(of: tables.ids).entries == 0
@@ -53,7 +59,8 @@ struct LogWriter: ~Copyable {
         self.streamCount = streamCount
     }
 
-    /// The version of each stream written in this transaction.
+    /// The version of each stream written in this transaction (not kept by bulk loads: a
+    /// load of millions of streams would keep them all in memory).
     var streamVersions: [StreamID: StreamVersion] { touched.mapValues(\.version) }
 
     /// What one request will write, once checked.
@@ -154,6 +161,7 @@ struct LogWriter: ~Copyable {
                 if loadIDs[key] == nil { loadIDs[key] = position.rawValue } else { sharedHashes[key, default: []].append(position.rawValue) }
             }
             deferredIDs.append((key, position.rawValue))
+            pending += 1
         } else if try !insertID(event, in: stream, at: position.rawValue, txn) {
             return false
         }
@@ -240,8 +248,28 @@ struct LogWriter: ~Copyable {
         }
     }
 
+    /// In bulk mode, after `flushInterval` events: writes the deferred entries now and forgets
+    /// what it kept in memory (the store's lookups then find them in the databases). Returns
+    /// whether it flushed, so that the source may forget its own per-stream state too.
+    mutating func flushIfDue(_ txn: borrowing WriteTransaction) throws -> Bool {
+        guard pending >= flushInterval else { return false }
+        try finish(txn)
+        return true
+    }
+
     /// Writes the deferred index entries in key order, and the heads of the touched streams.
     mutating func finish(_ txn: borrowing WriteTransaction) throws {
+        let wroteIDs = !deferredIDs.isEmpty
+        defer {
+            pending = 0
+            if case .bulk = mode {
+                touched.removeAll(keepingCapacity: true)
+                loadIDs.removeAll(keepingCapacity: true)
+                sharedHashes.removeAll()
+                emptyIDs = emptyIDs && !wroteIDs
+                emptyStreams = streamCount == 0
+            }
+        }
         // Sorted entries beyond an index's last key are appended (`MDB_APPEND`, no search);
         // the others are inserted, in order, so each page is still touched once.
         radixSort(&deferredStreamIndex)

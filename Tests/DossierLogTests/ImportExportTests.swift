@@ -196,4 +196,25 @@ struct ImportExportTests {
         try await ledger.export(from: GlobalPosition(4), through: GlobalPosition(5)) { range.append($0) }
         #expect(range.map { $0.contains(#""seq":4"#) || $0.contains(#""seq":5"#) } == [true, true])
     }
+
+    @Test("an import whose store flushes along the way keeps every dossier's lifecycle across flushes")
+    func importAcrossFlushes() async throws {
+        let store = try LMDBEventStore(path: TemporaryDirectory.path + "/store", configuration: .init(bulkFlushInterval: 3))
+        let ledger = DossierLedger(store: store)
+        try await ledger.record(catalogEntries)
+        // Two dossiers interleaved, so each one's events straddle flushes.
+        let second = exampleLines.map { $0.replacingOccurrences(of: "250304-0001", with: "250304-0002").replacingOccurrences(of: #""id":"e"#, with: #""id":"s"#) }
+        let lines = zip(exampleLines, second).flatMap { [$0, $1] }
+        let summary = try await ledger.importEvents(path: try writeFile("a.jsonl", lines))
+        #expect(summary.appended == 8)
+        // A lifecycle error after flushes is still found (forwarded after returned).
+        let late = exampleLines[1].replacingOccurrences(of: #""id":"e2""#, with: #""id":"e9""#)
+            .replacingOccurrences(of: "2025-03-04T10:00:00", with: "2025-03-08T10:00:00")
+        let error = await #expect(throws: EventRejection.self) {
+            try await ledger.importEvents(path: try writeFile("b.jsonl", second + [late]))
+        }
+        #expect(error?.line == 5)
+        #expect(error?.rule.contains("only feedback and home-support visits") == true)
+        #expect(try await store.verify(nil).checked == 11)
+    }
 }

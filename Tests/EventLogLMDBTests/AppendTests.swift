@@ -246,6 +246,25 @@ struct AppendTests {
         #expect(try await store.verify(nil).isIntact)
     }
 
+    @Test("a bulk load that flushes its indexes along the way finds repeats across flushes and stores everything once")
+    func bulkLoadWithFlushes() async throws {
+        let store = try openStore()
+        var events = try (0..<100).map { (try stream("D-\($0 % 9)"), try event("f-\($0)", "p\($0)")) }
+        events.insert(events[3], at: 50)   // a repeat of an event flushed long before
+        events.insert(events[60], at: 62)  // a repeat inside the same flush
+        let result = try await store.bulkLoad(from: SequenceSource(events), flushInterval: 7).result
+        #expect(result.appended == 100 && result.duplicates == 2)
+        #expect(try await store.verify(nil).checked == 100)
+        for s in 0..<9 {
+            let read = try await store.read(stream: stream("D-\(s)"), from: StreamVersion(1), direction: .forward, limit: 100)
+            #expect(read.map(\.version.rawValue) == Array(1...UInt64(read.count)))
+            #expect(read.allSatisfy { Int($0.id.value.dropFirst(2))! % 9 == s })
+        }
+        // The indexes know every id after the load.
+        let again = try await store.append([events[99].1], to: events[99].0)
+        #expect(again.duplicates == 1)
+    }
+
     @Test("appended batches read back exactly, in order (property)")
     func appendReadBack() async throws {
         let store = try openStore()
