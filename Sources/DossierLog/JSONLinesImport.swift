@@ -97,20 +97,12 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
                     summary.lines += 1
                     try reject(rejection, raw)
                 case .catalog(let line, let stream, let proposed, let replica, let raw):
-                    summary.lines += 1
-                    do {
-                        if try isDuplicate(proposed, in: stream, lookup) { summary.duplicates += 1; continue }
-                    } catch var rejection as EventRejection {
-                        rejection.line = line
-                        try reject(rejection, raw)
-                        continue
-                    }
+                    guard try admit(line: line, raw: raw, { try !isDuplicate(proposed, in: stream, lookup) }) else { continue }
                     summary.catalogEntries += 1
                     return BulkEvent(stream: stream, event: proposed, replica: replica, isKnownNew: true)
                 case .event(let line, let event, let stream, let proposed, let replica, let raw):
-                    summary.lines += 1
-                    do {
-                        if try isDuplicate(proposed, in: stream, lookup) { summary.duplicates += 1; continue }
+                    guard try admit(line: line, raw: raw, {
+                        if try isDuplicate(proposed, in: stream, lookup) { return false }
                         // One lookup in the dictionary, reused for the update.
                         if let slot = lifecycles.index(forKey: stream) {
                             try lifecycles.values[slot].check(event)
@@ -121,16 +113,28 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
                             lifecycle.advance(event)
                             lifecycles[stream] = lifecycle
                         }
-                    } catch var rejection as EventRejection {
-                        rejection.line = line
-                        try reject(rejection, raw)
-                        continue
-                    }
+                        return true
+                    }) else { continue }
                     summary.appended += 1
                     return BulkEvent(stream: stream, event: proposed, replica: replica, isKnownNew: true)
                 }
             }
         }
+    }
+
+    /// Counts a line and runs the store-side checks: `check` returns false for a repeat (counted
+    /// as a duplicate); a rejection it throws is placed at `line` and handled by ``reject(_:_:)``.
+    /// Returns whether the line is to be stored.
+    private func admit(line: Int, raw: [UInt8]?, _ check: () throws -> Bool) throws -> Bool {
+        summary.lines += 1
+        do {
+            if try check() { return true }
+            summary.duplicates += 1
+        } catch var rejection as EventRejection {
+            rejection.line = line
+            try reject(rejection, raw)
+        }
+        return false
     }
 
     /// Atomic mode: throws, abandoning the load. Otherwise writes the line to the rejects file.

@@ -1,13 +1,6 @@
 /// Fixed-width big-endian integer encoding for keys: byte order equals numeric order, so LMDB's
 /// default `memcmp` comparison sorts keys numerically and `MDB_APPEND` works for ascending numbers.
 public enum BigEndian: Sendable {
-    /// Writes `value` big-endian at `offset` in `buffer`.
-    @inlinable
-    public static func store<T: FixedWidthInteger>(_ value: T, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
-        precondition(offset >= 0 && offset + MemoryLayout<T>.size <= buffer.count, "big-endian store out of bounds")
-        buffer.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
-    }
-
     /// Reads a big-endian `T` at `offset`, or `nil` when the buffer is too short.
     @inlinable
     public static func load<T: FixedWidthInteger>(_: T.Type, from buffer: UnsafeRawBufferPointer, at offset: Int) -> T? {

@@ -17,7 +17,7 @@ public struct Cursor: ~Copyable {
 
     /// Where to move.
     public enum Position: Sendable {
-        case first, last, next, previous
+        case first, last, next
         /// The next value of the current key in a ``Database/Options/duplicateSort`` database (`MDB_NEXT_DUP`).
         case nextDuplicate
         /// The first key greater than or equal to the given bytes (`MDB_SET_RANGE`).
@@ -40,7 +40,6 @@ public struct Cursor: ~Copyable {
         case .first: rc = mdb_cursor_get(handle, &k, &v, MDB_FIRST)
         case .last: rc = mdb_cursor_get(handle, &k, &v, MDB_LAST)
         case .next: rc = mdb_cursor_get(handle, &k, &v, MDB_NEXT)
-        case .previous: rc = mdb_cursor_get(handle, &k, &v, MDB_PREV)
         case .nextDuplicate: rc = mdb_cursor_get(handle, &k, &v, MDB_NEXT_DUP)
         case .atLeast(let key), .exactly(let key):
             let op = if case .atLeast = position { MDB_SET_RANGE } else { MDB_SET_KEY }

@@ -287,12 +287,6 @@ public final class Environment: @unchecked Sendable {
         return Int(dead)
     }
 
-    /// Writes a consistent copy of the environment to the directory `destination`, optionally
-    /// compacted (`mdb_env_copy2`), while writers go on.
-    public func copy(to destination: String, compact: Bool) throws(LMDBError) {
-        try check(mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2", path: destination)
-    }
-
     /// Size of a database page in bytes.
     public var pageSize: Int {
         var stat = MDB_stat()

@@ -31,6 +31,17 @@ struct EnvironmentTests {
         }
     }
 
+    @Test("with fsync after commit turned off and on again, writes are kept")
+    func noSyncThenSync() throws {
+        let env = try Environment(path: path, configuration: .init(options: .noSync))
+        let db = try env.openDatabases([.init("things")])[0]
+        try env.write { txn in try txn.put([1], forKey: [1], in: db) }
+        try env.sync()
+        try env.setSyncAfterCommit(true)
+        try env.write { txn in try txn.put([2], forKey: [2], in: db) }
+        #expect(try env.read { txn in try txn.statistics(of: db).entries } == 2)
+    }
+
     @Test("a body that throws aborts the transaction and stores nothing")
     func thrownBodyAborts() throws {
         struct Boom: Error {}

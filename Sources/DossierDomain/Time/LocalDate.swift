@@ -61,10 +61,4 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let (y, m, d) = components
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
     }
-
-    /// `dd/MM/yyyy`, the Vietnamese form.
-    public var vietnamese: String {
-        let (y, m, d) = components
-        return "\(pad(d, 2))/\(pad(m, 2))/\(pad(y, 4))"
-    }
 }
