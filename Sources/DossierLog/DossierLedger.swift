@@ -48,6 +48,37 @@ public final class DossierLedger: Sendable {
                              catalogEntries: result.appended, positions: result.positions)
     }
 
+    /// Appends one event after checking it as an import would (events.md rules 1–5: catalogs,
+    /// the dossier's lifecycle from its stored events), with the dossier's current version as
+    /// the expected version, so a concurrent append to the same dossier is refused rather than
+    /// slipping in between the check and the write.
+    ///
+    /// - Throws: ``EventRejection`` for an event that breaks a rule; ``EventStoreError``
+    ///   `.wrongExpectedVersion` when the dossier changed meanwhile (check again and retry),
+    ///   `.idConflict` for an id stored with other content.
+    @discardableResult
+    public func append(_ event: DossierEvent, rules: DomainRules? = nil) async throws -> AppendResult {
+        let rules = if let rules { rules } else { try await self.rules() }
+        try CatalogChecks.check(event, against: rules.catalog)
+        let (stream, proposed) = try Records.proposed(event)
+        var lifecycle = Lifecycle()
+        var version = StreamVersion.none
+        var next = StreamVersion(1)
+        while true {
+            let batch = try await store.read(stream: stream, from: next, direction: .forward, limit: 1024)
+            for record in batch {
+                // The same event again is an idempotent repeat: the store counts it.
+                if record.id == proposed.id { return try await store.append([proposed], to: stream, expected: .any) }
+                if case .dossier(let stored) = try Records.decode(record) { lifecycle.advance(stored) }
+                version = record.version
+            }
+            guard let last = batch.last else { break }
+            next = last.version.next
+        }
+        try lifecycle.check(event)
+        return try await store.append([proposed], to: stream, expected: .exact(version))
+    }
+
     /// Imports a JSON Lines file of events (and, from an export, catalog entries): every line
     /// checked against events.md, in one transaction.
     ///

@@ -217,4 +217,24 @@ struct ImportExportTests {
         #expect(error?.rule.contains("only feedback and home-support visits") == true)
         #expect(try await store.verify(nil).checked == 11)
     }
+
+    @Test("a single append is checked like an import line, against the dossier's stored events")
+    func singleAppend() async throws {
+        let (ledger, store) = try openLedger()
+        try await ledger.record(catalogEntries)
+        let events = try exampleLines.map { try DossierEvent.parse($0).event }
+        for event in events.prefix(2) { try await ledger.append(event) }
+        // Returned before processed breaks the lifecycle.
+        let early = await #expect(throws: EventRejection.self) { try await ledger.append(events[3]) }
+        #expect(early?.rule.contains("processed or stopped before") == true)
+        try await ledger.append(events[2])
+        let repeatResult = try await ledger.append(events[2])
+        #expect(repeatResult.duplicates == 1)
+        // A unit outside the catalog is refused.
+        var stranger = events[3]
+        stranger.unit = "NOWHERE"
+        let unknown = await #expect(throws: EventRejection.self) { try await ledger.append(stranger) }
+        #expect(unknown?.field == "unit")
+        #expect(try await store.head()?.position == GlobalPosition(6))
+    }
 }
