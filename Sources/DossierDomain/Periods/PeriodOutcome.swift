@@ -1,0 +1,52 @@
+/// Where one dossier of a period's population lands in the on-time rate (indicators.md):
+/// exactly one bucket, and the subsets shown beside them.
+public struct PeriodOutcome: Sendable, Hashable {
+    public enum Bucket: String, Sendable, Hashable, CaseIterable {
+        case early
+        case onTime = "on_time"
+        case late
+        case openInTime = "open_in_time"
+        case openOverdue = "open_overdue"
+    }
+
+    public var bucket: Bucket
+    /// Received within the period (else carried over, open, from before it).
+    public var receivedInPeriod: Bool
+    /// Of `openInTime`: waiting for a supplement at the period end.
+    public var waiting: Bool
+    /// Of the finished: withdrawn.
+    public var withdrawn: Bool
+    /// Indicator 766 2.1 (nil when it cannot be judged).
+    public var onTime766: Bool?
+
+    /// Counts toward the on-time rate's numerator: finished early or on time, or open in time.
+    public var countsAsOnTime: Bool { bucket == .early || bucket == .onTime || bucket == .openInTime }
+}
+
+extension DossierState {
+    /// The dossier's outcome in `period`, or nil when it is not in the population or its legal
+    /// due is unknown. A dossier finished at or after the period end counts as open at the end,
+    /// judged at the end instant.
+    public func outcome(in period: Period) -> PeriodOutcome? {
+        guard isInPopulation(of: period), let receipt else { return nil }
+        let receivedInPeriod = receipt.at >= period.start
+        let score = onTime766(periodEnd: period.end)
+        if let finish, finish.at < period.end {
+            guard let onTime = onTimeClass() else { return nil }
+            let bucket: PeriodOutcome.Bucket = switch onTime {
+            case .early: .early
+            case .onTime: .onTime
+            case .late: .late
+            }
+            return PeriodOutcome(bucket: bucket, receivedInPeriod: receivedInPeriod, waiting: false,
+                                 withdrawn: finish.kind == .withdrawn, onTime766: score)
+        }
+        let end = period.end
+        if isWaiting(at: end) {
+            return PeriodOutcome(bucket: .openInTime, receivedInPeriod: receivedInPeriod, waiting: true, withdrawn: false, onTime766: score)
+        }
+        guard let due = legalDue(at: end) else { return nil }
+        return PeriodOutcome(bucket: end > due ? .openOverdue : .openInTime, receivedInPeriod: receivedInPeriod,
+                             waiting: false, withdrawn: false, onTime766: score)
+    }
+}
