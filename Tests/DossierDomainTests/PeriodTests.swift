@@ -90,3 +90,40 @@ struct PeriodOutcomeTests {
         #expect(try withdrawn.state().outcome(in: try Period.parse("2025-04")) == nil)  // finished before April
     }
 }
+
+struct LateEntryTests {
+    @Test("an open overdue dossier: hours overdue at T and the holder at T")
+    func openOverdue() throws {
+        var story = Story()
+        story.received("2025-03-04 09:12")                        // due Fri 07/03 09:12
+        story.forwarded("2025-03-04 10:00", to: "cv.02")
+        story.apology("2025-03-06 16:00", newDue: "2025-03-11 17:00")
+        let at = t("2025-03-10 09:00")
+        let entry = try #require(try story.state().lateEntry(at: at, rules: rules))
+        // Fri 09:12–11:30 (2:18) + 13:30–17:00 (3:30) + Mon 07:00–09:00 (2:00) = 7:48 = 7.8 h
+        #expect(entry.hoursOverdue == 7.8)
+        #expect(entry.holderActor == "cv.02" && entry.holderUnit == "TP")
+        #expect(entry.apology && entry.rescheduledDue == t("2025-03-11 17:00"))
+        #expect(entry.due == t("2025-03-07 09:12"))
+        #expect(try story.state().lateEntry(at: t("2025-03-07 09:12"), rules: rules) == nil)  // not after the due yet
+    }
+
+    @Test("finished late dossiers only on request, with their overrun and holder at the finish; order by hours")
+    func finishedLate() throws {
+        var story = Story()
+        story.received("2025-03-04 09:12")
+        story.forwarded("2025-03-04 10:00", to: "cv.02")
+        story.processed("2025-03-07 16:00")                       // 09:12–11:30 (2:18) + 13:30–16:00 (2:30) = 4.8 h late
+        let state = try story.state()
+        #expect(try state.lateEntry(at: t("2025-03-20 00:00"), rules: rules) == nil)
+        let entry = try #require(try state.lateEntry(at: t("2025-03-20 00:00"), rules: rules, includeFinished: true))
+        #expect(entry.hoursOverdue == 4.8)
+        #expect(entry.onTimeClass == .late && entry.finished == t("2025-03-07 16:00"))
+        var longer = entry
+        longer.dossier = "B"
+        longer.overdue += 1
+        var tie = entry
+        tie.dossier = "Z"
+        #expect(LateEntry.ordered([tie, entry, longer]).map(\.dossier) == ["B", entry.dossier, "Z"])
+    }
+}
