@@ -26,8 +26,7 @@ public enum Records: Sendable {
     /// - Throws: ``PayloadError`` or ``CatalogError`` when it does not decode.
     public static func decode(_ record: RecordedEvent) throws -> LoggedItem {
         if record.stream.name == CatalogEntry.stream {
-            guard record.type.hasPrefix("catalog."), record.type.hasSuffix(".v1"),
-                  let kind = CatalogEntry.Kind(rawValue: String(record.type.dropFirst(8).dropLast(3))) else {
+            guard let kind = CatalogEntry.Kind(wireName: record.type) else {
                 throw CatalogError("seq \(record.position): unknown catalog type \(record.type)")
             }
             return .catalog(try CatalogEntry.parse(json: String(decoding: record.payload, as: UTF8.self), kind: kind))

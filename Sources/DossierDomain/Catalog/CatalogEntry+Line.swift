@@ -10,31 +10,21 @@ public enum LogLine: Sendable, Hashable {
         guard contains(bytes, "\"stream\"") else { return .event(try DossierEvent.parse(line: bytes, number: number)) }
         let pairs: [(key: String, value: FlatJSONValue)]
         do { pairs = try FlatJSONParser.parse(bytes) } catch { throw EventRejection(line: number, rule: error.message) }
-        var values: [String: FlatJSONValue] = [:]
-        for (key, value) in pairs { values[key] = value }
-        func text(_ key: String) throws(EventRejection) -> String {
-            guard case .string(let s)? = values[key] else { throw EventRejection(line: number, field: key, rule: "is required (a string)") }
-            return s
+        var fields = DossierEvent.Fields(line: number, pairs: pairs)
+        let id = try fields.string("id")
+        fields.eventID = id
+        guard try fields.string("stream") == CatalogEntry.stream else {
+            throw fields.reject("stream", "only catalog lines name a stream (\"\(CatalogEntry.stream)\")")
         }
-        let id = try text("id")
-        guard try text("stream") == CatalogEntry.stream else {
-            throw EventRejection(line: number, eventID: id, field: "stream", rule: "only catalog lines name a stream (\"\(CatalogEntry.stream)\")")
-        }
-        let type = try text("type")
-        guard type.hasPrefix("catalog."), type.hasSuffix(".v1"), let kind = CatalogEntry.Kind(rawValue: String(type.dropFirst(8).dropLast(3))) else {
-            throw EventRejection(line: number, eventID: id, field: "type", rule: "unknown catalog type \(type)")
-        }
-        let json = try text("entry")
+        let type = try fields.string("type")
+        guard let kind = CatalogEntry.Kind(wireName: type) else { throw fields.reject("type", "unknown catalog type \(type)") }
         let entry: CatalogEntry
+        // The entry's JSON may be longer than free-text fields are allowed to be.
+        guard let json = try fields.optionalString("entry") else { throw fields.reject("entry", "is required") }
         do { entry = try CatalogEntry.parse(json: json, kind: kind) } catch {
-            throw EventRejection(line: number, eventID: id, field: "entry", rule: error.description)
+            throw fields.reject("entry", error.description)
         }
-        var exported: ExportedFields?
-        if case .number(let seq, true)? = values["seq"], case .number(let version, true)? = values["version"],
-           case .string(let recorded)? = values["recorded"], case .string(let hash)? = values["hash"],
-           let instant = try? Instant(rfc3339: recorded) {
-            exported = ExportedFields(seq: UInt64(seq), version: UInt64(version), recorded: instant, hash: hash)
-        }
+        let exported = try fields.exported()
         return .catalog(entry, id: id, exported: exported)
     }
 

@@ -18,6 +18,12 @@ public enum CatalogEntry: Sendable, Hashable {
         case procedure, unit, officer
         case calendarYear = "calendar_year"
         case closedDays = "closed_days"
+
+        /// The kind of a stored type name such as `catalog.procedure.v1`.
+        public init?(wireName: String) {
+            guard wireName.hasPrefix("catalog."), wireName.hasSuffix(".v1") else { return nil }
+            self.init(rawValue: String(wireName.dropFirst(8).dropLast(3)))
+        }
     }
 
     public var kind: Kind {

@@ -66,7 +66,7 @@ extension DossierEvent {
     private static let allowedFields: [EventType: Set<String>] = typeFields.mapValues { envelopeFields.union(exportFields).union($0) }
 
     /// A line's fields: a dozen at most, so a linear search beats hashing every key.
-    private struct FieldValues {
+    struct FieldValues {
         let pairs: [(key: String, value: FlatJSONValue)]
         subscript(key: String) -> FlatJSONValue? {
             for pair in pairs where pair.key == key { return pair.value == .null ? nil : pair.value }
@@ -75,8 +75,9 @@ extension DossierEvent {
         var keys: [String] { pairs.filter { $0.value != .null }.map(\.key) }
     }
 
-    /// The reader of one line's fields, which knows where it is for its errors.
-    private struct Fields {
+    /// The reader of one line's fields, which knows where it is for its errors (also used for
+    /// the catalog lines of exports).
+    struct Fields {
         let values: FieldValues
         let line: Int?
         var eventID: String?
