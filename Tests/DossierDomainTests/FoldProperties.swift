@@ -20,11 +20,17 @@ func arbitraryStory(_ seed: UInt64) -> [DossierEvent] {
         case 1 where !waiting: story.requested(later()); waiting = true
         case 2 where waiting: story.supplied(later()); waiting = false
         case 3: story.apology(later(), newDue: "2026-06-30 17:00")
+        case 2 where !waiting:
+            story.add(later(), .deadlineMissed(DeadlineMissed(due: at + -3_600_000_000, holderUnit: "TP", holderActor: "cv.1")), actor: "system", unit: "TP")
         default: break
         }
     }
     if waiting { story.supplied(later()) }
     if Bool.random(using: &rng) { story.processed(later()) }
+    if Bool.random(using: &rng) {
+        story.add(later(), .feedback(Feedback(rating: .dissatisfied, complaint: true, aboutActor: "cv.1")), actor: "citizen")
+        story.add(later(), .homeSupportVisit(HomeSupportVisit(purpose: .deliver, minutes: 45)), actor: "cv.1")
+    }
     return story.events
 }
 
@@ -40,6 +46,32 @@ struct FoldProperties {
             var parts = try #require(try DossierState.fold(events.prefix(max(1, cut % events.count + 1)), rules: rules))
             for event in events.dropFirst(max(1, cut % events.count + 1)) { try parts.apply(event, rules: rules) }
             #expect(parts == whole)
+        }
+    }
+
+    @Test("a state decodes to itself after every event, and encodes to the same bytes again")
+    func stateRoundTrips() async {
+        await propertyCheck(count: 200, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var state: DossierState?
+            for event in arbitraryStory(seed) {
+                var next = state ?? DossierState(dossier: event.dossier)
+                try next.apply(event, rules: rules)
+                let bytes = next.encoded()
+                let decoded = try bytes.withUnsafeBytes { try DossierState(decoding: $0) }
+                #expect(decoded == next)
+                #expect(decoded.encoded() == bytes)
+                state = next
+            }
+        }
+    }
+
+    @Test("truncated state bytes are refused, never a crash")
+    func stateRejectsDamage() async {
+        await propertyCheck(count: 200, input: Gen.uint64(in: 0...UInt64.max), Gen.int(in: 0...10_000)) { seed, cut in
+            let state = try #require(try DossierState.fold(arbitraryStory(seed), rules: rules))
+            let bytes = state.encoded()
+            let truncated = Array(bytes.prefix(cut % bytes.count))
+            #expect(throws: PayloadError.self) { try truncated.withUnsafeBytes { try DossierState(decoding: $0) } }
         }
     }
 

@@ -77,23 +77,23 @@ public struct Finish: Sendable, Hashable {
 /// deadlines.md and indicators.md as functions of it and of a report instant.
 public struct DossierState: Sendable, Hashable {
     public let dossier: String
-    public private(set) var lifecycle = Lifecycle()
+    public internal(set) var lifecycle = Lifecycle()
     /// Events applied.
     public var version: Int { lifecycle.version }
     public var lastAt: Instant? { lifecycle.lastAt }
     public var status: DossierStatus { lifecycle.status }
-    public private(set) var receipt: Receipt?
+    public internal(set) var receipt: Receipt?
     /// Every legal due in order; the last is in force.
-    public private(set) var dues: [DueInForce] = []
-    public private(set) var apologies: [ApologyRecord] = []
-    public private(set) var supplements: [SupplementWait] = []
-    public private(set) var steps: [Step] = []
-    public private(set) var finish: Finish?
-    public private(set) var returnedAt: Instant?
+    public internal(set) var dues: [DueInForce] = []
+    public internal(set) var apologies: [ApologyRecord] = []
+    public internal(set) var supplements: [SupplementWait] = []
+    public internal(set) var steps: [Step] = []
+    public internal(set) var finish: Finish?
+    public internal(set) var returnedAt: Instant?
     /// `deadline_missed` events recorded so far (by the sweep).
-    public private(set) var recordedMisses: [DeadlineMissed] = []
-    public private(set) var feedback: [DossierEvent] = []
-    public private(set) var visits: [DossierEvent] = []
+    public internal(set) var recordedMisses: [DeadlineMissed] = []
+    public internal(set) var feedback: [DossierEvent] = []
+    public internal(set) var visits: [DossierEvent] = []
 
     public init(dossier: String) { self.dossier = dossier }
 

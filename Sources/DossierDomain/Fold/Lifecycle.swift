@@ -1,15 +1,25 @@
 /// What the lifecycle rules of events.md (rules 3 and 4) need to know of a dossier: small
 /// enough to keep for every dossier of a 10-million-line import.
 public struct Lifecycle: Sendable, Hashable {
-    public private(set) var version = 0
-    public private(set) var lastAt: Instant?
-    public private(set) var status = DossierStatus.notReceived
-    public private(set) var isReceived = false
-    public private(set) var isFinished = false
+    public internal(set) var version = 0
+    public internal(set) var lastAt: Instant?
+    public internal(set) var status = DossierStatus.notReceived
+    public internal(set) var isReceived = false
+    public internal(set) var isFinished = false
     /// Supplement requests not yet answered.
-    public private(set) var openRequests = 0
+    public internal(set) var openRequests = 0
 
     public init() {}
+
+    /// A lifecycle as stored (``DossierState/encoded()``).
+    init(version: Int, lastAt: Instant?, status: DossierStatus, isReceived: Bool, isFinished: Bool, openRequests: Int) {
+        self.version = version
+        self.lastAt = lastAt
+        self.status = status
+        self.isReceived = isReceived
+        self.isFinished = isFinished
+        self.openRequests = openRequests
+    }
 
     public var isWaiting: Bool { openRequests > 0 }
 
