@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "EventLogLMDB", targets: ["EventLogLMDB"]),
         .library(name: "DossierDomain", targets: ["DossierDomain"]),
         .library(name: "DossierLog", targets: ["DossierLog"]),
+        .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Views", targets: ["Views"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -34,6 +36,10 @@ let package = Package(
         .target(name: "DossierDomain"),
         // The dossier log: the domain on an event store. Catalogs in the log, validated import, export, replicas.
         .target(name: "DossierLog", dependencies: ["DossierDomain", "EventLog"]),
+        // Projections: folds of the log kept in their own LMDB environments, caught up and rebuilt.
+        .target(name: "Projections", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB"]),
+        // The inspectors' views (indicators.md) over the projections, as reports any interface can format.
+        .target(name: "Views", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB", "Projections"]),
         // Helpers shared by the test targets: temporary directories, child processes.
         .target(name: "LedgerTesting", dependencies: []),
 
@@ -66,12 +72,22 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: [
+                "Projections", "Views", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
         .executableTarget(
             name: "ledger-bench",
             dependencies: ["EventLogLMDB", "DossierLog"],
             path: "tools/benchmarks/Sources/ledger-bench"
         ),
+        // The demo province: catalogs and a deterministic, realistic stream of dossier events.
+        .target(name: "ProvinceGenerator", dependencies: ["DossierDomain"], path: "tools/generator/Sources/ProvinceGenerator"),
+        .executableTarget(name: "province-generator", dependencies: ["ProvinceGenerator"], path: "tools/generator/Sources/province-generator"),
         // A child process for crash and multi-process tests (appends and prints what was acknowledged).
         .executableTarget(
             name: "LedgerTestHelper",

@@ -13,14 +13,16 @@ public final class DossierLedger: Sendable {
     }
 
     /// The catalogs and calendar recorded in the log (the built-in calendar plus what operators
-    /// added), as in force for any date.
-    public func rules() async throws -> DomainRules {
+    /// added), as in force for any date; with `position`, only the entries recorded up to it
+    /// (what a projection at that checkpoint has seen).
+    public func rules(through position: GlobalPosition? = nil) async throws -> DomainRules {
         var rules = DomainRules()
         let stream = try StreamID(CatalogEntry.stream)
         var next = StreamVersion(1)
         while true {
             let batch = try await store.read(stream: stream, from: next, direction: .forward, limit: 1024)
             for record in batch {
+                if let position, record.position > position { return rules }
                 guard case .catalog(let entry) = try Records.decode(record) else { continue }
                 try entry.apply(to: &rules)
             }

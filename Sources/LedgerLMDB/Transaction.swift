@@ -105,6 +105,17 @@ extension Transaction where Access == ReadWriteAccess {
         }
     }
 
+    /// Removes `key` and its value(s); returns whether it was there.
+    /// Related LMDB documentation: `mdb_del` (lmdb.h).
+    @discardableResult
+    public func delete(forKey key: UnsafeRawBufferPointer, in db: Database) throws(LMDBError) -> Bool {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        let rc = mdb_del(handle, db.dbi, &k, nil)
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "mdb_del(\(db.name))", path: path)
+        return true
+    }
+
     /// Reserves `count` bytes for `key` inside the map and lets `fill` write the value in place,
     /// saving a copy on hot paths (`MDB_RESERVE`). `fill` must write every byte.
     ///

@@ -119,6 +119,19 @@ extension DossierState {
         return result
     }
 
+    /// The steps holding the dossier at `instant` (started before it and not ended by it),
+    /// judged as open at `instant`: whether they were late then, and their overrun so far.
+    public func openSteps(at instant: Instant, rules: DomainRules) throws(CalendarError) -> [StepJudgement] {
+        var then = self
+        then.steps = steps.compactMap { step in
+            guard step.start < instant, step.end.map({ $0 > instant }) ?? true else { return nil }
+            var open = step
+            open.end = nil
+            return open
+        }
+        return try then.judgedSteps(at: instant, rules: rules)
+    }
+
     /// Legal dues that passed while the dossier was open and not waiting, up to `instant`, with
     /// the holder at each due (indicators.md, `deadlines_missed`; the sweep's facts).
     public func missedDues(asOf instant: Instant) -> [MissedDue] {
@@ -198,9 +211,13 @@ extension DossierState {
         return f + -completedWaits <= due
     }
 
-    /// `citizen`, `system` and `postal` are not officers.
     private func officer(_ actor: String?) -> String? {
-        guard let actor, !["citizen", "system", "postal"].contains(actor) else { return nil }
-        return actor
+        isOfficer(actor) ? actor : nil
     }
+}
+
+/// Whether `actor` is an officer: `citizen`, `system` and `postal` are not (indicators.md).
+public func isOfficer(_ actor: String?) -> Bool {
+    guard let actor else { return false }
+    return !["citizen", "system", "postal"].contains(actor)
 }

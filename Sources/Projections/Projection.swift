@@ -1,0 +1,84 @@
+public import DossierDomain
+public import EventLog
+public import LedgerLMDB
+
+/// A view kept by folding the log: a deterministic function of the events up to its checkpoint,
+/// stored in its own LMDB environment with its checkpoint, written in the same transaction.
+///
+/// A projection never reads the log itself: the engine (``ProjectionEngine``) hands it the
+/// dossier events in seq order, with the catalogs and calendar recorded before each one.
+public protocol Projection: Sendable {
+    /// Stable; names the projection's directory.
+    static var name: String { get }
+    /// Bumped whenever the code changes what the projection stores: a stored projection of
+    /// another version is rebuilt.
+    static var version: Int { get }
+    /// The named databases it owns (the engine adds its own `meta`).
+    static var databases: [Database.Specification] { get }
+
+    /// Binds the projection to its opened databases, in the order of ``databases``.
+    init(databases: [Database])
+
+    /// Applies `events` (in seq order, all recorded after the checkpoint) inside `txn`.
+    /// Must depend only on what is stored and on its arguments, so that applying the log in
+    /// any batches gives the same bytes.
+    func apply(_ events: [ProjectedEvent], rules: DomainRules, in txn: borrowing WriteTransaction) throws
+}
+
+/// A dossier event with its place in the log.
+public struct ProjectedEvent: Sendable {
+    public let position: GlobalPosition
+    public let event: DossierEvent
+
+    public init(position: GlobalPosition, event: DossierEvent) {
+        self.position = position
+        self.event = event
+    }
+}
+
+/// The last event a projection applied: nothing (`position` 0) or a seq and its hash.
+public struct Checkpoint: Sendable, Hashable, CustomStringConvertible {
+    public let position: GlobalPosition
+    public let hash: EventHash
+
+    public static let start = Checkpoint(position: GlobalPosition(0), hash: .zero)
+
+    public init(position: GlobalPosition, hash: EventHash) {
+        self.position = position
+        self.hash = hash
+    }
+
+    public var description: String { "seq \(position) hash \(hash.hex.prefix(12))" }
+}
+
+/// What an answer was computed from: the projection, its code version and its checkpoint.
+public struct Provenance: Sendable, Hashable, CustomStringConvertible {
+    public let projection: String
+    public let version: Int
+    public let checkpoint: Checkpoint
+
+    public init(projection: String, version: Int, checkpoint: Checkpoint) {
+        self.projection = projection
+        self.version = version
+        self.checkpoint = checkpoint
+    }
+
+    public var description: String { "\(projection) v\(version) at \(checkpoint)" }
+}
+
+/// Progress of a long operation: `done` of `total` events (total may grow while it runs).
+public struct Progress: Sendable, Hashable {
+    public let done: Int
+    public let total: Int
+
+    public init(done: Int, total: Int) {
+        self.done = done
+        self.total = total
+    }
+}
+
+public struct ProjectionError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

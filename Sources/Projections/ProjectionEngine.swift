@@ -1,0 +1,239 @@
+public import DossierLog
+import EventLog
+import DossierDomain
+import Foundation
+import Glibc
+import Synchronization
+import LedgerLMDB
+
+/// Keeps projections next to a store: `<store>/projections/<name>` is a symbolic link to the
+/// current generation `<name>@<stamp>`, a directory holding one LMDB environment.
+///
+/// - Catch-up applies what was appended since a generation's checkpoint, in batches, each batch
+///   and its checkpoint in one write transaction (a crash loses at most a batch of work, never
+///   consistency).
+/// - Rebuild folds the log from seq 1 into a new generation while readers keep using the
+///   current one, then swaps the link (`rename(2)` is atomic) and removes the old generation.
+///   A crash mid-rebuild leaves an unlinked generation that the next rebuild removes.
+/// - A generation built by another code version is rebuilt when opened (not in read-only mode).
+public final class ProjectionEngine: Sendable {
+    public let ledger: DossierLedger
+    /// `<store>/projections`.
+    public let root: String
+    public let readOnly: Bool
+    /// Environments of generations opened by any engine of this process, by path: LMDB allows
+    /// one environment per file per process, and two engines (or two code versions of a
+    /// projection) may look at the same generation.
+    private static let opened = Mutex<[String: Environment]>([:])
+
+    /// Events read from the log per transaction while catching up, and while rebuilding.
+    static let catchUpBatch = 4096
+    static let rebuildBatch = 65_536
+
+    public init(storePath: String, ledger: DossierLedger, readOnly: Bool = false) throws {
+        self.ledger = ledger
+        self.root = storePath + "/projections"
+        self.readOnly = readOnly
+        if !readOnly {
+            do {
+                try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            } catch {
+                throw ProjectionError("cannot create \(root): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    private func link(_ name: String) -> String { root + "/" + name }
+
+    /// The current generation's directory name, if any.
+    private func currentGeneration(of name: String) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: link(name))
+    }
+
+    /// Opens `P`'s current generation and catches it up; builds it first when there is none or
+    /// it was built by another code version.
+    /// - Throws: ``ProjectionError`` in read-only mode when it is missing or out of date.
+    public func open<P: Projection>(_ type: P.Type, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> StoredProjection<P> {
+        if let generation = currentGeneration(of: P.name) {
+            let path = root + "/" + generation
+            let version: Int?
+            do {
+                version = try storedVersion(at: path)
+            } catch {
+                throw ProjectionError("cannot open projection \(P.name) at \(path): \(error)")
+            }
+            if version == P.version {
+                let stored = try openGeneration(P.self, path: path)
+                if !readOnly { _ = try await catchUp(stored, progress: progress) }
+                return stored
+            }
+            guard !readOnly else {
+                throw ProjectionError("projection \(P.name) was built by version \(version.map(String.init) ?? "?") of its code, this is version \(P.version); run `dossier rebuild` on a writable store")
+            }
+        } else if readOnly {
+            throw ProjectionError("projection \(P.name) has not been built; run `dossier rebuild` on a writable store")
+        }
+        return try await rebuild(P.self, progress: progress)
+    }
+
+    private func openGeneration<P: Projection>(_: P.Type, path: String, bulk: Bool = false) throws -> StoredProjection<P> {
+        do {
+            return try StoredProjection<P>(environment: environment(at: path, bulk: bulk), path: path)
+        } catch {
+            throw ProjectionError("cannot open projection \(P.name) at \(path): \(error)")
+        }
+    }
+
+    private func environment(at path: String, bulk: Bool = false) throws -> Environment {
+        try Self.opened.withLock { opened in
+            if let environment = opened[path] { return environment }
+            let environment = try Self.openEnvironment(path: path, readOnly: readOnly, bulk: bulk)
+            opened[path] = environment
+            return environment
+        }
+    }
+
+    /// Opens the environment of a generation: read-only, or writable (`bulk`: a large map and no
+    /// sync per commit, for a rebuild that syncs once at its end).
+    @available(*, noasync, message: "LMDB transactions are thread-bound")
+    private static func openEnvironment(path: String, readOnly: Bool, bulk: Bool) throws -> Environment {
+        var options: Environment.Options = []
+        if readOnly { options.insert(.readOnly) }
+        let environment = try Environment(path: path, configuration: .init(
+            mapSize: bulk ? 1 << 30 : 64 << 20, maxDatabases: 16, options: options))
+        if bulk { try environment.setSyncAfterCommit(false) }
+        if !readOnly { _ = try environment.clearStaleReaders() }
+        return environment
+    }
+
+    /// The code version a generation was built by, read from its `meta` database alone (nil:
+    /// never committed).
+    private func storedVersion(at path: String) throws -> Int? {
+        let environment = try environment(at: path)
+        guard let meta = try? environment.openDatabases([Database.Specification("meta", options: readOnly ? [] : .create)]).first else {
+            return nil
+        }
+        return try environment.read { txn in
+            try Array("version".utf8).withUnsafeBytes { key in
+                try txn.withValue(forKey: key, in: meta) { BigEndian.load(UInt64.self, from: $0, at: 0).map(Int.init) } ?? nil
+            }
+        }
+    }
+
+    private func remove(generation: String) {
+        let path = root + "/" + generation
+        Self.opened.withLock { _ = $0.removeValue(forKey: path) }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Applies every event appended since the checkpoint; returns the new checkpoint.
+    @discardableResult
+    public func catchUp<P>(_ stored: StoredProjection<P>, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Checkpoint {
+        try await feed(stored, batch: Self.catchUpBatch, progress: progress)
+    }
+
+    /// Folds the whole log into a new generation of `P`, then makes it the current one.
+    public func rebuild<P: Projection>(_: P.Type, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> StoredProjection<P> {
+        guard !readOnly else { throw ProjectionError("cannot rebuild \(P.name): the store is open read-only") }
+        let lock = try RebuildLock(path: root + "/\(P.name).lock")
+        defer { lock.release() }
+        removeStaleGenerations(of: P.name)
+        let generation = "\(P.name)@\(Int64(Date().timeIntervalSince1970 * 1_000_000))-\(getpid())"
+        let path = root + "/" + generation
+        let building = try openGeneration(P.self, path: path, bulk: true)
+        try await feed(building, batch: Self.rebuildBatch, progress: progress)
+        try finishBuild(building)
+        let old = currentGeneration(of: P.name)
+        try swapLink(P.name, to: generation)
+        if let old { remove(generation: old) }
+        // Events appended during the swap.
+        try await catchUp(building)
+        return building
+    }
+
+    private func finishBuild<P>(_ building: StoredProjection<P>) throws {
+        do {
+            try building.environment.sync()
+            try building.environment.setSyncAfterCommit(true)
+        } catch {
+            throw ProjectionError("cannot sync the rebuilt projection \(P.name) at \(building.path): \(error)")
+        }
+    }
+
+    /// Points `<root>/<name>` at `generation` atomically: a new link beside it, renamed over it.
+    private func swapLink(_ name: String, to generation: String) throws {
+        let temporary = link(name) + ".new-\(getpid())"
+        unlink(temporary)
+        guard symlink(generation, temporary) == 0, rename(temporary, link(name)) == 0 else {
+            throw ProjectionError("cannot switch projection \(name) to \(generation) in \(root): \(String(cString: strerror(errno)))")
+        }
+        let directory = Glibc.open(root, O_RDONLY | O_DIRECTORY)
+        if directory >= 0 { fsync(directory); close(directory) }
+    }
+
+    /// Removes generations of `name` that the link does not point at (left by a crashed rebuild).
+    private func removeStaleGenerations(of name: String) {
+        let current = currentGeneration(of: name)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for entry in entries where entry.hasPrefix(name + "@") && entry != current {
+            remove(generation: entry)
+        }
+    }
+
+    /// Reads the log after the checkpoint in batches and commits each with its new checkpoint.
+    /// When another process moved the checkpoint meanwhile, starts again from the stored one.
+    @discardableResult
+    private func feed<P>(_ stored: StoredProjection<P>, batch: Int, progress: @Sendable (Progress) -> Void) async throws -> Checkpoint {
+        var checkpoint = try stored.currentStatus().checkpoint
+        var rules = try await ledger.rules(through: checkpoint.position)
+        let start = checkpoint.position.rawValue
+        var total = Int((try await ledger.store.head()?.position.rawValue ?? start) - start)
+        while true {
+            let records = try await ledger.store.readAll(from: checkpoint.position.next, limit: batch)
+            guard let last = records.last else { return checkpoint }
+            var segments: [Segment] = []
+            var events: [ProjectedEvent] = []
+            events.reserveCapacity(records.count)
+            for record in records {
+                switch try Records.decode(record) {
+                case .dossier(let event):
+                    events.append(ProjectedEvent(position: record.position, event: event))
+                case .catalog(let entry):
+                    segments.append(Segment(rules: rules, events: events))
+                    events = []
+                    try entry.apply(to: &rules)
+                }
+            }
+            segments.append(Segment(rules: rules, events: events))
+            let next = Checkpoint(position: last.position, hash: last.hash)
+            if try stored.commit(segments, after: checkpoint, next: next) {
+                checkpoint = next
+            } else {
+                checkpoint = try stored.currentStatus().checkpoint
+                rules = try await ledger.rules(through: checkpoint.position)
+            }
+            let done = Int(checkpoint.position.rawValue - start)
+            total = max(total, done)
+            progress(Progress(done: done, total: total))
+        }
+    }
+}
+
+/// An exclusive `flock(2)` on a lock file: one rebuild of a projection at a time, across processes.
+private struct RebuildLock {
+    let descriptor: Int32
+
+    init(path: String) throws {
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ProjectionError("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX) == 0 else {
+            close(descriptor)
+            throw ProjectionError("cannot lock \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

@@ -1,0 +1,88 @@
+import EventLog
+public import LedgerLMDB
+import DossierDomain
+
+/// One generation of a projection on disk: its environment, its databases and its `meta`
+/// database (checkpoint and code version, written in the same transaction as the state).
+public final class StoredProjection<P: Projection>: Sendable {
+    public let environment: Environment
+    public let projection: P
+    /// The directory of this generation.
+    public let path: String
+    let meta: Database
+
+    private static var checkpointKey: [UInt8] { Array("checkpoint".utf8) }
+    private static var versionKey: [UInt8] { Array("version".utf8) }
+
+    /// Binds `P` to the generation whose environment is open at `path` (creating its databases
+    /// unless the environment is read-only).
+    @available(*, noasync, message: "LMDB transactions are thread-bound")
+    init(environment: Environment, path: String) throws {
+        self.environment = environment
+        self.path = path
+        let databases = try environment.openDatabases([Database.Specification("meta")] + P.databases)
+        meta = databases[0]
+        projection = P(databases: Array(databases.dropFirst()))
+    }
+
+    /// The checkpoint and the code version it was built with (nil: never written).
+    public func status(_ txn: borrowing Transaction<some TransactionAccess>) throws -> (checkpoint: Checkpoint, version: Int?) {
+        let checkpoint = try Self.checkpointKey.withUnsafeBytes { key in
+            try txn.withValue(forKey: key, in: meta) { value -> Checkpoint in
+                guard value.count == 40, let seq = BigEndian.load(UInt64.self, from: value, at: 0) else {
+                    throw ProjectionError("\(P.name): checkpoint of \(value.count) bytes in \(path); rebuild it")
+                }
+                return Checkpoint(position: GlobalPosition(seq), hash: EventHash(bytes: value, at: 8))
+            }
+        } ?? .start
+        let version = try Self.versionKey.withUnsafeBytes { key in
+            try txn.withValue(forKey: key, in: meta) { value -> Int in
+                guard let version = BigEndian.load(UInt64.self, from: value, at: 0) else {
+                    throw ProjectionError("\(P.name): version of \(value.count) bytes in \(path); rebuild it")
+                }
+                return Int(version)
+            }
+        }
+        return (checkpoint, version)
+    }
+
+    /// The provenance of what a read transaction sees.
+    public func provenance(_ txn: borrowing Transaction<some TransactionAccess>) throws -> Provenance {
+        let (checkpoint, version) = try status(txn)
+        return Provenance(projection: P.name, version: version ?? P.version, checkpoint: checkpoint)
+    }
+
+    /// Reads in one consistent snapshot.
+    @available(*, noasync, message: "LMDB transactions are thread-bound")
+    public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        try environment.read(body)
+    }
+
+    /// The checkpoint and code version stored now (see ``status(_:)``). Blocks for one read.
+    public func currentStatus() throws -> (checkpoint: Checkpoint, version: Int?) {
+        try environment.read { try status($0) }
+    }
+
+    /// Applies `segments` and moves the checkpoint from `expected` to `next`, in one transaction.
+    /// Returns false (and writes nothing) when the stored checkpoint is not `expected`: another
+    /// process applied these events first. Blocks for the write.
+    func commit(_ segments: [Segment], after expected: Checkpoint, next: Checkpoint) throws -> Bool {
+        try environment.write { txn in
+            guard try status(txn).checkpoint == expected else { return false }
+            for segment in segments where !segment.events.isEmpty {
+                try projection.apply(segment.events, rules: segment.rules, in: txn)
+            }
+            var value = BigEndian.bytes(next.position.rawValue)
+            value += next.hash.bytes
+            try txn.put(value, forKey: Self.checkpointKey, in: meta)
+            try txn.put(BigEndian.bytes(UInt64(P.version)), forKey: Self.versionKey, in: meta)
+            return true
+        }
+    }
+}
+
+/// Events that share the catalogs and calendar in force.
+struct Segment: Sendable {
+    let rules: DomainRules
+    let events: [ProjectedEvent]
+}

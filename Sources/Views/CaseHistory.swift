@@ -1,0 +1,97 @@
+public import DossierDomain
+import DossierLog
+public import EventLog
+import Projections
+
+/// One event of a case history with the state it led to (indicators.md, "Case history").
+public struct HistoryRow: ReportRow, Hashable {
+    public var seq: GlobalPosition
+    public var version: StreamVersion
+    public var event: DossierEvent
+    public var hash: EventHash
+    /// The state after this event.
+    public var status: DossierStatus
+    public var holder: Step?
+    public var legalDue: Instant?
+    public var rescheduledDue: Instant?
+    /// `early`, `on_time`, `late` once finished; `in_time`, `overdue` or `waiting` while open;
+    /// `unknown` without a legal due.
+    public var standing: String
+    /// Working hours overdue at this event (W(due, at)), or the overrun once finished late.
+    public var hoursOverdue: Double
+
+    public static let fields = ["seq", "version", "at", "type", "actor", "unit", "hash", "status", "holder_actor", "holder_unit",
+                                "due", "rescheduled_due", "standing", "hours_overdue"]
+    public var values: [Value] {
+        [.integer(Int(seq.rawValue)), .integer(Int(version.rawValue)), .instant(event.at), .text(event.type.rawValue),
+         .text(event.actor), .text(event.unit), .text(hash.hex), .text(status.rawValue),
+         holder?.holderActor.map(Value.text) ?? .null, holder.map { .text($0.holderUnit) } ?? .null,
+         .instant(legalDue), .instant(rescheduledDue), .text(standing), .hours(rounded2(hoursOverdue))]
+    }
+}
+
+/// A dossier's case history up to a limit, the state there, and whether its events are intact.
+public struct CaseHistory: Sendable {
+    public let report: Report<HistoryRow>
+    /// The state at the limit (after the last row).
+    public let state: DossierState?
+    /// Nil when every event's hash recomputes and each links to the dossier's previous one;
+    /// else what is wrong, at which seq.
+    public let chainProblem: String?
+}
+
+public struct UnknownDossier: Error, Sendable, Hashable, CustomStringConvertible {
+    public let code: String
+    public var description: String { "no dossier \(code) in the log; check the code (mã hồ sơ), e.g. with `dossier late`" }
+}
+
+extension Inspector {
+    /// The case history of `code` read from the log itself (not a projection), every event with
+    /// its seq and hash and the state after it, up to `limit` (a version or an instant: time
+    /// travel), with a check of the dossier's hash links.
+    public func history(of code: String, through limit: FoldLimit = .all) async throws -> CaseHistory {
+        guard let head = try await ledger.store.head() else { throw UnknownDossier(code: code) }
+        let events = try await events(of: code, through: head.position)
+        guard !events.isEmpty else { throw UnknownDossier(code: code) }
+        var rows: [HistoryRow] = []
+        var state = DossierState(dossier: code)
+        var reached: DossierState?
+        for (record, event) in events {
+            if case .version(let n) = limit, state.version >= n { break }
+            if case .instant(let t) = limit, event.at > t { break }
+            try state.apply(event, rules: rules)
+            reached = state
+            let standing: String = switch state.standing(at: event.at) {
+            case .finished(let c): c.rawValue
+            case .open(overdue: true, _): "overdue"
+            case .open(_, waiting: true): "waiting"
+            case .open: "in_time"
+            case .unknown: state.receipt == nil ? "not_received" : "unknown"
+            }
+            let overdue = try state.overdueTime(at: event.at, rules: rules)
+            rows.append(HistoryRow(seq: record.position, version: record.version, event: event, hash: record.hash,
+                                   status: state.status, holder: state.custody(at: event.at), legalDue: state.legalDue,
+                                   rescheduledDue: state.rescheduledDue, standing: standing,
+                                   hoursOverdue: Double(overdue) / 3_600_000_000))
+        }
+        let provenance = Provenance(projection: "log", version: Int(RecordLayout.format),
+                                    checkpoint: Checkpoint(position: head.position, hash: head.hash))
+        return CaseHistory(report: Report(title: "Case history of \(code)", provenance: provenance,
+                                          reportInstant: rows.last?.event.at, rows: rows),
+                           state: reached, chainProblem: try await chainProblem(events.map(\.record)))
+    }
+
+    /// Recomputes each record's hashes and checks that each links to the dossier's previous one.
+    private func chainProblem(_ records: [RecordedEvent]) async throws -> String? {
+        var previous = EventHash.zero
+        for record in records {
+            if record.previousInStream != previous {
+                return "seq \(record.position): its link to the dossier's previous event does not match (an event was removed, inserted or rewritten)"
+            }
+            let report = try await ledger.store.verify(record.position...record.position)
+            if let failure = report.failure { return failure.description }
+            previous = record.hash
+        }
+        return nil
+    }
+}

@@ -1,0 +1,114 @@
+public import DossierDomain
+import LedgerLMDB
+import Projections
+
+/// How the on-time rate groups dossiers (indicators.md).
+public enum Grouping: String, Sendable, Hashable, CaseIterable {
+    case competentUnit = "unit"
+    case receivingUnit = "receiving-unit"
+    case procedure
+    case channel
+    /// The officer holding the dossier at its finish (or at the period end when still open).
+    case officer
+}
+
+/// How unit groups roll up.
+public enum RollUp: String, Sendable, Hashable, CaseIterable {
+    /// Through the unit tree as it was on the period's last day (the default).
+    case tree
+    /// To today's successors of units that ended, then through today's tree.
+    case successors
+    /// Not at all: each dossier in its own unit's row only.
+    case none
+}
+
+/// One row of the on-time rate.
+public struct RateRow: ReportRow, Hashable {
+    public var group: String
+    public var population = 0
+    public var received = 0
+    public var carriedOver = 0
+    public var early = 0
+    public var onTime = 0
+    public var late = 0
+    public var openInTime = 0
+    public var openOverdue = 0
+    public var waiting = 0
+    public var withdrawn = 0
+    /// On time under Quyết định 766 (indicator 2.1).
+    public var onTime766 = 0
+
+    public init(group: String) { self.group = group }
+
+    /// (early + on time + open in time) / population, percent, 2 decimals half up.
+    public var onTimeRate: Double? { percentage(early + onTime + openInTime, of: population) }
+    /// The same fraction under the 766 variant × 20 points.
+    public var score766: Double? { percentage(onTime766, of: population).map { rounded2($0 / 5) } }
+
+    mutating func count(_ outcome: PeriodOutcome) {
+        population += 1
+        if outcome.receivedInPeriod { received += 1 } else { carriedOver += 1 }
+        switch outcome.bucket {
+        case .early: early += 1
+        case .onTime: onTime += 1
+        case .late: late += 1
+        case .openInTime: openInTime += 1
+        case .openOverdue: openOverdue += 1
+        }
+        if outcome.waiting { waiting += 1 }
+        if outcome.withdrawn { withdrawn += 1 }
+        if outcome.onTime766 == true { onTime766 += 1 }
+    }
+
+    public static let fields = ["group", "population", "received", "carried_over", "early", "on_time", "late", "open_in_time",
+                                "open_overdue", "waiting", "withdrawn", "on_time_rate", "score_766"]
+    public var values: [Value] {
+        [.text(group), .integer(population), .integer(received), .integer(carriedOver), .integer(early), .integer(onTime),
+         .integer(late), .integer(openInTime), .integer(openOverdue), .integer(waiting), .integer(withdrawn),
+         .percent(onTimeRate), .points(score766)]
+    }
+}
+
+extension Inspector {
+    /// The on-time rate of `period` by `grouping`, over the period's population, with a total row
+    /// last (`group` "total"): each dossier counts once in the total and, for unit groupings, in
+    /// its unit's row and every ancestor's.
+    ///
+    /// A dossier whose legal due is unknown (its procedure missing from the catalog) cannot be
+    /// bucketed and is left out; the case history says why.
+    public func onTimeRates(period: Period, by grouping: Grouping, rollUp: RollUp = .tree) throws -> Report<RateRow> {
+        let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
+        var rows: [String: RateRow] = [:]
+        var total = RateRow(group: "total")
+        for state in found {
+            guard let receipt = state.receipt, let outcome = state.outcome(in: period) else { continue }
+            total.count(outcome)
+            for group in groups(of: state, receipt: receipt, grouping, period: period, rollUp: rollUp, today: instant.localDate) {
+                rows[group, default: RateRow(group: group)].count(outcome)
+            }
+        }
+        return Report(title: "On-time rate \(period) by \(grouping.rawValue)", provenance: provenance, reportInstant: instant,
+                      rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+    }
+
+    private func groups(of state: DossierState, receipt: Receipt, _ grouping: Grouping, period: Period, rollUp: RollUp, today: LocalDate) -> [String] {
+        switch grouping {
+        case .competentUnit: return units(receipt.competentUnit, period: period, rollUp: rollUp, today: today)
+        case .receivingUnit: return units(receipt.unit, period: period, rollUp: rollUp, today: today)
+        case .procedure: return [receipt.procedure]
+        case .channel: return [receipt.channel.rawValue]
+        case .officer:
+            let at = state.finish.map { min($0.at, period.end + -1) } ?? period.end + -1
+            return [state.custody(at: at)?.holderActor ?? "(no officer)"]
+        }
+    }
+
+    /// The unit and the units it rolls up to.
+    func units(_ unit: String, period: Period, rollUp: RollUp, today: LocalDate) -> [String] {
+        switch rollUp {
+        case .tree: rules.catalog.lineage(of: unit, on: period.treeDate)
+        case .successors: rules.catalog.lineage(of: rules.catalog.successor(of: unit, on: today), on: today)
+        case .none: [unit]
+        }
+    }
+}

@@ -1,0 +1,58 @@
+public import DossierDomain
+public import Projections
+
+/// One cell of a report, typed so that each output (table, JSON, CSV, Vietnamese) formats it
+/// its own way.
+public enum Value: Sendable, Hashable {
+    case text(String)
+    case integer(Int)
+    /// Working hours, shown with up to 2 decimals.
+    case hours(Double)
+    /// A percentage with 2 decimals, or nil (null) for an empty population.
+    case percent(Double?)
+    /// A number of points (the 766 score), 2 decimals, or nil.
+    case points(Double?)
+    case instant(Instant?)
+    case flag(Bool)
+    case codes([String])
+    case null
+}
+
+/// A row of a report: named fields (the JSON names of indicators.md, snake_case) in a stable order.
+public protocol ReportRow: Sendable {
+    static var fields: [String] { get }
+    var values: [Value] { get }
+}
+
+/// A view's answer: rows, and what they were computed from.
+public struct Report<Row: ReportRow>: Sendable {
+    public let title: String
+    public let provenance: Provenance
+    /// The instant the view was judged at (its `--as-of`, else the latest `at` in the log).
+    public let reportInstant: Instant?
+    public var rows: [Row]
+    /// A one-line summary shown under the table (the scorecard's "5/6 met"), if any.
+    public var summary: String?
+
+    public init(title: String, provenance: Provenance, reportInstant: Instant?, rows: [Row], summary: String? = nil) {
+        self.title = title
+        self.provenance = provenance
+        self.reportInstant = reportInstant
+        self.rows = rows
+        self.summary = summary
+    }
+}
+
+/// Percentages of indicators.md: `part / whole` in percent with 2 decimals, rounded half up;
+/// nil for an empty whole.
+public func percentage(_ part: Int, of whole: Int) -> Double? {
+    guard whole > 0 else { return nil }
+    // Basis points rounded half up in integers, so 98.805 gives 98.81 exactly.
+    let basisPoints = (part * 20_000 + whole) / (2 * whole)
+    return Double(basisPoints) / 100
+}
+
+/// Rounds to 2 decimals, half up.
+public func rounded2(_ value: Double) -> Double {
+    (value * 100 + 0.5 + 1e-9).rounded(.down) / 100
+}

@@ -1,0 +1,123 @@
+public import DossierDomain
+import Projections
+
+/// One receiving unit's satisfaction in a period (indicators.md, "Satisfaction").
+public struct SatisfactionRow: ReportRow, Hashable {
+    public var group: String
+    public var satisfied = 0
+    public var neutral = 0
+    public var dissatisfied = 0
+    public var complaints = 0
+    public var population = 0
+    /// Of the population: finished late or open overdue at the period end.
+    public var late = 0
+    /// Of the population: with a complaint or a dissatisfied rating in the period.
+    public var unhappyDossiers = 0
+
+    public init(group: String) { self.group = group }
+
+    /// Quyết định 766 indicator 5.4: 100% − (late rate + rate of unhappy dossiers), not below 0.
+    public var score54: Double? {
+        guard population > 0 else { return nil }
+        return max(0, 100 - ((percentage(late, of: population) ?? 0) + (percentage(unhappyDossiers, of: population) ?? 0)))
+    }
+
+    mutating func add(_ feedback: Feedback) {
+        switch feedback.rating {
+        case .satisfied: satisfied += 1
+        case .neutral: neutral += 1
+        case .dissatisfied: dissatisfied += 1
+        }
+        if feedback.complaint == true { complaints += 1 }
+    }
+
+    mutating func add(late isLate: Bool, unhappy: Bool) {
+        population += 1
+        if isLate { late += 1 }
+        if unhappy { unhappyDossiers += 1 }
+    }
+
+    public static let fields = ["group", "satisfied", "neutral", "dissatisfied", "complaints", "population", "late",
+                                "unhappy_dossiers", "score_5_4", "full_marks"]
+    public var values: [Value] {
+        [.text(group), .integer(satisfied), .integer(neutral), .integer(dissatisfied), .integer(complaints), .integer(population),
+         .integer(late), .integer(unhappyDossiers), .percent(score54.map(rounded2)), .flag((score54 ?? 0) >= 90)]
+    }
+}
+
+/// Home support in a period per unit or officer (indicators.md, "Home support").
+public struct HomeSupportRow: ReportRow, Hashable {
+    public var group: String
+    public var visits = 0
+    public var minutes = 0
+    public var purposes: [VisitPurpose: Int] = [:]
+    /// Dossiers received in the period with `assist` `home_visit` (by receiving unit or officer).
+    public var assisted = RateRow(group: "")
+
+    public init(group: String) { self.group = group }
+
+    public static let fields = ["group", "visits", "minutes", "guidance", "receive", "deliver", "assisted_dossiers", "assisted_on_time_rate"]
+    public var values: [Value] {
+        [.text(group), .integer(visits), .integer(minutes), .integer(purposes[.guidance] ?? 0), .integer(purposes[.receive] ?? 0),
+         .integer(purposes[.deliver] ?? 0), .integer(assisted.population), .percent(assisted.onTimeRate)]
+    }
+}
+
+extension Inspector {
+    /// Ratings, complaints and indicator 5.4 of `period` per receiving unit, with a total row.
+    /// Ratings and complaints are placed by the feedback's instant; the late and unhappy rates
+    /// are over the period's population.
+    public func satisfaction(period: Period) throws -> Report<SatisfactionRow> {
+        let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
+        var rows: [String: SatisfactionRow] = [:]
+        var total = SatisfactionRow(group: "total")
+        for state in found {
+            guard let receipt = state.receipt else { continue }
+            var row = rows[receipt.unit] ?? SatisfactionRow(group: receipt.unit)
+            var unhappy = false
+            for event in state.feedback where period.contains(event.at) {
+                guard case .feedback(let f) = event.body else { continue }
+                row.add(f)
+                total.add(f)
+                if f.complaint == true || f.rating == .dissatisfied { unhappy = true }
+            }
+            if let outcome = state.outcome(in: period) {
+                let late = outcome.bucket == .late || outcome.bucket == .openOverdue
+                row.add(late: late, unhappy: unhappy)
+                total.add(late: late, unhappy: unhappy)
+            }
+            rows[receipt.unit] = row
+        }
+        return Report(title: "Satisfaction \(period) by receiving unit", provenance: provenance, reportInstant: instant,
+                      rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+    }
+
+    /// Home-support visits of `period` per unit or officer (the visit's actor and unit), with
+    /// the dossiers received with `assist` `home_visit` (by receiving unit or officer) and their
+    /// on-time rate; a total row last.
+    public func homeSupport(period: Period, by attribution: Attribution) throws -> Report<HomeSupportRow> {
+        let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
+        var rows: [String: HomeSupportRow] = [:]
+        var total = HomeSupportRow(group: "total")
+        func update(_ group: String?, _ change: (inout HomeSupportRow) -> Void) {
+            change(&total)
+            guard let group else { return }
+            change(&rows[group, default: HomeSupportRow(group: group)])
+        }
+        for state in found {
+            for event in state.visits where period.contains(event.at) {
+                guard case .homeSupportVisit(let visit) = event.body else { continue }
+                update(attribution == .unit ? event.unit : (isOfficer(event.actor) ? event.actor : nil)) { row in
+                    row.visits += 1
+                    row.minutes += visit.minutes ?? 0
+                    row.purposes[visit.purpose, default: 0] += 1
+                }
+            }
+            if let receipt = state.receipt, receipt.assist == .homeVisit, period.contains(receipt.at), let outcome = state.outcome(in: period) {
+                update(attribution == .unit ? receipt.unit : receipt.actor) { $0.assisted.count(outcome) }
+            }
+        }
+        return Report(title: "Home support \(period) by \(attribution.rawValue)", provenance: provenance, reportInstant: instant,
+                      rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+    }
+}
