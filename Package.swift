@@ -82,7 +82,7 @@ let package = Package(
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["EventLogLMDB", "DossierLog"],
+            dependencies: ["EventLogLMDB", "DossierLog", "Projections", "Views", "ProvinceGenerator"],
             path: "tools/benchmarks/Sources/ledger-bench"
         ),
         // The demo province: catalogs and a deterministic, realistic stream of dossier events.

@@ -31,6 +31,11 @@ public final class DossierLedger: Sendable {
         }
     }
 
+    /// Every catalog entry recorded (``rules(through:)`` without a position).
+    private func rulesRecorded() async throws -> DomainRules {
+        try await rules(through: nil)
+    }
+
     /// Records catalog entries in the log, atomically. Entries recorded already with the same
     /// content are counted as duplicates.
     /// - Throws: ``CatalogError`` when an entry clashes with what is recorded (an entry never
@@ -60,25 +65,33 @@ public final class DossierLedger: Sendable {
     ///   `.idConflict` for an id stored with other content.
     @discardableResult
     public func append(_ event: DossierEvent, rules: DomainRules? = nil) async throws -> AppendResult {
-        let rules = if let rules { rules } else { try await self.rules() }
-        try CatalogChecks.check(event, against: rules.catalog)
+        var resolved: DomainRules
+        if let rules { resolved = rules } else { resolved = try await rulesRecorded() }
+        try CatalogChecks.check(event, against: resolved.catalog)
         let (stream, proposed) = try Records.proposed(event)
+        guard let (lifecycle, version) = try await storedLifecycle(of: stream, unless: proposed.id) else {
+            // The same event again is an idempotent repeat: the store counts it.
+            return try await store.append([proposed], to: stream, expected: .any)
+        }
+        try lifecycle.check(event)
+        return try await store.append([proposed], to: stream, expected: .exact(version))
+    }
+
+    /// The lifecycle and version of a stored dossier, or nil when it holds the event `id` already.
+    private func storedLifecycle(of stream: StreamID, unless id: EventID) async throws -> (Lifecycle, StreamVersion)? {
         var lifecycle = Lifecycle()
         var version = StreamVersion.none
         var next = StreamVersion(1)
         while true {
             let batch = try await store.read(stream: stream, from: next, direction: .forward, limit: 1024)
             for record in batch {
-                // The same event again is an idempotent repeat: the store counts it.
-                if record.id == proposed.id { return try await store.append([proposed], to: stream, expected: .any) }
+                if record.id == id { return nil }
                 if case .dossier(let stored) = try Records.decode(record) { lifecycle.advance(stored) }
                 version = record.version
             }
-            guard let last = batch.last else { break }
+            guard let last = batch.last else { return (lifecycle, version) }
             next = last.version.next
         }
-        try lifecycle.check(event)
-        return try await store.append([proposed], to: stream, expected: .exact(version))
     }
 
     /// Imports a JSON Lines file of events (and, from an export, catalog entries): every line

@@ -1,13 +1,13 @@
 /// What the lifecycle rules of events.md (rules 3 and 4) need to know of a dossier: small
 /// enough to keep for every dossier of a 10-million-line import.
 public struct Lifecycle: Sendable, Hashable {
-    public internal(set) var version = 0
-    public internal(set) var lastAt: Instant?
-    public internal(set) var status = DossierStatus.notReceived
-    public internal(set) var isReceived = false
-    public internal(set) var isFinished = false
+    public private(set) var version = 0
+    public private(set) var lastAt: Instant?
+    public private(set) var status = DossierStatus.notReceived
+    public private(set) var isReceived = false
+    public private(set) var isFinished = false
     /// Supplement requests not yet answered.
-    public internal(set) var openRequests = 0
+    public private(set) var openRequests = 0
 
     public init() {}
 

@@ -25,7 +25,7 @@ struct Options {
             switch flag {
             case "--events": guard let n = Int(value), n > 0 else { throw BenchError("--events takes a positive number") }; events = n
             case "--dir", "--store": directory = value
-            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history [--events N] [--dir DIR], or demo --store DIR")
+            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views [--events N] [--dir DIR], or demo --store DIR")
             }
         }
     }
@@ -284,6 +284,8 @@ case "import":
     try await importBenchmark(options)
 case "group":
     try await groupCommit(options, appenders: 16, single: nil)
+case "views":
+    try await viewsBenchmark(options)
 case "all", "bulk", "read", "history":
     var single: Double?
     if options.command == "all" {

@@ -250,9 +250,18 @@ struct StoryBuilder {
     var dossier = ""
     var events: [DossierEvent] = []
 
+    /// Adds an event; a unit abolished by then (a district after 2025-06-30) is replaced by its
+    /// successor, as the desk that inherited the dossier would record it.
     mutating func add(_ at: Instant, _ actor: String, _ unit: String, _ body: EventBody) {
         let at = max(at, events.last?.at ?? at)  // never back in time within a dossier
-        events.append(DossierEvent(id: "\(dossier):\(events.count + 1)", dossier: dossier, at: at, actor: actor, unit: unit, body: body))
+        let date = at.localDate
+        var body = body
+        if case .forwarded(var f) = body {
+            f.toUnit = rules.catalog.successor(of: f.toUnit, on: date)
+            body = .forwarded(f)
+        }
+        events.append(DossierEvent(id: "\(dossier):\(events.count + 1)", dossier: dossier, at: at, actor: actor,
+                                   unit: rules.catalog.successor(of: unit, on: date), body: body))
     }
 
     /// `advance` in the unit's schedule, nil past the calendar (those events are after `end` anyway).

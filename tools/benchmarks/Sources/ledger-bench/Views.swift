@@ -1,0 +1,57 @@
+import DossierDomain
+import DossierLog
+import EventLogLMDB
+import Foundation
+import Projections
+import ProvinceGenerator
+import Views
+
+/// The projections' benchmark: a demo province of about `--events` events (5.4 events per
+/// dossier), imported, then every built-in projection rebuilt from seq 1, then the views queried.
+func viewsBenchmark(_ options: Options) async throws {
+    let directory = options.directory + "/province"
+    let dossiers = max(1, options.events * 10 / 54)
+    var start = ContinuousClock.now
+    let (_, generated) = try ProvinceGenerator(options: .init(dossiers: dossiers)).write(to: directory)
+    print("generated \(generated.formatted()) events of \(dossiers.formatted()) dossiers in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
+    let store = try freshStore(options, "views")
+    let ledger = DossierLedger(store: store)
+    try await ledger.record(Province().entries)
+    start = ContinuousClock.now
+    let summary = try await ledger.importEvents(path: directory + "/events.jsonl")
+    print("import: \(rate(summary.appended, ContinuousClock.now - start))")
+
+    let engine = try ProjectionEngine(storePath: options.directory + "/views", ledger: ledger)
+    start = ContinuousClock.now
+    let dossierProjection = try await engine.rebuild(DossierProjection.self)
+    let afterDossiers = ContinuousClock.now
+    let receipts = try await engine.rebuild(ReceiptCounts.self)
+    let rebuilt = ContinuousClock.now - start
+    print("rebuild of all projections: \(rate(summary.appended, rebuilt)) (dossiers \(String(format: "%.2f", seconds(afterDossiers - start))) s, receipts \(String(format: "%.2f", seconds(ContinuousClock.now - afterDossiers))) s)")
+    let inspector = try await Inspector(ledger: ledger, dossiers: dossierProjection, receipts: receipts)
+
+    func timed<R>(_ label: String, runs: Int = 20, _ body: () async throws -> R) async throws -> R {
+        var durations: [Duration] = []
+        var result: R?
+        for _ in 0..<runs {
+            let t = ContinuousClock.now
+            result = try await body()
+            durations.append(ContinuousClock.now - t)
+        }
+        durations.sort()
+        print("\(label): p50 \(String(format: "%.1f", seconds(durations[runs / 2]) * 1000)) ms, max \(String(format: "%.1f", seconds(durations[runs - 1]) * 1000)) ms")
+        guard let result else { throw BenchError("\(label) ran no query") }
+        return result
+    }
+    let late = try await timed("late list (now, whole province)") { try await inspector.lateList() }
+    print("  \(late.rows.count) dossiers overdue at \(late.reportInstant.map(\.description) ?? "-")")
+    _ = try await timed("late list (one commune)") { try await inspector.lateList(filter: LateFilter(unit: "H19.X07")) }
+    let past = try Instant(rfc3339: "2025-03-14T10:00:00+07:00")
+    let earlier = try await timed("late list (as of 2025-03-14, refolds dossiers with later events)", runs: 5) { try await inspector.lateList(asOf: past) }
+    print("  \(earlier.rows.count) dossiers overdue then")
+    let quarter = try Period.parse("2025-Q3")
+    let rates = try await timed("on-time rates 2025-Q3 by unit", runs: 3) { try inspector.onTimeRates(period: quarter, by: .competentUnit) }
+    if let total = rates.rows.last { print("  total: population \(total.population), on-time rate \(total.onTimeRate ?? 0)%, 766 score \(total.score766 ?? 0)") }
+    _ = try await timed("online rate 2025", runs: 5) { try inspector.onlineRates(period: try Period.parse("2025")) }
+    _ = try await timed("accountability 2025-Q3 by officer", runs: 3) { try inspector.accountability(period: quarter, by: .officer) }
+}
