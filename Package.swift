@@ -11,10 +11,13 @@ let package = Package(
         .library(name: "DossierLog", targets: ["DossierLog"]),
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Views", targets: ["Views"]),
+        .library(name: "DossierCLI", targets: ["DossierCLI"]),
+        .executable(name: "dossier", targets: ["dossier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
     ],
     targets: [
         // The system C library, nothing more: a module map and one shim header.
@@ -40,6 +43,15 @@ let package = Package(
         .target(name: "Projections", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB"]),
         // The inspectors' views (indicators.md) over the projections, as reports any interface can format.
         .target(name: "Views", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB", "Projections"]),
+        // The `dossier` command-line tool: commands in a library so that they are tested, and its executable.
+        .target(
+            name: "DossierCLI",
+            dependencies: [
+                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "Projections", "Views",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "dossier", dependencies: ["DossierCLI"]),
         // Helpers shared by the test targets: temporary directories, child processes.
         .target(name: "LedgerTesting", dependencies: []),
 

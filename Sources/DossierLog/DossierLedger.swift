@@ -60,11 +60,13 @@ public final class DossierLedger: Sendable {
     /// the expected version, so a concurrent append to the same dossier is refused rather than
     /// slipping in between the check and the write.
     ///
+    /// With `expected`, the dossier must be at that version (0: not yet stored) first.
+    ///
     /// - Throws: ``EventRejection`` for an event that breaks a rule; ``EventStoreError``
-    ///   `.wrongExpectedVersion` when the dossier changed meanwhile (check again and retry),
+    ///   `.wrongExpectedVersion` when the dossier is not at `expected`, or changed meanwhile (check again and retry),
     ///   `.idConflict` for an id stored with other content.
     @discardableResult
-    public func append(_ event: DossierEvent, rules: DomainRules? = nil) async throws -> AppendResult {
+    public func append(_ event: DossierEvent, rules: DomainRules? = nil, expected: StreamVersion? = nil) async throws -> AppendResult {
         var resolved: DomainRules
         if let rules { resolved = rules } else { resolved = try await rulesRecorded() }
         try CatalogChecks.check(event, against: resolved.catalog)
@@ -72,6 +74,9 @@ public final class DossierLedger: Sendable {
         guard let (lifecycle, version) = try await storedLifecycle(of: stream, unless: proposed.id) else {
             // The same event again is an idempotent repeat: the store counts it.
             return try await store.append([proposed], to: stream, expected: .any)
+        }
+        if let expected, expected != version {
+            throw EventStoreError.wrongExpectedVersion(stream, expected: .exact(expected), actual: version)
         }
         try lifecycle.check(event)
         return try await store.append([proposed], to: stream, expected: .exact(version))

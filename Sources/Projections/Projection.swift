@@ -66,8 +66,8 @@ public struct Provenance: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(projection) v\(version) at \(checkpoint)" }
 }
 
-/// Progress of a long operation: `done` of `total` events (total may grow while it runs).
-public struct Progress: Sendable, Hashable {
+/// WorkProgress of a long operation: `done` of `total` events (total may grow while it runs).
+public struct WorkProgress: Sendable, Hashable {
     public let done: Int
     public let total: Int
 

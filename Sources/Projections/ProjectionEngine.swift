@@ -53,12 +53,12 @@ public final class ProjectionEngine: Sendable {
     /// Opens `P`'s current generation and catches it up; builds it first when there is none or
     /// it was built by another code version.
     /// - Throws: ``ProjectionError`` in read-only mode when it is missing or out of date.
-    public func open<P: Projection>(_ type: P.Type, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> StoredProjection<P> {
+    public func open<P: Projection>(_ type: P.Type, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> StoredProjection<P> {
         if let generation = currentGeneration(of: P.name) {
             let path = root + "/" + generation
             let version: Int?
             do {
-                version = try storedVersion(at: path)
+                version = try storedStatus(at: path)?.version
             } catch {
                 throw ProjectionError("cannot open projection \(P.name) at \(path): \(error)")
             }
@@ -106,18 +106,29 @@ public final class ProjectionEngine: Sendable {
         return environment
     }
 
-    /// The code version a generation was built by, read from its `meta` database alone (nil:
-    /// never committed).
-    private func storedVersion(at path: String) throws -> Int? {
+    /// The code version a generation was built by, and its checkpoint, read from its `meta`
+    /// database alone (nil: nothing committed yet).
+    private func storedStatus(at path: String) throws -> (version: Int?, checkpoint: Checkpoint)? {
         let environment = try environment(at: path)
-        guard let meta = try? environment.openDatabases([Database.Specification("meta", options: readOnly ? [] : .create)]).first else {
+        guard let meta = try metaDatabase(of: environment) else { return nil }
+        let (checkpoint, version) = try environment.read { txn in try Meta.status(txn, meta: meta, path: path) }
+        return (version, checkpoint)
+    }
+
+    /// The `meta` database, or nil when a read-only generation never got one.
+    private func metaDatabase(of environment: Environment) throws -> Database? {
+        do {
+            return try environment.openDatabases([Database.Specification("meta", options: readOnly ? [] : .create)]).first
+        } catch where error.code == .notFound {
             return nil
         }
-        return try environment.read { txn in
-            try Array("version".utf8).withUnsafeBytes { key in
-                try txn.withValue(forKey: key, in: meta) { BigEndian.load(UInt64.self, from: $0, at: 0).map(Int.init) } ?? nil
-            }
-        }
+    }
+
+    /// The code version and checkpoint of projection `name`'s current generation; nil when it
+    /// has not been built.
+    public func status(of name: String) throws -> (version: Int?, checkpoint: Checkpoint)? {
+        guard let generation = currentGeneration(of: name) else { return nil }
+        return try storedStatus(at: root + "/" + generation)
     }
 
     private func remove(generation: String) {
@@ -128,12 +139,12 @@ public final class ProjectionEngine: Sendable {
 
     /// Applies every event appended since the checkpoint; returns the new checkpoint.
     @discardableResult
-    public func catchUp<P>(_ stored: StoredProjection<P>, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Checkpoint {
+    public func catchUp<P>(_ stored: StoredProjection<P>, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> Checkpoint {
         try await feed(stored, batch: Self.catchUpBatch, progress: progress)
     }
 
     /// Folds the whole log into a new generation of `P`, then makes it the current one.
-    public func rebuild<P: Projection>(_: P.Type, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> StoredProjection<P> {
+    public func rebuild<P: Projection>(_: P.Type, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> StoredProjection<P> {
         guard !readOnly else { throw ProjectionError("cannot rebuild \(P.name): the store is open read-only") }
         let lock = try RebuildLock(path: root + "/\(P.name).lock")
         defer { lock.release() }
@@ -183,7 +194,7 @@ public final class ProjectionEngine: Sendable {
     /// Reads the log after the checkpoint in batches and commits each with its new checkpoint.
     /// When another process moved the checkpoint meanwhile, starts again from the stored one.
     @discardableResult
-    private func feed<P>(_ stored: StoredProjection<P>, batch: Int, progress: @Sendable (Progress) -> Void) async throws -> Checkpoint {
+    private func feed<P>(_ stored: StoredProjection<P>, batch: Int, progress: @Sendable (WorkProgress) -> Void) async throws -> Checkpoint {
         var checkpoint = try stored.currentStatus().checkpoint
         var rules = try await ledger.rules(through: checkpoint.position)
         let start = checkpoint.position.rawValue
@@ -214,7 +225,7 @@ public final class ProjectionEngine: Sendable {
             }
             let done = Int(checkpoint.position.rawValue - start)
             total = max(total, done)
-            progress(Progress(done: done, total: total))
+            progress(WorkProgress(done: done, total: total))
         }
     }
 }

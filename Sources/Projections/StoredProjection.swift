@@ -11,8 +11,6 @@ public final class StoredProjection<P: Projection>: Sendable {
     public let path: String
     let meta: Database
 
-    private static var checkpointKey: [UInt8] { Array("checkpoint".utf8) }
-    private static var versionKey: [UInt8] { Array("version".utf8) }
 
     /// Binds `P` to the generation whose environment is open at `path` (creating its databases
     /// unless the environment is read-only).
@@ -27,23 +25,7 @@ public final class StoredProjection<P: Projection>: Sendable {
 
     /// The checkpoint and the code version it was built with (nil: never written).
     public func status(_ txn: borrowing Transaction<some TransactionAccess>) throws -> (checkpoint: Checkpoint, version: Int?) {
-        let checkpoint = try Self.checkpointKey.withUnsafeBytes { key in
-            try txn.withValue(forKey: key, in: meta) { value -> Checkpoint in
-                guard value.count == 40, let seq = BigEndian.load(UInt64.self, from: value, at: 0) else {
-                    throw ProjectionError("\(P.name): checkpoint of \(value.count) bytes in \(path); rebuild it")
-                }
-                return Checkpoint(position: GlobalPosition(seq), hash: EventHash(bytes: value, at: 8))
-            }
-        } ?? .start
-        let version = try Self.versionKey.withUnsafeBytes { key in
-            try txn.withValue(forKey: key, in: meta) { value -> Int in
-                guard let version = BigEndian.load(UInt64.self, from: value, at: 0) else {
-                    throw ProjectionError("\(P.name): version of \(value.count) bytes in \(path); rebuild it")
-                }
-                return Int(version)
-            }
-        }
-        return (checkpoint, version)
+        try Meta.status(txn, meta: meta, path: path)
     }
 
     /// The provenance of what a read transaction sees.
@@ -74,8 +56,8 @@ public final class StoredProjection<P: Projection>: Sendable {
             }
             var value = BigEndian.bytes(next.position.rawValue)
             value += next.hash.bytes
-            try txn.put(value, forKey: Self.checkpointKey, in: meta)
-            try txn.put(BigEndian.bytes(UInt64(P.version)), forKey: Self.versionKey, in: meta)
+            try txn.put(value, forKey: Meta.checkpointKey, in: meta)
+            try txn.put(BigEndian.bytes(UInt64(P.version)), forKey: Meta.versionKey, in: meta)
             return true
         }
     }
@@ -85,4 +67,31 @@ public final class StoredProjection<P: Projection>: Sendable {
 struct Segment: Sendable {
     let rules: DomainRules
     let events: [ProjectedEvent]
+}
+
+/// The `meta` database of a generation: `checkpoint` (seq, 8 bytes; hash, 32) and `version`
+/// (the projection's code version, 8 bytes), both big-endian.
+enum Meta {
+    static let checkpointKey = Array("checkpoint".utf8)
+    static let versionKey = Array("version".utf8)
+
+    static func status(_ txn: borrowing Transaction<some TransactionAccess>, meta: Database, path: String) throws -> (checkpoint: Checkpoint, version: Int?) {
+        let checkpoint = try checkpointKey.withUnsafeBytes { key in
+            try txn.withValue(forKey: key, in: meta) { value -> Checkpoint in
+                guard value.count == 40, let seq = BigEndian.load(UInt64.self, from: value, at: 0) else {
+                    throw ProjectionError("checkpoint of \(value.count) bytes in \(path); rebuild the projection")
+                }
+                return Checkpoint(position: GlobalPosition(seq), hash: EventHash(bytes: value, at: 8))
+            }
+        } ?? .start
+        let version = try versionKey.withUnsafeBytes { key in
+            try txn.withValue(forKey: key, in: meta) { value -> Int in
+                guard let version = BigEndian.load(UInt64.self, from: value, at: 0) else {
+                    throw ProjectionError("version of \(value.count) bytes in \(path); rebuild the projection")
+                }
+                return Int(version)
+            }
+        }
+        return (checkpoint, version)
+    }
 }

@@ -1,5 +1,5 @@
 public import DossierDomain
-import DossierLog
+public import DossierLog
 public import EventLog
 import Projections
 
@@ -24,7 +24,7 @@ public struct HistoryRow: ReportRow, Hashable {
                                 "due", "rescheduled_due", "standing", "hours_overdue"]
     public var values: [Value] {
         [.integer(Int(seq.rawValue)), .integer(Int(version.rawValue)), .instant(event.at), .text(event.type.rawValue),
-         .text(event.actor), .text(event.unit), .text(hash.hex), .text(status.rawValue),
+         .text(event.actor), .text(event.unit), .digest(hash.hex), .text(status.rawValue),
          holder?.holderActor.map(Value.text) ?? .null, holder.map { .text($0.holderUnit) } ?? .null,
          .instant(legalDue), .instant(rescheduledDue), .text(standing), .hours(rounded2(hoursOverdue))]
     }
@@ -45,7 +45,39 @@ public struct UnknownDossier: Error, Sendable, Hashable, CustomStringConvertible
     public var description: String { "no dossier \(code) in the log; check the code (mã hồ sơ), e.g. with `dossier late`" }
 }
 
-extension Inspector {
+/// Reads dossiers from the log itself (no projection): case histories and states as of an
+/// instant or version.
+public struct LogReader: Sendable {
+    public let ledger: DossierLedger
+    public let rules: DomainRules
+
+    public init(ledger: DossierLedger, rules: DomainRules) {
+        self.ledger = ledger
+        self.rules = rules
+    }
+
+    /// A dossier's state folded from the log up to `limit`, using only events up to `checkpoint`.
+    public func state(of code: String, through limit: FoldLimit, checkpoint: GlobalPosition) async throws -> DossierState? {
+        let history = try await events(of: code, through: checkpoint)
+        return try DossierState.fold(history.map(\.event), rules: rules, through: limit)
+    }
+
+    /// A dossier's events with their records, up to `checkpoint`.
+    func events(of code: String, through checkpoint: GlobalPosition) async throws -> [(record: RecordedEvent, event: DossierEvent)] {
+        var result: [(RecordedEvent, DossierEvent)] = []
+        var next = StreamVersion(1)
+        let stream = try StreamID(code)
+        while true {
+            let batch = try await ledger.store.read(stream: stream, from: next, direction: .forward, limit: 256)
+            for record in batch {
+                guard record.position <= checkpoint else { return result }
+                if case .dossier(let event) = try Records.decode(record) { result.append((record, event)) }
+            }
+            guard let last = batch.last else { return result }
+            next = last.version.next
+        }
+    }
+
     /// The case history of `code` read from the log itself (not a projection), every event with
     /// its seq and hash and the state after it, up to `limit` (a version or an instant: time
     /// travel), with a check of the dossier's hash links.

@@ -1,6 +1,6 @@
 public import DossierDomain
 import DossierLog
-public import EventLog
+import EventLog
 import LedgerLMDB
 import Projections
 
@@ -46,7 +46,7 @@ extension Inspector {
         }
         var states = found.current
         for code in found.refold {
-            if let state = try await state(of: code, through: .instant(instant), checkpoint: provenance.checkpoint.position) {
+            if let state = try await log.state(of: code, through: .instant(instant), checkpoint: provenance.checkpoint.position) {
                 states.append(state)
             }
         }
@@ -100,27 +100,5 @@ extension Inspector {
             if let last = state.lastAt, last > instant { refold.append(code) } else { current.append(state) }
         }
         return (current, refold)
-    }
-
-    /// A dossier's state folded from the log up to `limit`, using only events up to `checkpoint`.
-    public func state(of code: String, through limit: FoldLimit, checkpoint: GlobalPosition) async throws -> DossierState? {
-        let history = try await events(of: code, through: checkpoint)
-        return try DossierState.fold(history.map(\.event), rules: rules, through: limit)
-    }
-
-    /// A dossier's events with their records, up to `checkpoint`.
-    func events(of code: String, through checkpoint: GlobalPosition) async throws -> [(record: RecordedEvent, event: DossierEvent)] {
-        var result: [(RecordedEvent, DossierEvent)] = []
-        var next = StreamVersion(1)
-        let stream = try StreamID(code)
-        while true {
-            let batch = try await ledger.store.read(stream: stream, from: next, direction: .forward, limit: 256)
-            for record in batch {
-                guard record.position <= checkpoint else { return result }
-                if case .dossier(let event) = try Records.decode(record) { result.append((record, event)) }
-            }
-            guard let last = batch.last else { return result }
-            next = last.version.next
-        }
     }
 }

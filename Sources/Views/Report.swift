@@ -14,6 +14,8 @@ public enum Value: Sendable, Hashable {
     case points(Double?)
     case instant(Instant?)
     case flag(Bool)
+    /// A hash in hex: a prefix in tables, whole in JSON and CSV.
+    case digest(String)
     case codes([String])
     case null
 }

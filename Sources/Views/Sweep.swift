@@ -22,7 +22,7 @@ extension Inspector {
     /// `<dossier>:missed:<due in whole Unix seconds>`, actor `system`, `at` the instant, unit and
     /// holder the custody at the due. The projections must be caught up (a second sweep then
     /// adds nothing). Appends in atomic batches of `batchSize` dossiers, each at its version.
-    public func sweep(asOf instant: Instant, batchSize: Int = 1000, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> SweepResult {
+    public func sweep(asOf instant: Instant, batchSize: Int = 1000, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> SweepResult {
         // Candidates as of the instant, and the latest state of those with later events (an
         // event appended now must follow those).
         let (provenance, _, (candidates, later)) = try snapshot(asOf: instant) { txn, instant in
@@ -31,7 +31,7 @@ extension Inspector {
         }
         var asOfStates = candidates.current
         for code in candidates.refold {
-            if let state = try await state(of: code, through: .instant(instant), checkpoint: provenance.checkpoint.position) { asOfStates.append(state) }
+            if let state = try await log.state(of: code, through: .instant(instant), checkpoint: provenance.checkpoint.position) { asOfStates.append(state) }
         }
         let latest = Dictionary(later.map { ($0.dossier, $0) }) { a, _ in a }
         var proposals: [(DossierEvent, StreamVersion)] = []
@@ -62,7 +62,7 @@ extension Inspector {
             }
             _ = try await ledger.store.append(batch)
             done += batch.count
-            progress(Progress(done: done, total: proposals.count))
+            progress(WorkProgress(done: done, total: proposals.count))
         }
         return SweepResult(provenance: provenance, asOf: instant, appended: proposals.map(\.0), alreadyPresent: already, refused: refused)
     }

@@ -123,7 +123,7 @@ public struct ProvinceGenerator: Sendable {
             b.add(at + -20 * minute, receiver, receiving, .homeSupportVisit(HomeSupportVisit(purpose: .receive, minutes: Int.random(in: 30...90, using: &rng))))
         }
         b.add(at, receiver, receiving, .received(Received(
-            procedure: procedure.code, channel: channel, onlineLevel: channel == .online ? (Bool.random(using: &rng) || progress > 0.5 ? .full : .partial) : nil,
+            procedure: procedure.code, channel: channel, onlineLevel: channel == .online ? (Double.random(in: 0..<1, using: &rng) < 0.4 + 0.5 * progress ? .full : .partial) : nil,
             assist: assist == .none ? nil : assist, competentUnit: competent == receiving ? nil : competent, submitted: submitted)))
         guard var due = try? schedule.due(from: at, limit: procedure.limit), let budget = try? schedule.workingTime(from: at, to: due) else { return b.events }
 

@@ -1,0 +1,62 @@
+public import ArgumentParser
+import DossierDomain
+import Foundation
+import LedgerLMDB
+import EventLogLMDB
+import EventLog
+import Projections
+import Views
+
+/// `dossier`: the tool inspectors and operators use every day (README.md walks through it).
+///
+/// Exit codes: 0 success, 1 operational error, 2 bad usage, 3 verification failed.
+public struct DossierTool: AsyncParsableCommand, Sendable {
+    public static let configuration = CommandConfiguration(
+        commandName: "dossier",
+        abstract: "DossierLedger: the tamper-evident audit log of one-stop-desk dossiers (hồ sơ).",
+        discussion: """
+        Every command takes --store PATH (default $DOSSIER_STORE, else ./dossier-data), --format table|json|csv,
+        --lang en|vi and --read-only. Exit codes: 0 success, 1 operational error, 2 bad usage, 3 verification failed.
+
+        A day's work:
+          dossier late --unit H19.X07              the inspector's first question
+          dossier history 000.00.17.H19-250304-0001
+          dossier accountability --period 2026-Q3
+          dossier verify
+        """,
+        subcommands: [Init.self, Import.self, Append.self, Export.self, History.self, Late.self, Rates.self, Online.self,
+                      Accountability.self, Satisfaction.self, HomeSupport.self, Scorecard.self, Sweep.self, Rebuild.self,
+                      Verify.self, Stats.self])
+
+    public init() {}
+
+    /// Runs the tool on `arguments` (without the program name) and returns its exit code; errors
+    /// are written to standard error as one line.
+    public static func run(arguments: [String]) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let error as ToolError {
+            FileHandle.standardError.write(Data("dossier: \(error.description)\n".utf8))
+            return error.exitCode
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                FileHandle.standardOutput.write(Data((fullMessage(for: error) + "\n").utf8))  // --help, --version
+                return 0
+            }
+            if code == .validationFailure || error is ValidationError {
+                FileHandle.standardError.write(Data("dossier: \(message(for: error))\n".utf8))
+                FileHandle.standardError.write(Data("(see `dossier help` or `dossier <command> --help`)\n".utf8))
+                return 2
+            }
+            FileHandle.standardError.write(Data("dossier: \(Session.message(error))\n".utf8))
+            return 1
+        }
+    }
+}

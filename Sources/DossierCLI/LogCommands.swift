@@ -1,0 +1,270 @@
+import ArgumentParser
+import DossierDomain
+import DossierLog
+import EventLog
+import Foundation
+import LedgerLMDB
+import EventLogLMDB
+import Projections
+import Views
+
+/// Catalog files named by options, recorded in the log.
+struct CatalogFiles: ParsableArguments {
+    @Option(help: "A procedure catalog (JSON array, events.md).") var procedures: String?
+    @Option(help: "A unit catalog (JSON array).") var units: String?
+    @Option(help: "An officer catalog (JSON array).") var officers: String?
+
+    var isEmpty: Bool { procedures == nil && units == nil && officers == nil }
+
+    func record(_ session: Session) async throws -> ImportSummary? {
+        var entries: [CatalogEntry] = []
+        for (path, kind) in [(procedures, CatalogEntry.Kind.procedure), (units, .unit), (officers, .officer)] {
+            guard let path else { continue }
+            let data = try readFile(path)
+            do {
+                entries += try CatalogEntry.parseFile(data, kind: kind)
+            } catch {
+                throw ToolError("\(path): \(error.description)")
+            }
+        }
+        guard !entries.isEmpty else { return nil }
+        try session.requireWritable("record catalogs")
+        return try await session.ledger.record(entries)
+    }
+}
+
+/// Checks that `path` is a readable file, with an error that says why not (missing, a directory, unreadable).
+func checkReadableFile(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ToolError("\(path): no such file") }
+    guard !isDirectory.boolValue else { throw ToolError("\(path) is a directory; give a file") }
+    guard access(path, R_OK) == 0 else { throw ToolError("\(path): cannot be read (check its permissions)") }
+}
+
+/// The bytes of a file (see ``checkReadableFile(_:)``).
+func readFile(_ path: String) throws -> Data {
+    try checkReadableFile(path)
+    guard let data = FileManager.default.contents(atPath: path) else { throw ToolError("\(path): cannot be read") }
+    return data
+}
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a store and record the catalogs in it.",
+        discussion: """
+        Example:
+          dossier init --store ./dossier-data --procedures procedures.json --units units.json --officers officers.json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var catalogs: CatalogFiles
+
+    func run() async throws {
+        let session = try Session(global, creating: true)
+        let summary = try await catalogs.record(session)
+        session.write("store ready at \(global.store)" + (summary.map { "; catalog entries: \($0.appended) recorded, \($0.duplicates) already there" } ?? "") + "\n")
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import dossier events (JSON Lines, a file or - for standard input) and catalogs.",
+        discussion: """
+        A file is one atomic batch: on the first invalid line nothing is stored and the error names the line, the event id,
+        the field and the rule. With --rejects, the valid events are stored and each rejected line is written, unchanged,
+        after a `# line N: reason` comment. Importing the same file again stores nothing new.
+
+        Examples:
+          dossier import events.jsonl
+          dossier import events.jsonl --rejects rejected.jsonl
+          dossier import --procedures procedures.json
+          cat export.jsonl | dossier import --replica -
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var catalogs: CatalogFiles
+    @Argument(help: "The events file, or - for standard input.") var file: String?
+    @Option(help: "Keep the valid lines; write the rejected ones here with their reasons.") var rejects: String?
+    @Flag(help: "Reproduce an export's seq, version, recorded time and hash (into an empty store).") var replica = false
+
+    func validate() throws {
+        if file == nil && catalogs.isEmpty { throw ValidationError("give an events file (or -) or a catalog (--procedures, --units, --officers)") }
+    }
+
+    func run() async throws {
+        let session = try Session(global)
+        if let summary = try await catalogs.record(session) {
+            session.write("catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there\n")
+        }
+        guard let file else { return }
+        try session.requireWritable("import")
+        let mode: ImportMode = rejects.map { .keepValid(rejectsPath: $0) } ?? .atomic
+        let start = ContinuousClock.now
+        let summary: ImportSummary
+        if file == "-" {
+            summary = try await session.ledger.importEvents(reading: .standardInput, mode: mode, replica: replica)
+        } else {
+            try checkReadableFile(file)
+            summary = try await session.ledger.importEvents(path: file, mode: mode, replica: replica)
+        }
+        let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        var line = "imported \(file): \(summary.appended) events stored, \(summary.duplicates) already stored"
+        if summary.rejected > 0 { line += ", \(summary.rejected) rejected (see \(rejects ?? "the rejects file"))" }
+        if let positions = summary.positions { line += ", seq \(positions.lowerBound)–\(positions.upperBound)" }
+        session.write(line + String(format: " in %.1f s\n", seconds))
+    }
+}
+
+struct Append: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append one event, checked as an import would, at the dossier's expected version.",
+        discussion: """
+        Give the event as JSON, or with flags (type fields as --field name=value).
+
+        Examples:
+          dossier append --json '{"id":"e9","dossier":"000.00.17.H19-250304-0001","type":"processed","at":"2025-03-06T15:30:00+07:00","actor":"cv.tuphap.02","unit":"H19.17.TP","outcome":"approved"}'
+          dossier append --id e9 --dossier 000.00.17.H19-250304-0001 --type processed --at 2025-03-06T15:30:00+07:00 \\
+            --actor cv.tuphap.02 --unit H19.17.TP --field outcome=approved --expected-version 2
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The whole event as one JSON object.") var json: String?
+    @Option var id: String?
+    @Option var dossier: String?
+    @Option var type: String?
+    @Option(help: "RFC 3339 with an offset.") var at: String?
+    @Option var actor: String?
+    @Option var unit: String?
+    @Option(help: "A type field, name=value (repeat for more).") var field: [String] = []
+    @Option(help: "The dossier's version this event must follow (0: a new dossier).") var expectedVersion: UInt64?
+
+    func validate() throws {
+        if json == nil && [id, dossier, type, at, actor, unit].contains(where: { $0 == nil }) {
+            throw ValidationError("give --json, or all of --id --dossier --type --at --actor --unit")
+        }
+        for f in field where !f.contains("=") { throw ValidationError("--field \(f): write name=value") }
+    }
+
+    /// The flags as a JSON object; a value that reads as a JSON number, boolean or array is kept as one.
+    var jsonText: String {
+        if let json { return json }
+        var pairs = [("id", id), ("dossier", dossier), ("type", type), ("at", at), ("actor", actor), ("unit", unit)]
+            .compactMap { key, value in value.map { "\(Renderer.quote(key)):\(Renderer.quote($0))" } }
+        for f in field {
+            let (name, value) = (String(f.prefix { $0 != "=" }), String(f.drop { $0 != "=" }.dropFirst()))
+            let literal = Double(value) != nil || value == "true" || value == "false" || value.hasPrefix("[")
+            pairs.append("\(Renderer.quote(name)):\(literal ? value : Renderer.quote(value))")
+        }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    func run() async throws {
+        let session = try Session(global)
+        try session.requireWritable("append")
+        let event = try DossierEvent.parse(jsonText).event
+        let result = try await session.ledger.append(event, expected: expectedVersion.map { StreamVersion($0) })
+        if let position = result.positions?.lowerBound {
+            session.write("appended \(event.id) at seq \(position), dossier \(event.dossier) version \(result.streamVersions.values.first.map(\.description) ?? "?")\n")
+        } else {
+            session.write("\(event.id) was already stored with the same content; nothing appended\n")
+        }
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export the log (or one dossier, or a seq range) as JSON Lines with seq, version, recorded and hash.",
+        discussion: """
+        Examples:
+          dossier export > log.jsonl
+          dossier export --dossier 000.00.17.H19-250304-0001
+          dossier export --from 1000 --through 2000 --output part.jsonl
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option var dossier: String?
+    @Option(help: "First seq.") var from: UInt64 = 1
+    @Option(help: "Last seq.") var through: UInt64?
+    @Option(help: "Write to this file instead of standard output.") var output: String?
+
+    func run() async throws {
+        let session = try Session(global)
+        var handle = FileHandle.standardOutput
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output) else {
+                throw ToolError("cannot write \(output)")
+            }
+            handle = file
+        }
+        var buffer = ""
+        let count = try await session.ledger.export(dossier: dossier, from: GlobalPosition(from), through: through.map { GlobalPosition($0) }) { line in
+            buffer += line + "\n"
+            if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
+        }
+        handle.write(Data(buffer.utf8))
+        if output != nil { session.write("exported \(count) lines to \(output ?? "")\n") }
+    }
+}
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute every hash link of the log (or from a seq); exit code 3 when it is broken.",
+        discussion: """
+        Examples:
+          dossier verify
+          dossier verify --from 500000
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "First seq to check.") var from: UInt64?
+
+    func run() async throws {
+        let session = try Session(global)
+        guard let head = try await session.store.head() else { session.write("the log is empty\n"); return }
+        let first = GlobalPosition(from ?? 1)
+        let bar = ProgressBar("verifying")
+        let total = Int(head.position.rawValue - first.rawValue + 1)
+        let report = try verifyLog(session.store, first...head.position) { bar.update(WorkProgress(done: $0, total: total)) }
+        bar.finish()
+        if let failure = report.failure {
+            throw ToolError("verification FAILED: \(failure)", exitCode: 3)
+        }
+        session.write("verified \(report.checked) events: every hash link holds; head \(head)\n")
+    }
+}
+
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Events, dossiers, head seq and hash, store size, projection checkpoints.",
+        discussion: "Example:\n  dossier stats")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let session = try Session(global)
+        let head = try await session.store.head()
+        let tables = try statistics(of: session.store)
+        let dossiers = (tables.first { $0.name == "streams" }?.statistics.entries ?? 1) - 1
+        var rows: [[String]] = [["item", "value"]]
+        rows.append(["events", "\(head?.position.rawValue ?? 0)"])
+        rows.append(["dossiers", "\(max(0, dossiers))"])
+        rows.append(["head seq", head.map { "\($0.position)" } ?? "-"])
+        rows.append(["head hash", head?.hash.hex ?? "-"])
+        rows.append(["store size (MiB)", String(format: "%.1f", Double(session.store.environment.usedBytes) / 1_048_576)])
+        let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger, readOnly: true)
+        for name in [DossierProjection.name, ReceiptCounts.name] {
+            let status = try engine.status(of: name)
+            rows.append(["projection \(name)", status.map { "v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)" } ?? "not built (run `dossier rebuild`)"])
+        }
+        session.write(Renderer.align(rows))
+    }
+}
+
+/// Verification on this thread (the store's synchronous API), reporting events checked.
+private func verifyLog(_ store: LMDBEventStore, _ range: ClosedRange<GlobalPosition>, progress: (Int) -> Void) throws -> VerificationReport {
+    try store.verifySynchronously(range, progress: progress)
+}
+
+private func statistics(of store: LMDBEventStore) throws -> [(name: String, statistics: DatabaseStatistics)] {
+    try store.tableStatistics()
+}

@@ -1,0 +1,117 @@
+public import ArgumentParser
+import DossierDomain
+import DossierLog
+import EventLog
+import EventLogLMDB
+import Foundation
+import LedgerLMDB
+import Projections
+import Views
+
+/// Options every command takes.
+public struct GlobalOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: "The store directory (default: $DOSSIER_STORE, else ./dossier-data).")
+    var store: String = ProcessInfo.processInfo.environment["DOSSIER_STORE"] ?? "./dossier-data"
+
+    @Option(name: .long, help: "Output: table (for people), json or csv (for scripts).")
+    var format: Format = .table
+
+    @Option(name: .long, help: "Labels, dates and numbers: en or vi (default: vi when $LANG starts with vi).")
+    var lang: Language?
+
+    @Flag(name: .long, help: "Open the store read-only: nothing can be changed (automatic when the store is not writable).")
+    var readOnly = false
+
+    public init() {}
+
+    var language: Language { lang ?? Language.fromEnvironment }
+    var renderer: Renderer { Renderer(format: format, language: language) }
+}
+
+/// An error the tool reports in one line, with its exit code (1: operational, 3: verification failed).
+struct ToolError: Error, CustomStringConvertible {
+    let description: String
+    let exitCode: Int32
+
+    init(_ description: String, exitCode: Int32 = 1) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+}
+
+/// An open store, its ledger and (on demand) its projections.
+final class Session: Sendable {
+    let options: GlobalOptions
+    let store: LMDBEventStore
+    let ledger: DossierLedger
+    let readOnly: Bool
+
+    /// Opens the store at `--store`. Unless `creating`, the store must exist.
+    init(_ options: GlobalOptions, creating: Bool = false) throws {
+        self.options = options
+        let path = options.store
+        let exists = FileManager.default.fileExists(atPath: path + "/data.mdb")
+        if !exists && !creating {
+            throw ToolError("no store at \(path); create one with `dossier init --store \(path)` (or set --store / DOSSIER_STORE)")
+        }
+        readOnly = options.readOnly || (exists && access(path + "/data.mdb", W_OK) != 0) || (exists && access(path, W_OK) != 0)
+        if creating && readOnly { throw ToolError("cannot create or change the store at \(path): it is read-only") }
+        do {
+            store = try LMDBEventStore(path: path, configuration: .init(readOnly: readOnly))
+        } catch {
+            throw ToolError("cannot open the store at \(path): \(Session.message(error))")
+        }
+        ledger = DossierLedger(store: store)
+    }
+
+    func requireWritable(_ action: String) throws {
+        if readOnly { throw ToolError("cannot \(action): the store at \(options.store) is open read-only (it is not writable, or --read-only was given)") }
+    }
+
+    /// The projections, built or caught up first (with progress on a terminal), then the views.
+    func inspector() async throws -> Inspector {
+        let engine = try ProjectionEngine(storePath: options.store, ledger: ledger, readOnly: readOnly)
+        let bars = [DossierProjection.name: ProgressBar("catching up \(DossierProjection.name)"),
+                    ReceiptCounts.name: ProgressBar("catching up \(ReceiptCounts.name)")]
+        defer { bars.values.forEach { $0.finish() } }
+        return try await Inspector.open(engine) { name, progress in bars[name]?.update(progress) }
+    }
+
+    func print<Row: ReportRow>(_ report: Report<Row>) {
+        write(options.renderer.render(report))
+    }
+
+    func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// One line for any error, never a stack trace or an LMDB code alone.
+    static func message(_ error: any Error) -> String {
+        switch error {
+        case let error as EventStoreError:
+            if let underlying = error.underlying { return "\(error.message) (\(underlying))" }
+            return error.message
+        case let error as any CustomStringConvertible: return error.description
+        default: return "\(error)"
+        }
+    }
+}
+
+/// An instant option: RFC 3339 with an offset (`2025-03-04T09:12:00+07:00`).
+func instant(_ text: String?, option: String) throws -> Instant? {
+    guard let text else { return nil }
+    do {
+        return try Instant(rfc3339: text)
+    } catch {
+        throw ValidationError("--\(option) \(text): \(error); give a timestamp with an offset such as 2025-03-04T09:12:00+07:00")
+    }
+}
+
+/// A period option, with the accepted forms in the error.
+func parsePeriod(_ text: String, cutOff15th: Bool) throws -> Period {
+    do {
+        return try Period.parse(text, cutOff15th: cutOff15th)
+    } catch {
+        throw ValidationError("--period: \(error.description)")
+    }
+}

@@ -1,0 +1,293 @@
+public import ArgumentParser
+import DossierDomain
+import DossierLog
+import Foundation
+import LedgerLMDB
+import EventLogLMDB
+import EventLog
+import Projections
+public import Views
+
+/// The period options of the periodic reports.
+struct PeriodOptions: ParsableArguments {
+    @Option(help: "A month 2025-07, a quarter 2025-Q3, a year 2025, or dates 2025-07-01..2025-09-30.") var period: String
+    @Flag(name: .customLong("cut-off-15th"), help: "Cut on the 15th (a month runs from the 15th of the month before to the 14th).")
+    var cutOff15th = false
+
+    func validate() throws { _ = try parsed() }
+    func parsed() throws -> Period { try parsePeriod(period, cutOff15th: cutOff15th) }
+}
+
+extension Grouping: ExpressibleByArgument {}
+extension RollUp: ExpressibleByArgument {}
+extension Attribution: ExpressibleByArgument {}
+
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A dossier's case history: every event with its seq and hash, the state after each, and a hash-link check.",
+        discussion: """
+        Examples:
+          dossier history 000.00.17.H19-250304-0001
+          dossier history 000.00.17.H19-250304-0001 --as-of 2025-03-05T12:00:00+07:00
+          dossier history 000.00.17.H19-250304-0001 --version 2 --lang vi
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The dossier code (mã hồ sơ).") var code: String
+    @Option(help: "Replay up to this instant (RFC 3339 with an offset).") var asOf: String?
+    @Option(help: "Replay up to this version.") var version: Int?
+
+    func validate() throws {
+        if asOf != nil && version != nil { throw ValidationError("give --as-of or --version, not both") }
+        _ = try instant(asOf, option: "as-of")
+    }
+
+    func run() async throws {
+        let session = try Session(global)
+        let inspector = LogReader(ledger: session.ledger, rules: try await session.ledger.rules())
+        let limit: FoldLimit = if let version { .version(version) } else if let at = try instant(asOf, option: "as-of") { .instant(at) } else { .all }
+        let history = try await inspector.history(of: code, through: limit)
+        session.print(history.report)
+        guard global.format == .table else { return }
+        let renderer = global.renderer
+        if let state = history.state, let standing = history.report.rows.last?.standing {
+            let holder = state.steps.last.map { "\($0.holderActor ?? "-") @ \($0.holderUnit)" } ?? "-"
+            session.write(global.language == .vi
+                ? "\nTrạng thái: \(state.status.rawValue), \(standing); đang giữ: \(holder); hẹn trả: \(renderer.text(.instant(state.legalDue)))\n"
+                : "\nstate: \(state.status.rawValue), \(standing); holder: \(holder); legal due: \(renderer.text(.instant(state.legalDue)))\n")
+        }
+        if let problem = history.chainProblem {
+            session.write("hash links: BROKEN: \(problem)\n")
+            throw ToolError("the hash links of \(code) do not verify", exitCode: 3)
+        }
+        session.write(global.language == .vi ? "Chuỗi băm của hồ sơ: nguyên vẹn\n" : "hash links: intact (every event recomputes and links to the dossier's previous one)\n")
+    }
+}
+
+struct Late: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The late list: dossiers overdue as of an instant, longest overdue first.",
+        discussion: """
+        Filters combine. The report instant is --as-of, else the latest event's time.
+
+        Examples:
+          dossier late
+          dossier late --unit H19.X07 --as-of 2026-03-31T17:00:00+07:00
+          dossier late --procedure 1.004203 --include-finished --format csv
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Judge at this instant (RFC 3339 with an offset).") var asOf: String?
+    @Option(help: "The unit holding the dossier, or any unit under it.") var unit: String?
+    @Option var procedure: String?
+    @Option(help: "The officer holding the dossier.") var officer: String?
+    @Flag(help: "Also dossiers finished late.") var includeFinished = false
+
+    func validate() throws { _ = try instant(asOf, option: "as-of") }
+
+    func run() async throws {
+        let session = try Session(global)
+        let inspector = try await session.inspector()
+        let filter = LateFilter(unit: unit, procedure: procedure, officer: officer, includeFinished: includeFinished)
+        session.print(try await inspector.lateList(asOf: try instant(asOf, option: "as-of"), filter: filter))
+    }
+}
+
+struct Rates: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "On-time rates of a period with all the counts and the 766 score, by a grouping, with a total row.",
+        discussion: """
+        Examples:
+          dossier rates --period 2025-Q3 --by unit
+          dossier rates --period 2025-07 --cut-off-15th --by procedure --format json
+          dossier rates --period 2025 --by unit --roll-up successors
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: PeriodOptions
+    @Option(help: "unit (competent unit), receiving-unit, procedure, channel or officer.") var by: Grouping = .competentUnit
+    @Option(help: "Unit roll-up: tree (as in the period), successors (today's units) or none.") var rollUp: RollUp = .tree
+
+    func run() async throws {
+        let session = try Session(global)
+        session.print(try await session.inspector().onTimeRates(period: try period.parsed(), by: by, rollUp: rollUp))
+    }
+}
+
+struct Online: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The online rate of a period per receiving unit (rolled up), by channel and online level.",
+        discussion: "Example:\n  dossier online --period 2026")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: PeriodOptions
+    @Option(help: "Unit roll-up: tree, successors or none.") var rollUp: RollUp = .tree
+
+    func run() async throws {
+        let session = try Session(global)
+        session.print(try await session.inspector().onlineRates(period: try period.parsed(), rollUp: rollUp))
+    }
+}
+
+struct Accountability: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Accountability per officer or unit for a period: steps, lateness, violations, complaints; or the reward list.",
+        discussion: """
+        Examples:
+          dossier accountability --period 2025-Q3
+          dossier accountability --period 2025-Q3 --by unit --unit H19.17
+          dossier accountability --period 2025 --rewards
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: PeriodOptions
+    @Option(help: "officer or unit.") var by: Attribution = .officer
+    @Option(help: "Only rows of this unit and the units under it.") var unit: String?
+    @Flag(help: "Only officers who deserve a reward: steps held, none late, no violation, no complaint.") var rewards = false
+
+    func run() async throws {
+        let session = try Session(global)
+        session.print(try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards))
+    }
+}
+
+struct Satisfaction: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ratings, complaints and the 766 indicator 5.4 of a period per receiving unit.",
+        discussion: "Example:\n  dossier satisfaction --period 2026-Q2")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: PeriodOptions
+
+    func run() async throws {
+        let session = try Session(global)
+        session.print(try await session.inspector().satisfaction(period: try period.parsed()))
+    }
+}
+
+struct HomeSupport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "home-support",
+        abstract: "Home-support visits of a period per unit or officer, and the on-time rate of home-visit dossiers.",
+        discussion: "Example:\n  dossier home-support --period 2026 --by officer")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: PeriodOptions
+    @Option(help: "unit or officer.") var by: Attribution = .unit
+
+    func run() async throws {
+        let session = try Session(global)
+        session.print(try await session.inspector().homeSupport(period: try period.parsed(), by: by))
+    }
+}
+
+struct Scorecard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The targets scorecard of a period: each target's value, % achieved, met or not, and a summary.",
+        discussion: """
+        The targets file is a JSON array, e.g.
+          [{"name": "On-time rate", "indicator": "on_time_rate", "comparison": ">=", "threshold": 98},
+           {"name": "No complaints", "indicator": "complaints", "comparison": "<=", "threshold": 0}]
+        Indicators: \(Target.Indicator.allCases.map(\.rawValue).joined(separator: ", ")).
+
+        Example:
+          dossier scorecard --period 2026-Q3 --targets targets.json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: PeriodOptions
+    @Option(help: "The targets file (JSON).") var targets: String
+
+    func run() async throws {
+        let parsed: [Target]
+        do {
+            parsed = try Target.parse(json: try readFile(targets))
+        } catch let error as TargetError {
+            throw ToolError("\(targets): \(error)")
+        }
+        let session = try Session(global)
+        session.print(try await session.inspector().scorecard(period: try period.parsed(), targets: parsed))
+    }
+}
+
+struct Sweep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record deadline_missed for every open dossier whose legal due passed; running it twice adds nothing.",
+        discussion: """
+        The instant defaults to now (the clock of this machine).
+
+        Examples:
+          dossier sweep
+          dossier sweep --as-of 2026-11-27T17:00:00+07:00 --format json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Sweep as of this instant (RFC 3339 with an offset).") var asOf: String?
+
+    func validate() throws { _ = try instant(asOf, option: "as-of") }
+
+    func run() async throws {
+        let session = try Session(global)
+        try session.requireWritable("sweep")
+        let at = try instant(asOf, option: "as-of") ?? Instant(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let inspector = try await session.inspector()
+        let bar = ProgressBar("sweeping")
+        let result = try await inspector.sweep(asOf: at) { bar.update($0) }
+        bar.finish()
+        switch global.format {
+        case .json:
+            let events = result.appended.map { $0.jsonLine() }.joined(separator: ",\n")
+            session.write("{\"checkpoint\":{\"seq\":\(result.provenance.checkpoint.position),\"hash\":\"\(result.provenance.checkpoint.hash.hex)\"},"
+                + "\"as_of\":\(Renderer.quote(at.description)),\"appended\":[\(events)],\"already_present\":\(result.alreadyPresent),"
+                + "\"refused\":[\(result.refused.map(Renderer.quote).joined(separator: ","))]}\n")
+        case .csv:
+            session.write("dossier,due,holder_unit,holder_actor\n" + result.appended.map { event -> String in
+                guard case .deadlineMissed(let d) = event.body else { return "" }
+                return "\(event.dossier),\(d.due),\(d.holderUnit),\(d.holderActor ?? "")\n"
+            }.joined())
+        case .table:
+            session.write("sweep as of \(global.renderer.text(.instant(at))): \(result.appended.count) deadline_missed appended, "
+                + "\(result.alreadyPresent) already recorded" + (result.refused.isEmpty ? "" : ", \(result.refused.count) refused") + "\n")
+            for line in result.refused.prefix(10) { session.write("  refused: \(line)\n") }
+        }
+    }
+}
+
+struct Rebuild: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The nightly job: rebuild projections from seq 1 beside the current ones, then swap them in.",
+        discussion: """
+        Readers keep using the current projections until the swap. A crash leaves them intact; the next run starts over.
+
+        Examples:
+          dossier rebuild
+          dossier rebuild --projection dossiers
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this projection: \(DossierProjection.name) or \(ReceiptCounts.name).") var projection: String?
+
+    func validate() throws {
+        if let projection, ![DossierProjection.name, ReceiptCounts.name].contains(projection) {
+            throw ValidationError("--projection must be \(DossierProjection.name) or \(ReceiptCounts.name)")
+        }
+    }
+
+    func run() async throws {
+        let session = try Session(global)
+        try session.requireWritable("rebuild projections")
+        let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger)
+        func rebuild<P: Projection>(_ type: P.Type) async throws {
+            guard projection == nil || projection == P.name else { return }
+            let bar = ProgressBar("rebuilding \(P.name)")
+            let start = ContinuousClock.now
+            let stored = try await engine.rebuild(P.self) { bar.update($0) }
+            bar.finish()
+            let elapsed = ContinuousClock.now - start
+            let checkpoint = try stored.currentStatus().checkpoint
+            session.write("rebuilt \(P.name) v\(P.version) to \(checkpoint) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))\n")
+        }
+        try await rebuild(DossierProjection.self)
+        try await rebuild(ReceiptCounts.self)
+    }
+}

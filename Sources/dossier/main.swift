@@ -1,0 +1,4 @@
+import DossierCLI
+import Foundation
+
+exit(await DossierTool.run(arguments: Array(CommandLine.arguments.dropFirst())))
