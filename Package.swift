@@ -91,6 +91,11 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(
+            name: "DossierCLITests",
+            dependencies: ["dossier", "ProvinceGenerator", "LedgerTesting"],
+            exclude: ["Golden"]
+        ),
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
         .executableTarget(
             name: "ledger-bench",

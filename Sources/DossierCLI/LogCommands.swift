@@ -145,14 +145,17 @@ struct Append: AsyncParsableCommand {
         for f in field where !f.contains("=") { throw ValidationError("--field \(f): write name=value") }
     }
 
-    /// The flags as a JSON object; a value that reads as a JSON number, boolean or array is kept as one.
+    /// Type fields whose values are JSON numbers, booleans or arrays, written as given.
+    static let literalFields: Set<String> = ["step_hours", "minutes", "complaint", "items"]
+
+    /// The flags as a JSON object (type fields as strings, but for ``literalFields``).
     var jsonText: String {
         if let json { return json }
         var pairs = [("id", id), ("dossier", dossier), ("type", type), ("at", at), ("actor", actor), ("unit", unit)]
             .compactMap { key, value in value.map { "\(Renderer.quote(key)):\(Renderer.quote($0))" } }
         for f in field {
             let (name, value) = (String(f.prefix { $0 != "=" }), String(f.drop { $0 != "=" }.dropFirst()))
-            let literal = Double(value) != nil || value == "true" || value == "false" || value.hasPrefix("[")
+            let literal = Append.literalFields.contains(name) && !value.isEmpty
             pairs.append("\(Renderer.quote(name)):\(literal ? value : Renderer.quote(value))")
         }
         return "{" + pairs.joined(separator: ",") + "}"

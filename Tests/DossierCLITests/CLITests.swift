@@ -1,0 +1,207 @@
+import Foundation
+import LedgerTesting
+import ProvinceGenerator
+import Testing
+
+/// What one run of the real `dossier` executable printed, and its exit code.
+struct Run {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs the `dossier` executable built with the tests, with a neutral environment.
+func dossier(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    let process = Process()
+    process.executableURL = ChildProcess.productsDirectory.appendingPathComponent("dossier")
+    process.arguments = arguments
+    process.environment = ["LANG": "C", "PATH": "/usr/bin:/bin"]
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// A store of the fixed small data set: the demo province, seed 42, 80 dossiers, swept on 2026-11-27.
+func fixedStore() throws -> String {
+    let directory = TemporaryDirectory.path
+    _ = try ProvinceGenerator(options: .init(seed: 42, dossiers: 80)).write(to: directory + "/province")
+    let store = directory + "/store"
+    let p = directory + "/province"
+    for arguments in [["init", "--store", store, "--procedures", p + "/procedures.json", "--units", p + "/units.json", "--officers", p + "/officers.json"],
+                      ["import", "--store", store, p + "/events.jsonl"],
+                      ["sweep", "--store", store, "--as-of", "2026-11-27T17:00:00+07:00"]] {
+        let run = try dossier(arguments)
+        #expect(run.status == 0, "\(arguments): \(run.stderr)")
+    }
+    return store
+}
+
+/// Hashes change with recording times: golden files hold `<hash>` in their place.
+func normalized(_ text: String) -> String {
+    text.replacingOccurrences(of: #"\b[0-9a-f]{12,64}\b"#, with: "<hash>", options: .regularExpression)
+}
+
+/// Compares with `Tests/DossierCLITests/Golden/<name>`; `GOLDEN_RECORD=1` writes it instead.
+func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/" + name).path
+    if ProcessInfo.processInfo.environment["GOLDEN_RECORD"] == "1" {
+        try normalized(text).write(toFile: path, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(normalized(text) == expected, "golden \(name) differs", sourceLocation: sourceLocation)
+}
+
+@Suite(.temporaryDirectory)
+struct CLITests {
+    @Test("every view in table, JSON and CSV on the fixed data set matches its golden output")
+    func goldenViews() throws {
+        let store = try fixedStore()
+        let cases: [(String, [String])] = [
+            ("late.txt", ["late", "--include-finished"]),
+            ("late.json", ["late", "--include-finished", "--format", "json"]),
+            ("late.csv", ["late", "--include-finished", "--format", "csv"]),
+            ("late-unit.txt", ["late", "--include-finished", "--unit", "H19.SKHDT"]),
+            ("rates-unit.txt", ["rates", "--period", "2025", "--by", "unit"]),
+            ("rates-unit.json", ["rates", "--period", "2025", "--by", "unit", "--format", "json"]),
+            ("rates-channel.csv", ["rates", "--period", "2025-Q3", "--by", "channel", "--format", "csv"]),
+            ("rates-vi.txt", ["rates", "--period", "2025", "--by", "procedure", "--lang", "vi"]),
+            ("online.txt", ["online", "--period", "2026"]),
+            ("accountability.txt", ["accountability", "--period", "2025"]),
+            ("accountability-unit.json", ["accountability", "--period", "2025", "--by", "unit", "--format", "json"]),
+            ("rewards.txt", ["accountability", "--period", "2025", "--rewards"]),
+            ("satisfaction.json", ["satisfaction", "--period", "2024-01-01..2026-12-31", "--format", "json"]),
+            ("home-support.txt", ["home-support", "--period", "2024-01-01..2026-12-31"]),
+        ]
+        for (name, arguments) in cases {
+            let run = try dossier(arguments + ["--store", store])
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            try expectGolden(run.stdout, name)
+        }
+    }
+
+    @Test("history shows the state after each event, in English and Vietnamese, and time-travels")
+    func history() throws {
+        let store = try fixedStore()
+        let events = try String(contentsOfFile: TemporaryDirectory.path + "/province/events.jsonl", encoding: .utf8)
+        let line = try #require(events.split(separator: "\n").first { $0.contains("apology_issued") })
+        let code = try #require(line.firstMatch(of: /"dossier":"([^"]+)"/)?.1)
+        let full = try dossier(["history", String(code), "--store", store])
+        #expect(full.status == 0)
+        #expect(full.stdout.contains("apology_issued") && full.stdout.contains("hash links: intact"))
+        try expectGolden(full.stdout, "history.txt")
+        try expectGolden(try dossier(["history", String(code), "--store", store, "--lang", "vi"]).stdout, "history-vi.txt")
+        let two = try dossier(["history", String(code), "--store", store, "--version", "2", "--format", "json"])
+        #expect(two.stdout.components(separatedBy: "\"seq\":").count - 1 == 3)  // the checkpoint and two events
+    }
+
+    @Test("a second sweep adds nothing; the scorecard summarises the targets")
+    func sweepAndScorecard() throws {
+        let store = try fixedStore()
+        let again = try dossier(["sweep", "--store", store, "--as-of", "2026-11-27T17:00:00+07:00", "--format", "json"])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("\"appended\":[]"))
+        let targets = TemporaryDirectory.path + "/targets.json"
+        try #"""
+        [{"name": "On-time rate", "indicator": "on_time_rate", "comparison": ">=", "threshold": 98},
+         {"name": "Online rate", "indicator": "online_rate", "comparison": ">=", "threshold": 50},
+         {"name": "No complaints", "indicator": "complaints", "comparison": "<=", "threshold": 0},
+         {"name": "766 score", "indicator": "score_766", "comparison": ">=", "threshold": 18},
+         {"name": "Indicator 5.4", "indicator": "score_5_4", "comparison": ">=", "threshold": 90},
+         {"name": "Apologies", "indicator": "late_without_apology", "comparison": "<=", "threshold": 0}]
+        """#.write(toFile: targets, atomically: true, encoding: .utf8)
+        let card = try dossier(["scorecard", "--store", store, "--period", "2025", "--targets", targets])
+        #expect(card.status == 0, "\(card.stderr)")
+        #expect(card.stdout.contains("/6 met"))
+        try expectGolden(card.stdout, "scorecard.txt")
+    }
+
+    @Test("errors are one line with the fix, and exit codes say what kind")
+    func errors() throws {
+        let store = try fixedStore()
+        let missing = try dossier(["late", "--store", TemporaryDirectory.path + "/nowhere"])
+        #expect(missing.status == 1 && missing.stderr.contains("dossier init"))
+        let period = try dossier(["rates", "--store", store, "--period", "2025-13"])
+        #expect(period.status == 2 && period.stderr.contains("a quarter 2025-Q3"))
+        #expect(try dossier(["frobnicate"]).status == 2)
+        let instant = try dossier(["late", "--store", store, "--as-of", "2025-03-04 09:00"])
+        #expect(instant.status == 2 && instant.stderr.contains("offset"))
+        let directory = try dossier(["import", "--store", store, TemporaryDirectory.path])
+        #expect(directory.status == 1 && directory.stderr.contains("is a directory"))
+        let absent = try dossier(["import", "--store", store, TemporaryDirectory.path + "/absent.jsonl"])
+        #expect(absent.status == 1 && absent.stderr.contains("no such file"))
+        for run in [missing, period, instant, directory, absent] {
+            #expect(!run.stderr.contains("Fatal") && run.stderr.split(separator: "\n").count <= 2)
+        }
+    }
+
+    @Test("a bad line stores nothing and names the line; --rejects keeps the rest")
+    func importErrors() throws {
+        let store = try fixedStore()
+        let before = try dossier(["export", "--store", store]).stdout
+        let bad = TemporaryDirectory.path + "/bad.jsonl"
+        try """
+        {"id":"n1","dossier":"NEW-1","type":"received","at":"2026-11-27T09:00:00+07:00","actor":"cb.h19.x01.1","unit":"H19.X01","procedure":"1.001193","channel":"direct"}
+        {"id":"n2","dossier":"NEW-1","type":"processed","at":"2026-11-27T10:00:00+07:00","actor":"cv.h19.x01.1","unit":"H19.X01","outcome":"granted"}
+
+        """.write(toFile: bad, atomically: true, encoding: .utf8)
+        let run = try dossier(["import", "--store", store, bad])
+        #expect(run.status == 1 && run.stderr.contains("line 2") && run.stderr.contains("outcome"))
+        #expect(try dossier(["export", "--store", store]).stdout == before)
+        let rejects = TemporaryDirectory.path + "/rejects.jsonl"
+        let kept = try dossier(["import", "--store", store, bad, "--rejects", rejects])
+        #expect(kept.status == 0 && kept.stdout.contains("1 events stored") && kept.stdout.contains("1 rejected"))
+        #expect(try String(contentsOfFile: rejects, encoding: .utf8).contains("# line 2"))
+    }
+
+    @Test("append checks the expected version; read-only mode refuses every write")
+    func appendAndReadOnly() throws {
+        let store = try fixedStore()
+        let received = ["append", "--store", store, "--id", "a1", "--dossier", "NEW-2", "--type", "received", "--at", "2026-11-27T09:00:00+07:00",
+                        "--actor", "cb.h19.x01.1", "--unit", "H19.X01", "--field", "procedure=1.001193", "--field", "channel=direct"]
+        let wrong = try dossier(received + ["--expected-version", "3"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("expected"))
+        #expect(try dossier(received + ["--expected-version", "0"]).status == 0)
+        let repeatRun = try dossier(received)
+        #expect(repeatRun.status == 0 && repeatRun.stdout.contains("already stored"))
+        let before = try dossier(["export", "--store", store]).stdout
+        for arguments in [["import", "--store", store, "-"], ["sweep", "--store", store], ["rebuild", "--store", store],
+                          ["append", "--store", store, "--json", "{}"]] {
+            let run = try dossier(arguments + ["--read-only"], stdin: "")
+            #expect(run.status == 1 && run.stderr.contains("read-only"), "\(arguments): \(run.stderr)")
+        }
+        #expect(try dossier(["export", "--store", store]).stdout == before)
+        #expect(try dossier(["late", "--store", store, "--read-only"]).status == 0)
+    }
+
+    @Test("verify passes on an intact store and exits 3 on a flipped byte")
+    func verifyExitCodes() throws {
+        let store = try fixedStore()
+        #expect(try dossier(["verify", "--store", store]).status == 0)
+        var data = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
+        let needle = Data("cb.h19.x0".utf8)
+        let range = try #require(data.range(of: needle))
+        data[range.lowerBound] = UInt8(ascii: "C")
+        try data.write(to: URL(fileURLWithPath: store + "/data.mdb"))
+        let run = try dossier(["verify", "--store", store])
+        #expect(run.status == 3 && run.stderr.contains("FAILED") && run.stderr.contains("seq"))
+    }
+
+    @Test("every command's help shows a real example")
+    func helpExamples() throws {
+        for command in ["init", "import", "append", "export", "history", "late", "rates", "online", "accountability", "satisfaction",
+                        "home-support", "scorecard", "sweep", "rebuild", "verify", "stats"] {
+            let run = try dossier([command, "--help"])
+            #expect(run.status == 0)
+            #expect(run.stdout.contains("dossier \(command)"), "\(command) --help has no example")
+        }
+    }
+}
