@@ -9,6 +9,7 @@ import Projections
 import PropertyBased
 import ProvinceGenerator
 import Testing
+import Views
 
 /// A store with the demo province's catalogs recorded, in a temporary directory.
 func provinceStore(_ name: String = "store") async throws -> (DossierLedger, String) {
@@ -146,5 +147,34 @@ struct CountingV2: Projection {
     init(databases: [Database]) { counting = CountingV1(databases: databases) }
     func apply(_ batch: [ProjectedEvent], rules: DomainRules, in txn: borrowing WriteTransaction) throws {
         try counting.apply(batch, rules: rules, in: txn)
+    }
+}
+
+@Suite(.temporaryDirectory)
+struct ViewProperties {
+    @Test("every dossier of a period's population is counted once: groupings without roll-up add up to the total")
+    func totalsAddUp() async throws {
+        let (ledger, path) = try await provinceStore()
+        try await importLines(ledger, try provinceLines(seed: 11, dossiers: 400), name: "events.jsonl")
+        let inspector = try await Inspector.open(try ProjectionEngine(storePath: path, ledger: ledger))
+        await propertyCheck(count: 20, input: Gen.int(in: 0...34), Gen.int(in: 0...5)) { month, length in
+            let first = LocalDate(year: 2024 + month / 12, month: month % 12 + 1, day: 1)
+            let last = LocalDate(year: 2024 + (month + length) / 12, month: (month + length) % 12 + 1, day: 1) + 27
+            let period = Period(from: first, through: last, label: "p")
+            var totals: [RateRow] = []
+            for grouping in Grouping.allCases {
+                let rows = try inspector.onTimeRates(period: period, by: grouping, rollUp: .none).rows
+                let total = try #require(rows.last)
+                let groups = rows.dropLast()
+                #expect(groups.map(\.population).reduce(0, +) == total.population, "\(grouping)")
+                #expect(total.early + total.onTime + total.late + total.openInTime + total.openOverdue == total.population)
+                #expect(total.received + total.carriedOver == total.population)
+                totals.append(total)
+            }
+            #expect(Set(totals.map(\.population)).count == 1 && totals[0].population > 0)
+            let online = try inspector.onlineRates(period: period, rollUp: .none).rows
+            #expect(online.dropLast().map(\.counts.total).reduce(0, +) == online.last?.counts.total)
+            #expect(online.last.map { $0.counts.total == $0.counts.direct + $0.counts.postal + $0.counts.online } ?? false)
+        }
     }
 }
