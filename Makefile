@@ -1,8 +1,10 @@
 # DossierLedger: `make test` and `make demo` do all the set-up on a fresh Debian machine with Swift.
 SWIFT ?= swift
-DEMO_STORE ?= $(CURDIR)/.build/demo-store
+DEMO_DIR ?= $(CURDIR)/.build/demo
+DEMO_DOSSIERS ?= 200000
+DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps build test demo bench clean-demo
+.PHONY: deps build test demo bench
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -17,13 +19,34 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-# Until the dossier domain lands, the demo appends a realistic-size log and reads it back.
+# The demo province: about 200,000 dossiers over 2024–2026, imported, swept, rebuilt, then an
+# inspector's day: one commune's late list, quarterly on-time rates by unit with the 766 score,
+# the accountability top ten, a case history, and a verification of the whole log.
 demo: deps
-	$(SWIFT) build -c release --product ledger-bench
-	rm -rf $(DEMO_STORE)
-	.build/release/ledger-bench demo --store $(DEMO_STORE)
+	$(SWIFT) build -c release --product dossier
+	$(SWIFT) build -c release --product province-generator
+	rm -rf $(DEMO_DIR)
+	@echo "== generating the demo province ($(DEMO_DOSSIERS) dossiers)"
+	.build/release/province-generator --dossiers $(DEMO_DOSSIERS) --out $(DEMO_DIR)/province
+	@echo "== dossier init, import, sweep, rebuild"
+	$(DOSSIER) init --procedures $(DEMO_DIR)/province/procedures.json --units $(DEMO_DIR)/province/units.json \
+		--officers $(DEMO_DIR)/province/officers.json
+	$(DOSSIER) import $(DEMO_DIR)/province/events.jsonl
+	$(DOSSIER) sweep --as-of 2026-11-27T17:00:00+07:00
+	$(DOSSIER) rebuild
+	@echo "== the late list of commune H19.X07"
+	$(DOSSIER) late --unit H19.X07
+	@echo "== on-time rates of 2026-Q3 by unit, with the 766 score"
+	$(DOSSIER) rates --period 2026-Q3 --by unit
+	@echo "== accountability 2026-Q3: the top ten"
+	$(DOSSIER) accountability --period 2026-Q3 --top 10
+	@echo "== the case history of the dossier that finished latest"
+	$(DOSSIER) history $$($(DOSSIER) late --include-finished --format csv | sed -n 2p | cut -d, -f1)
+	@echo "== verify"
+	$(DOSSIER) verify
 
-# The store's benchmark (figures in README.md). BENCH_ARGS="--events 10000000" for the full run.
+# The benchmarks (figures in README.md). BENCH_ARGS="--events 10000000" for the full run.
 bench: deps
 	$(SWIFT) build -c release --product ledger-bench
 	.build/release/ledger-bench all $(BENCH_ARGS)
+	.build/release/ledger-bench views $(BENCH_ARGS)

@@ -41,6 +41,14 @@ func checkReadableFile(_ path: String) throws {
     guard access(path, R_OK) == 0 else { throw ToolError("\(path): cannot be read (check its permissions)") }
 }
 
+/// About how many lines a file holds: its size over the mean length of its first MiB's lines.
+func estimatedLines(_ path: String) -> Int {
+    guard let handle = FileHandle(forReadingAtPath: path), let sample = try? handle.read(upToCount: 1 << 20), !sample.isEmpty,
+          let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int else { return 0 }
+    let newlines = max(1, sample.reduce(0) { $1 == 0x0a ? $0 + 1 : $0 })
+    return size * newlines / sample.count
+}
+
 /// The bytes of a file (see ``checkReadableFile(_:)``).
 func readFile(_ path: String) throws -> Data {
     try checkReadableFile(path)
@@ -105,7 +113,10 @@ struct Import: AsyncParsableCommand {
             summary = try await session.ledger.importEvents(reading: .standardInput, mode: mode, replica: replica)
         } else {
             try checkReadableFile(file)
-            summary = try await session.ledger.importEvents(path: file, mode: mode, replica: replica)
+            let bar = ProgressBar("importing")
+            let lines = estimatedLines(file)
+            summary = try await session.ledger.importEvents(path: file, mode: mode, replica: replica) { bar.update(WorkProgress(done: $0, total: max(lines, $0))) }
+            bar.finish()
         }
         let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
         var line = "imported \(file): \(summary.appended) events stored, \(summary.duplicates) already stored"

@@ -82,7 +82,7 @@ struct Renderer {
             row.enumerated().map { i, cell in
                 let pad = String(repeating: " ", count: widths[i] - cell.count)
                 return numeric.contains(i) ? pad + cell : cell + pad
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+            }.joined(separator: "  ").replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) + "\n"
         }
         return line(header) + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
             + rows.dropFirst().map(line).joined()

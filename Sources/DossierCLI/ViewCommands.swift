@@ -137,6 +137,7 @@ struct Accountability: AsyncParsableCommand {
           dossier accountability --period 2025-Q3
           dossier accountability --period 2025-Q3 --by unit --unit H19.17
           dossier accountability --period 2025 --rewards
+          dossier accountability --period 2026-Q3 --top 10
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -144,10 +145,13 @@ struct Accountability: AsyncParsableCommand {
     @Option(help: "officer or unit.") var by: Attribution = .officer
     @Option(help: "Only rows of this unit and the units under it.") var unit: String?
     @Flag(help: "Only officers who deserve a reward: steps held, none late, no violation, no complaint.") var rewards = false
+    @Option(help: "Only the first N rows (the most faults first).") var top: Int?
 
     func run() async throws {
         let session = try Session(global)
-        session.print(try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards))
+        var report = try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards)
+        if let top { report.rows = Array(report.rows.prefix(top)) }
+        session.print(report)
     }
 }
 

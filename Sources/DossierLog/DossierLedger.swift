@@ -111,11 +111,14 @@ public final class DossierLedger: Sendable {
     ///   ``ImportError`` for an unreadable file or a replica into a non-empty store;
     ///   ``EventStoreError`` from the store (`.replicaMismatch` when an export's hash is not
     ///   reproduced).
-    public func importEvents(path: String, mode: ImportMode = .atomic, replica: Bool = false) async throws -> ImportSummary {
+    ///   - progress: called with the number of lines read so far, now and then (the store may
+    ///     read the file twice).
+    public func importEvents(path: String, mode: ImportMode = .atomic, replica: Bool = false,
+                             progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> ImportSummary {
         if replica, let head = try await store.head() {
             throw ImportError("a replica import needs an empty store; this one holds \(head.position) events")
         }
-        let source = try JSONLinesImport(path: path, mode: mode, replica: replica, rules: try await rules())
+        let source = try JSONLinesImport(path: path, mode: mode, replica: replica, rules: try await rules(), progress: progress)
         let (result, used) = try await store.bulkLoad(from: source)
         used.closeRejects()
         var summary = used.summary

@@ -44,9 +44,13 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private var lifecycles: [StreamID: Lifecycle] = [:]
     private(set) var summary = ImportSummary()
     let estimatedBytes: Int
+    /// Called with the number of lines read, every ``progressInterval`` lines.
+    private let progress: @Sendable (Int) -> Void
+    static let progressInterval = 16_384
 
-    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules) throws(ImportError) {
+    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ImportError) {
         self.mode = mode
+        self.progress = progress
         var keepRaw = false
         if case .keepValid = mode { keepRaw = true }
         preparer = LinePreparer(rules: rules, replica: replica, keepRaw: keepRaw)
@@ -127,6 +131,7 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     /// Returns whether the line is to be stored.
     private func admit(line: Int, raw: [UInt8]?, _ check: () throws -> Bool) throws -> Bool {
         summary.lines += 1
+        if summary.lines % Self.progressInterval == 0 { progress(summary.lines) }
         do {
             if try check() { return true }
             summary.duplicates += 1
