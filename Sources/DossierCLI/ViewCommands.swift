@@ -281,17 +281,16 @@ struct Rebuild: AsyncParsableCommand {
         let session = try Session(global)
         try session.requireWritable("rebuild projections")
         let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger)
-        func rebuild<P: Projection>(_ type: P.Type) async throws {
-            guard projection == nil || projection == P.name else { return }
-            let bar = ProgressBar("rebuilding \(P.name)")
-            let start = ContinuousClock.now
-            let stored = try await engine.rebuild(P.self) { bar.update($0) }
-            bar.finish()
-            let elapsed = ContinuousClock.now - start
-            let checkpoint = try stored.currentStatus().checkpoint
-            session.write("rebuilt \(P.name) v\(P.version) to \(checkpoint) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))\n")
+        let types: [any Projection.Type] = [DossierProjection.self, ReceiptCounts.self].filter { projection == nil || $0.name == projection }
+        let bar = ProgressBar("rebuilding \(types.map { $0.name }.joined(separator: ", "))")
+        let start = ContinuousClock.now
+        try await engine.rebuild(types) { bar.update($0) }
+        bar.finish()
+        let elapsed = ContinuousClock.now - start
+        for type in types {
+            let status = try engine.status(of: type.name)
+            session.write("rebuilt \(type.name) v\(type.version) to \(status.map { "\($0.checkpoint)" } ?? "?")\n")
         }
-        try await rebuild(DossierProjection.self)
-        try await rebuild(ReceiptCounts.self)
+        session.write("in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) (the log read once for all)\n")
     }
 }

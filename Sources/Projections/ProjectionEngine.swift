@@ -140,35 +140,47 @@ public final class ProjectionEngine: Sendable {
     /// Applies every event appended since the checkpoint; returns the new checkpoint.
     @discardableResult
     public func catchUp<P>(_ stored: StoredProjection<P>, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> Checkpoint {
-        try await feed(stored, batch: Self.catchUpBatch, progress: progress)
+        try await feed([stored], batch: Self.catchUpBatch, progress: progress)
     }
 
     /// Folds the whole log into a new generation of `P`, then makes it the current one.
     public func rebuild<P: Projection>(_: P.Type, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> StoredProjection<P> {
-        guard !readOnly else { throw ProjectionError("cannot rebuild \(P.name): the store is open read-only") }
-        let lock = try RebuildLock(path: root + "/\(P.name).lock")
-        defer { lock.release() }
-        removeStaleGenerations(of: P.name)
-        let generation = "\(P.name)@\(Int64(Date().timeIntervalSince1970 * 1_000_000))-\(getpid())"
-        let path = root + "/" + generation
-        let building = try openGeneration(P.self, path: path, bulk: true)
-        try await feed(building, batch: Self.rebuildBatch, progress: progress)
-        try finishBuild(building)
-        let old = currentGeneration(of: P.name)
-        try swapLink(P.name, to: generation)
-        if let old { remove(generation: old) }
-        // Events appended during the swap.
-        try await catchUp(building)
-        return building
+        try await rebuild([P.self], progress: progress)
+        guard let generation = currentGeneration(of: P.name) else { throw ProjectionError("projection \(P.name) vanished after its rebuild") }
+        return try openGeneration(P.self, path: root + "/" + generation)
     }
 
-    private func finishBuild<P>(_ building: StoredProjection<P>) throws {
-        do {
-            try building.environment.sync()
-            try building.environment.setSyncAfterCommit(true)
-        } catch {
-            throw ProjectionError("cannot sync the rebuilt projection \(P.name) at \(building.path): \(error)")
+    /// Folds the whole log, read once, into a new generation of each of `types`, then makes
+    /// each the current one (one atomic swap per projection).
+    public func rebuild(_ types: [any Projection.Type], progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws {
+        guard !readOnly else { throw ProjectionError("cannot rebuild: the store is open read-only") }
+        let names = types.map { $0.name }
+        let locks = try names.sorted().map { try RebuildLock(path: root + "/\($0).lock") }
+        defer { locks.forEach { $0.release() } }
+        let stamp = "\(Int64(Date().timeIntervalSince1970 * 1_000_000))-\(getpid())"
+        var building: [any ProjectionSink] = []
+        for type in types {
+            removeStaleGenerations(of: type.name)
+            building.append(try openBuilding(type, generation: "\(type.name)@\(stamp)"))
         }
+        try await feed(building, batch: Self.rebuildBatch, progress: progress)
+        for (name, sink) in zip(names, building) {
+            do {
+                try sink.environment.sync()
+                try sink.environment.setSyncAfterCommit(true)
+            } catch {
+                throw ProjectionError("cannot sync the rebuilt projection \(name) at \(sink.path): \(error)")
+            }
+            let old = currentGeneration(of: name)
+            try swapLink(name, to: "\(name)@\(stamp)")
+            if let old { remove(generation: old) }
+        }
+        // Events appended during the swap.
+        for sink in building { try await feed([sink], batch: Self.catchUpBatch, progress: { _ in }) }
+    }
+
+    private func openBuilding<P: Projection>(_: P.Type, generation: String) throws -> any ProjectionSink {
+        try openGeneration(P.self, path: root + "/" + generation, bulk: true)
     }
 
     /// Points `<root>/<name>` at `generation` atomically: a new link beside it, renamed over it.
@@ -191,42 +203,69 @@ public final class ProjectionEngine: Sendable {
         }
     }
 
-    /// Reads the log after the checkpoint in batches and commits each with its new checkpoint.
-    /// When another process moved the checkpoint meanwhile, starts again from the stored one.
+    /// Reads the log after the checkpoint of `sinks` (all at the same one) in batches and commits
+    /// each batch to each sink with its new checkpoint; the next batch is read and decoded on
+    /// another thread while this one commits. When another process moved a checkpoint meanwhile,
+    /// starts again from the stored one.
     @discardableResult
-    private func feed<P>(_ stored: StoredProjection<P>, batch: Int, progress: @Sendable (WorkProgress) -> Void) async throws -> Checkpoint {
-        var checkpoint = try stored.currentStatus().checkpoint
-        var rules = try await ledger.rules(through: checkpoint.position)
+    private func feed(_ sinks: [any ProjectionSink], batch: Int, progress: @Sendable (WorkProgress) -> Void) async throws -> Checkpoint {
+        guard let first = sinks.first else { return .start }
+        var checkpoint = try first.currentStatus().checkpoint
         let start = checkpoint.position.rawValue
         var total = Int((try await ledger.store.head()?.position.rawValue ?? start) - start)
+        let ledger = self.ledger
+        let from = checkpoint
+        var loading = Task { try await Batch.load(ledger, after: from, rules: try await ledger.rules(through: from.position), limit: batch) }
+        defer { loading.cancel() }
         while true {
-            let records = try await ledger.store.readAll(from: checkpoint.position.next, limit: batch)
-            guard let last = records.last else { return checkpoint }
-            var segments: [Segment] = []
-            var events: [ProjectedEvent] = []
-            events.reserveCapacity(records.count)
-            for record in records {
-                switch try Records.decode(record) {
-                case .dossier(let event):
-                    events.append(ProjectedEvent(position: record.position, event: event))
-                case .catalog(let entry):
-                    segments.append(Segment(rules: rules, events: events))
-                    events = []
-                    try entry.apply(to: &rules)
-                }
-            }
-            segments.append(Segment(rules: rules, events: events))
-            let next = Checkpoint(position: last.position, hash: last.hash)
-            if try stored.commit(segments, after: checkpoint, next: next) {
+            let current = try await loading.value
+            guard let next = current.last else { return checkpoint }
+            let rules = current.rulesAfter
+            loading = Task { try await Batch.load(ledger, after: next, rules: rules, limit: batch) }
+            var applied = true
+            for sink in sinks where try !sink.commit(current.segments, after: checkpoint, next: next) { applied = false }
+            if applied {
                 checkpoint = next
             } else {
-                checkpoint = try stored.currentStatus().checkpoint
-                rules = try await ledger.rules(through: checkpoint.position)
+                loading.cancel()
+                checkpoint = try first.currentStatus().checkpoint
+                guard sinks.count == 1 else { throw ProjectionError("another process changed projections being rebuilt; run the rebuild again") }
+                let restart = checkpoint
+                loading = Task { try await Batch.load(ledger, after: restart, rules: try await ledger.rules(through: restart.position), limit: batch) }
             }
             let done = Int(checkpoint.position.rawValue - start)
             total = max(total, done)
             progress(WorkProgress(done: done, total: total))
         }
+    }
+}
+
+/// Decoded events of the log after a checkpoint, split where catalog entries change the rules.
+private struct Batch: Sendable {
+    let segments: [Segment]
+    /// The checkpoint after the batch; nil when the log has nothing after it.
+    let last: Checkpoint?
+    let rulesAfter: DomainRules
+
+    static func load(_ ledger: DossierLedger, after checkpoint: Checkpoint, rules: DomainRules, limit: Int) async throws -> Batch {
+        let records = try await ledger.store.readAll(from: checkpoint.position.next, limit: limit)
+        guard let last = records.last else { return Batch(segments: [], last: nil, rulesAfter: rules) }
+        var rules = rules
+        var segments: [Segment] = []
+        var events: [ProjectedEvent] = []
+        events.reserveCapacity(records.count)
+        for record in records {
+            switch try Records.decode(record) {
+            case .dossier(let event):
+                events.append(ProjectedEvent(position: record.position, event: event))
+            case .catalog(let entry):
+                segments.append(Segment(rules: rules, events: events))
+                events = []
+                try entry.apply(to: &rules)
+            }
+        }
+        segments.append(Segment(rules: rules, events: events))
+        return Batch(segments: segments, last: Checkpoint(position: last.position, hash: last.hash), rulesAfter: rules)
     }
 }
 

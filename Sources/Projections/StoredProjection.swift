@@ -4,7 +4,7 @@ import DossierDomain
 
 /// One generation of a projection on disk: its environment, its databases and its `meta`
 /// database (checkpoint and code version, written in the same transaction as the state).
-public final class StoredProjection<P: Projection>: Sendable {
+public final class StoredProjection<P: Projection>: ProjectionSink {
     public let environment: Environment
     public let projection: P
     /// The directory of this generation.
@@ -94,4 +94,12 @@ enum Meta {
         }
         return (checkpoint, version)
     }
+}
+
+/// A generation of any projection, as the engine feeds it.
+protocol ProjectionSink: Sendable {
+    var environment: Environment { get }
+    var path: String { get }
+    func currentStatus() throws -> (checkpoint: Checkpoint, version: Int?)
+    func commit(_ segments: [Segment], after expected: Checkpoint, next: Checkpoint) throws -> Bool
 }
