@@ -46,15 +46,18 @@ public struct DossierProjection: Projection {
     }
 
     public func apply(_ events: [ProjectedEvent], rules: DomainRules, in txn: borrowing WriteTransaction) throws {
-        var touched: [String: (old: DossierState?, new: DossierState)] = [:]
+        // Each dossier touched: the index entries of its stored state (to remove), and its state.
+        var touched: [String: (stale: [IndexEntry], state: DossierState)] = [:]
+        touched.reserveCapacity(events.count / 2)
         for item in events {
             let code = item.event.dossier
-            if touched[code] == nil {
-                let old = try state(of: code, in: txn)
-                touched[code] = (old, old ?? DossierState(dossier: code))
+            if touched.index(forKey: code) == nil {
+                let stored = try state(of: code, in: txn)
+                touched[code] = (stored.map(indexEntries) ?? [], stored ?? DossierState(dossier: code))
             }
+            guard let slot = touched.index(forKey: code) else { continue }
             do {
-                try touched[code]?.new.apply(item.event, rules: rules)
+                try touched.values[slot].state.apply(item.event, rules: rules)
             } catch {
                 try txn.put(Array(error.description.utf8), forKey: BigEndian.bytes(item.position.rawValue), in: anomalies)
             }
@@ -63,10 +66,10 @@ public struct DossierProjection: Projection {
             try txn.put(TimeKey.bytes(latest), forKey: Self.latestKey, in: summary)
         }
         for code in touched.keys.sorted() {
-            guard let (old, new) = touched[code] else { continue }
-            if let old { for key in indexEntries(old) { try key.key.withUnsafeBytes { _ = try txn.delete(forKey: $0, in: key.database) } } }
-            try txn.put(new.encoded(), forKey: Array(code.utf8), in: states)
-            for entry in indexEntries(new) { try txn.put(entry.value, forKey: entry.key, in: entry.database) }
+            guard let entry = touched[code] else { continue }
+            for stale in entry.stale { try stale.key.withUnsafeBytes { _ = try txn.delete(forKey: $0, in: stale.database) } }
+            try txn.put(entry.state.encoded(), forKey: Array(code.utf8), in: states)
+            for index in indexEntries(entry.state) { try txn.put(index.value, forKey: index.key, in: index.database) }
         }
     }
 

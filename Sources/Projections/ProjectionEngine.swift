@@ -28,7 +28,7 @@ public final class ProjectionEngine: Sendable {
 
     /// Events read from the log per transaction while catching up, and while rebuilding.
     static let catchUpBatch = 4096
-    static let rebuildBatch = 65_536
+    static let rebuildBatch = 524_288
 
     public init(storePath: String, ledger: DossierLedger, readOnly: Bool = false) throws {
         self.ledger = ledger

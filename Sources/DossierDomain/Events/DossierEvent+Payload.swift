@@ -136,7 +136,7 @@ struct PayloadWriter {
 
     mutating func byte(_ b: UInt8) { bytes.append(b) }
     mutating func uint16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xff)) }
-    mutating func uint64(_ v: UInt64) { for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8((v >> UInt64(shift)) & 0xff)) } }
+    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
     mutating func instant(_ i: Instant) { uint64(UInt64(bitPattern: i.microseconds)) }
     mutating func string(_ s: String) {
         uint16(UInt16(clamping: s.utf8.count))

@@ -48,9 +48,12 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
     public var wireName: String { "dossier.\(rawValue).v1" }
 
     public init?(wireName: String) {
-        guard wireName.hasPrefix("dossier."), wireName.hasSuffix(".v1") else { return nil }
-        self.init(rawValue: String(wireName.dropFirst(8).dropLast(3)))
+        guard let type = EventType.byWireName[wireName] else { return nil }
+        self = type
     }
+
+    /// Every wire name, looked up once per stored event on replays.
+    private static let byWireName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.wireName, $0) })
 }
 
 /// The type and the type's own fields.

@@ -8,6 +8,7 @@ extension DossierState {
 
     public func encoded() -> [UInt8] {
         var w = PayloadWriter()
+        w.bytes.reserveCapacity(512)
         w.byte(DossierState.storageFormat)
         w.string(dossier)
         w.uint32(UInt32(lifecycle.version))
@@ -133,7 +134,7 @@ extension DossierStatus: PayloadChoice { static let ordered = allCases }
 extension EventType: PayloadChoice { static let ordered = allCases }
 
 extension PayloadWriter {
-    mutating func uint32(_ v: UInt32) { for shift in [24, 16, 8, 0] { bytes.append(UInt8((v >> UInt32(shift)) & 0xff)) } }
+    mutating func uint32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
     mutating func array<T>(_ values: [T], _ write: (inout PayloadWriter, T) -> Void) {
         uint32(UInt32(values.count))
         for value in values { write(&self, value) }

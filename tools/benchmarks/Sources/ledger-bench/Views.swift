@@ -12,15 +12,24 @@ import Views
 func viewsBenchmark(_ options: Options) async throws {
     let directory = options.directory + "/province"
     let dossiers = max(1, options.events * 10 / 54)
+    let reuse = ProcessInfo.processInfo.environment["BENCH_REUSE"] == "1"
+        && FileManager.default.fileExists(atPath: options.directory + "/views/data.mdb")
     var start = ContinuousClock.now
-    let (_, generated) = try ProvinceGenerator(options: .init(dossiers: dossiers)).write(to: directory)
-    print("generated \(generated.formatted()) events of \(dossiers.formatted()) dossiers in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
-    let store = try freshStore(options, "views")
+    let store: LMDBEventStore
+    if reuse {
+        // BENCH_REUSE=1: the store of an earlier run, to measure rebuilds and queries again.
+        store = try LMDBEventStore(path: options.directory + "/views")
+        print("reusing the store in \(options.directory)/views")
+    } else {
+        let (_, generated) = try ProvinceGenerator(options: .init(dossiers: dossiers)).write(to: directory)
+        print("generated \(generated.formatted()) events of \(dossiers.formatted()) dossiers in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
+        store = try freshStore(options, "views")
+        try await DossierLedger(store: store).record(Province().entries)
+        start = ContinuousClock.now
+        let summary = try await DossierLedger(store: store).importEvents(path: directory + "/events.jsonl")
+        print("import: \(rate(summary.appended, ContinuousClock.now - start))")
+    }
     let ledger = DossierLedger(store: store)
-    try await ledger.record(Province().entries)
-    start = ContinuousClock.now
-    let summary = try await ledger.importEvents(path: directory + "/events.jsonl")
-    print("import: \(rate(summary.appended, ContinuousClock.now - start))")
 
     let engine = try ProjectionEngine(storePath: options.directory + "/views", ledger: ledger)
     let head = try await store.head()?.position.rawValue ?? 0
