@@ -143,6 +143,18 @@ public final class ProjectionEngine: Sendable {
         try await feed([stored], batch: Self.catchUpBatch, progress: progress)
     }
 
+    /// Keeps `stored` current while the task runs: whenever the log grows (checked every
+    /// `pollInterval`, so appends of other processes count too), applies what is new. Returns
+    /// when the task is cancelled.
+    public func follow<P>(_ stored: StoredProjection<P>, pollInterval: Duration = .milliseconds(100)) async throws {
+        var seen = try stored.currentStatus().checkpoint.position
+        for try await _ in ledger.store.subscribe(from: seen.next, pollInterval: pollInterval) {
+            // The subscription wakes on new events; one catch-up applies them all in batches.
+            let head = try await ledger.store.head()?.position ?? seen
+            if head > seen { seen = try await catchUp(stored).position }
+        }
+    }
+
     /// Folds the whole log into a new generation of `P`, then makes it the current one.
     public func rebuild<P: Projection>(_: P.Type, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> StoredProjection<P> {
         try await rebuild([P.self], progress: progress)

@@ -195,6 +195,18 @@ struct CLITests {
         #expect(run.status == 3 && run.stderr.contains("FAILED") && run.stderr.contains("seq"))
     }
 
+    @Test("rebuild swaps in new projections with the same answers; stats shows the head and the checkpoints")
+    func rebuildAndStats() throws {
+        let store = try fixedStore()
+        let before = try dossier(["rates", "--store", store, "--period", "2025", "--by", "unit", "--format", "json"]).stdout
+        let rebuild = try dossier(["rebuild", "--store", store])
+        #expect(rebuild.status == 0 && rebuild.stdout.contains("rebuilt dossiers v1") && rebuild.stdout.contains("rebuilt receipts v1"))
+        #expect(try dossier(["rates", "--store", store, "--period", "2025", "--by", "unit", "--format", "json"]).stdout == before)
+        let stats = try dossier(["stats", "--store", store])
+        #expect(stats.status == 0 && stats.stdout.contains("head hash") && stats.stdout.contains("projection dossiers  v1 at seq"))
+        #expect(try dossier(["rebuild", "--store", store, "--projection", "nope"]).status == 2)
+    }
+
     @Test("every command's help shows a real example")
     func helpExamples() throws {
         for command in ["init", "import", "append", "export", "history", "late", "rates", "online", "accountability", "satisfaction",

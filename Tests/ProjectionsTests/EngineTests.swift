@@ -106,6 +106,22 @@ struct EngineTests {
         #expect(engine.root + "/" + link == second.path)
     }
 
+    @Test("a followed projection catches up by itself when events are appended")
+    func followCatchesUp() async throws {
+        let (ledger, path) = try await provinceStore()
+        let engine = try ProjectionEngine(storePath: path, ledger: ledger)
+        let stored = try await engine.open(DossierProjection.self)
+        let follower = Task { try await engine.follow(stored, pollInterval: .milliseconds(5)) }
+        defer { follower.cancel() }
+        try await importLines(ledger, try provinceLines(seed: 5, dossiers: 20), name: "events.jsonl")
+        let head = try #require(try await ledger.store.head()?.position)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try stored.currentStatus().checkpoint.position < head && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(try stored.currentStatus().checkpoint.position == head)
+    }
+
     @Test("a projection stored by another code version is rebuilt when opened, and refused read-only")
     func versionChangeRebuilds() async throws {
         let (ledger, path) = try await provinceStore()

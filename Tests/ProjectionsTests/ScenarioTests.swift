@@ -201,6 +201,28 @@ struct ScenarioTests {
         #expect(total.population == 5 && total.late == 2 && total.unhappyDossiers == 1 && total.score54 == 40)
     }
 
+    @Test("home support of August 2025: one delivery visit of 40 minutes at C1")
+    func homeSupport() async throws {
+        let inspector = try await Scenario.inspector()
+        let report = try inspector.homeSupport(period: try Period.parse("2025-08"), by: .unit)
+        #expect(report.rows.map(\.group) == ["C1", "total"])
+        #expect(report.rows[0].visits == 1 && report.rows[0].minutes == 40 && report.rows[0].purposes == [.deliver: 1])
+        #expect(try inspector.homeSupport(period: try Period.parse("2025-08"), by: .officer).rows.map(\.group) == ["cb.a", "total"])
+    }
+
+    @Test("scorecard of March 2025: on time 60 of 98 (61.22%), online 40 of 50 (80%), complaints 1 of 0: 0/3 met")
+    func scorecard() async throws {
+        let inspector = try await Scenario.inspector()
+        let report = try inspector.scorecard(period: march, targets: [
+            Target(name: "on time", indicator: .onTimeRate, comparison: .atLeast, threshold: 98),
+            Target(name: "online", indicator: .onlineRate, unit: "D", comparison: .atLeast, threshold: 50),
+            Target(name: "complaints", indicator: .complaints, comparison: .atMost, threshold: 0),
+        ])
+        #expect(report.rows.map(\.value) == [60, 40, 1])
+        #expect(report.rows.map(\.achieved) == [61.22, 80, 0])
+        #expect(report.summary == "0/3 met, 1 at 80%, 1 at 61%, 1 at 0%")
+    }
+
     @Test("sweep as of Fri 12:00 records DC's missed due once; a second sweep adds nothing")
     func sweep() async throws {
         let friday = Scenario.t("2025-03-07 12:00")

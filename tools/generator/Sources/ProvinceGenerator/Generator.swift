@@ -119,6 +119,11 @@ public struct ProvinceGenerator: Sendable {
         } else if channel == .online, assistRoll < 0.03 {
             assist = .mobile
         }
+        if channel == .direct && assist == .none && Double.random(in: 0..<1, using: &rng) < 0.01 {
+            // An officer guided the applicant at home earlier that day.
+            let guided = max(Instant(localDate: day, microsecondOfDay: 7 * hour), at + -90 * minute)
+            b.add(guided, receiver, receiving, .homeSupportVisit(HomeSupportVisit(purpose: .guidance, minutes: Int.random(in: 15...45, using: &rng))))
+        }
         if assist == .homeVisit {
             b.add(at + -20 * minute, receiver, receiving, .homeSupportVisit(HomeSupportVisit(purpose: .receive, minutes: Int.random(in: 30...90, using: &rng))))
         }
