@@ -26,7 +26,7 @@ extension DossierEvent {
             if let v = f.stepHours { out.raw("step_hours", formatNumber(v)) }
         case .supplementRequested(let s):
             out.field("reason", s.reason)
-            if let items = s.items { out.raw("items", "[" + items.map(JSONObjectWriter.quoted).joined(separator: ",") + "]") }
+            if let items = s.items { out.raw("items", "[" + items.map(jsonString).joined(separator: ",") + "]") }
         case .supplementReceived, .withdrawn:
             break
         case .deadlineMissed(let d):
@@ -69,7 +69,7 @@ private func formatNumber(_ value: Double) -> String {
 struct JSONObjectWriter {
     private var text = "{"
 
-    mutating func field(_ name: String, _ value: String) { raw(name, JSONObjectWriter.quoted(value)) }
+    mutating func field(_ name: String, _ value: String) { raw(name, jsonString(value)) }
 
     mutating func raw(_ name: String, _ json: String) {
         if text.count > 1 { text += "," }
@@ -77,23 +77,24 @@ struct JSONObjectWriter {
     }
 
     mutating func finish() -> String { text + "}" }
+}
 
-    static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + pad(String(scalar.value, radix: 16), 2)
-            default: out.unicodeScalars.append(scalar)
-            }
+/// `value` as a JSON string literal: quotes, backslashes and control characters escaped.
+public func jsonString(_ value: String) -> String {
+    var out = "\""
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+            out += "\\u00" + pad(String(scalar.value, radix: 16), 2)
+        default: out.unicodeScalars.append(scalar)
         }
-        return out + "\""
     }
+    return out + "\""
 }
 
 extension Instant {
