@@ -207,10 +207,32 @@ struct CLITests {
         #expect(try dossier(["rebuild", "--store", store, "--projection", "nope"]).status == 2)
     }
 
+    @Test("verify-export checks an export without the store: intact, an altered line, a removed line")
+    func verifyExport() throws {
+        let store = try fixedStore()
+        let path = TemporaryDirectory.path + "/log.jsonl"
+        #expect(try dossier(["export", "--store", store, "--output", path]).status == 0)
+        let ok = try dossier(["verify-export", path])
+        #expect(ok.status == 0 && ok.stdout.contains("every hash recomputes"), "\(ok.stderr)")
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let altered = TemporaryDirectory.path + "/altered.jsonl"
+        let index = try #require(lines.firstIndex { $0.contains("\"processed\"") })
+        var changed = lines
+        changed[index] = changed[index].replacingOccurrences(of: "\"approved\"", with: "\"refused\"")
+        #expect(changed[index] != lines[index])
+        try (changed.joined(separator: "\n") + "\n").write(toFile: altered, atomically: true, encoding: .utf8)
+        let tampered = try dossier(["verify-export", altered])
+        #expect(tampered.status == 3 && tampered.stderr.contains("line \(index + 1)"), "\(tampered.stderr)")
+        lines.remove(at: 200)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: altered, atomically: true, encoding: .utf8)
+        let removed = try dossier(["verify-export", altered])
+        #expect(removed.status == 3 && removed.stderr.contains("line 201"), "\(removed.stderr)")
+    }
+
     @Test("every command's help shows a real example")
     func helpExamples() throws {
         for command in ["init", "import", "append", "export", "history", "late", "rates", "online", "accountability", "satisfaction",
-                        "home-support", "scorecard", "sweep", "rebuild", "verify", "stats"] {
+                        "home-support", "scorecard", "sweep", "rebuild", "verify", "verify-export", "stats"] {
             let run = try dossier([command, "--help"])
             #expect(run.status == 0)
             #expect(run.stdout.contains("dossier \(command)"), "\(command) --help has no example")
