@@ -26,7 +26,7 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
         """,
         subcommands: [Init.self, Import.self, Append.self, Export.self, History.self, Late.self, Rates.self, Online.self,
                       Accountability.self, Satisfaction.self, HomeSupport.self, Scorecard.self, Sweep.self, Rebuild.self,
-                      Verify.self, VerifyExport.self, Stats.self])
+                      Verify.self, VerifyExport.self, Checkpoint.self, Stats.self])
 
     public init() {}
 

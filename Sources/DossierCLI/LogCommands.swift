@@ -224,18 +224,50 @@ struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute every hash link of the log (or from a seq); exit code 3 when it is broken.",
         discussion: """
+        With --checkpoint and --public-key, also prove that the log still extends a signed checkpoint (see
+        `dossier checkpoint`): a log rewritten after it fails, even when every hash was recomputed.
+
         Examples:
           dossier verify
           dossier verify --from 500000
+          dossier verify --checkpoint 2026-11-29.checkpoint --public-key office.key.pub
         """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "First seq to check.") var from: UInt64?
+    @Option(help: "A signed checkpoint the log must still extend.") var checkpoint: String?
+    @Option(help: "The public key (base64) the checkpoint must be signed with.") var publicKey: String?
+
+    func validate() throws {
+        if (checkpoint == nil) != (publicKey == nil) { throw ValidationError("--checkpoint and --public-key go together") }
+    }
 
     func run() async throws {
         let session = try Session(global)
+        var signed: SignedCheckpoint?
+        if let checkpoint, let publicKey {
+            let parsed: SignedCheckpoint
+            do {
+                parsed = try SignedCheckpoint(text: String(decoding: try readFile(checkpoint), as: UTF8.self))
+            } catch let error as CheckpointError {
+                throw ToolError("\(checkpoint): \(error)")
+            }
+            guard let key = Data(base64Encoded: String(decoding: try readFile(publicKey), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                  key.count == 32 else { throw ToolError("\(publicKey) does not hold a base64 Ed25519 public key (32 bytes)") }
+            guard parsed.isSigned(by: key) else {
+                throw ToolError("verification FAILED: the checkpoint's signature does not verify with \(publicKey)", exitCode: 3)
+            }
+            let stored = try await session.store.readAll(from: parsed.head.position, limit: 1).first
+            guard let stored, stored.position == parsed.head.position else {
+                throw ToolError("verification FAILED: the log ends before seq \(parsed.head.position) of the checkpoint: events were removed", exitCode: 3)
+            }
+            guard stored.hash == parsed.head.hash else {
+                throw ToolError("verification FAILED: seq \(stored.position) has hash \(stored.hash.hex.prefix(16))…, the signed checkpoint says \(parsed.head.hash.hex.prefix(16))…: the log was rewritten", exitCode: 3)
+            }
+            signed = parsed
+        }
         guard let head = try await session.store.head() else { session.write("the log is empty\n"); return }
-        let first = GlobalPosition(from ?? 1)
+        let first = GlobalPosition(signed == nil ? (from ?? 1) : 1)
         let bar = ProgressBar("verifying")
         let total = Int(head.position.rawValue - first.rawValue + 1)
         let report = try verifyLog(session.store, first...head.position) { bar.update(WorkProgress(done: $0, total: total)) }
@@ -244,6 +276,52 @@ struct Verify: AsyncParsableCommand {
             throw ToolError("verification FAILED: \(failure)", exitCode: 3)
         }
         session.write("verified \(report.checked) events: every hash link holds; head \(head)\n")
+        if let signed { session.write("the log extends the signed checkpoint at seq \(signed.head.position)\n") }
+    }
+}
+
+struct Checkpoint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the log's head (seq, hash, time); with --key, a signed checkpoint to keep outside this machine.",
+        discussion: """
+        Examples:
+          dossier checkpoint --new-key office.key          (writes office.key, private, and office.key.pub)
+          dossier checkpoint --key office.key --output 2026-11-29.checkpoint
+          dossier verify --checkpoint 2026-11-29.checkpoint --public-key office.key.pub
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Sign with this Ed25519 private key (base64).") var key: String?
+    @Option(help: "Write the signed checkpoint here instead of standard output.") var output: String?
+    @Option(help: "Create a key pair: the private key in this file (mode 0600), the public key beside it (.pub).") var newKey: String?
+
+    func run() async throws {
+        if let newKey {
+            let (privateKey, publicKey) = SignedCheckpoint.newKeyPair()
+            guard FileManager.default.createFile(atPath: newKey, contents: Data((privateKey.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600]),
+                  FileManager.default.createFile(atPath: newKey + ".pub", contents: Data((publicKey.base64EncodedString() + "\n").utf8)) else {
+                throw ToolError("cannot write \(newKey) and \(newKey).pub")
+            }
+            FileHandle.standardOutput.write(Data("wrote \(newKey) (keep it secret) and \(newKey).pub (give it to the inspectors)\n".utf8))
+            return
+        }
+        let session = try Session(global)
+        guard let head = try await session.store.head() else { throw ToolError("the log is empty: nothing to checkpoint") }
+        guard let key else {
+            session.write("seq \(head.position)\nhash \(head.hash.hex)\nrecorded \(Instant(microsecondsSinceEpoch: head.recorded.rawValue).utcDescription)\n")
+            return
+        }
+        guard let privateKey = Data(base64Encoded: String(decoding: try readFile(key), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ToolError("\(key) does not hold a base64 key; create one with `dossier checkpoint --new-key FILE`")
+        }
+        let signed: SignedCheckpoint
+        do { signed = try SignedCheckpoint(signing: head, privateKey: privateKey) } catch { throw ToolError("\(key): \(error)") }
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(signed.text.utf8)) else { throw ToolError("cannot write \(output)") }
+            session.write("signed checkpoint at seq \(head.position) written to \(output)\n")
+        } else {
+            session.write(signed.text)
+        }
     }
 }
 

@@ -229,10 +229,49 @@ struct CLITests {
         #expect(removed.status == 3 && removed.stderr.contains("line 201"), "\(removed.stderr)")
     }
 
+    @Test("a signed checkpoint: the log extends it after more appends; a rewrite with every hash recomputed fails with exit 3")
+    func signedCheckpoint() throws {
+        let store = try fixedStore()
+        let key = TemporaryDirectory.path + "/office.key", checkpoint = TemporaryDirectory.path + "/head.checkpoint"
+        #expect(try dossier(["checkpoint", "--new-key", key]).status == 0)
+        #expect(try dossier(["checkpoint", "--store", store, "--key", key, "--output", checkpoint]).status == 0)
+        #expect(try String(contentsOfFile: checkpoint, encoding: .utf8).hasPrefix("DossierLedger checkpoint v1\nseq: "))
+        let more = ["append", "--store", store, "--id", "later", "--dossier", "NEW-9", "--type", "received", "--at", "2026-11-27T09:00:00+07:00",
+                    "--actor", "cb.h19.x01.1", "--unit", "H19.X01", "--field", "procedure=1.001193", "--field", "channel=direct"]
+        #expect(try dossier(more).status == 0)
+        let ok = try dossier(["verify", "--store", store, "--checkpoint", checkpoint, "--public-key", key + ".pub"])
+        #expect(ok.status == 0 && ok.stdout.contains("extends the signed checkpoint"), "\(ok.stderr)")
+
+        // The rewriter changes one early event and imports everything again: every hash is recomputed.
+        let export = try dossier(["export", "--store", store]).stdout.split(separator: "\n").map { line in
+            String(line).replacingOccurrences(of: #","seq":\d+,"version":\d+,"recorded":"[^"]+","hash":"[0-9a-f]+""#, with: "", options: .regularExpression)
+        }
+        let events = export.filter { !$0.contains("\"stream\"") }
+        var rewritten = events
+        let index = try #require(rewritten.firstIndex { $0.contains("\"approved\"") })
+        rewritten[index] = rewritten[index].replacingOccurrences(of: "\"approved\"", with: "\"refused\"")
+        let file = TemporaryDirectory.path + "/rewritten.jsonl"
+        try (rewritten.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let forged = TemporaryDirectory.path + "/forged"
+        let p = TemporaryDirectory.path + "/province"
+        #expect(try dossier(["init", "--store", forged, "--procedures", p + "/procedures.json", "--units", p + "/units.json", "--officers", p + "/officers.json"]).status == 0)
+        let imported = try dossier(["import", "--store", forged, file])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try dossier(["verify", "--store", forged]).status == 0)  // internally consistent
+        let caught = try dossier(["verify", "--store", forged, "--checkpoint", checkpoint, "--public-key", key + ".pub"])
+        #expect(caught.status == 3 && caught.stderr.contains("rewritten"), "\(caught.stderr)")
+        // Another key, or an altered checkpoint, is refused too.
+        #expect(try dossier(["checkpoint", "--new-key", key + "2"]).status == 0)
+        #expect(try dossier(["verify", "--store", store, "--checkpoint", checkpoint, "--public-key", key + "2.pub"]).status == 3)
+        let text = try String(contentsOfFile: checkpoint, encoding: .utf8)
+        try text.replacingOccurrences(of: "seq: ", with: "seq: 1").write(toFile: checkpoint, atomically: true, encoding: .utf8)
+        #expect(try dossier(["verify", "--store", store, "--checkpoint", checkpoint, "--public-key", key + ".pub"]).status == 3)
+    }
+
     @Test("every command's help shows a real example")
     func helpExamples() throws {
         for command in ["init", "import", "append", "export", "history", "late", "rates", "online", "accountability", "satisfaction",
-                        "home-support", "scorecard", "sweep", "rebuild", "verify", "verify-export", "stats"] {
+                        "home-support", "scorecard", "sweep", "rebuild", "verify", "verify-export", "checkpoint", "stats"] {
             let run = try dossier([command, "--help"])
             #expect(run.status == 0)
             #expect(run.stdout.contains("dossier \(command)"), "\(command) --help has no example")
