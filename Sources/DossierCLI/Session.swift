@@ -59,7 +59,9 @@ final class Session: Sendable {
         do {
             store = try LMDBEventStore(path: path, configuration: .init(readOnly: readOnly))
         } catch {
-            throw ToolError("cannot open the store at \(path): \(Session.message(error))")
+            // A damaged data file (truncated, not LMDB's) is a failed verification, whatever the command.
+            let damaged = (error as? EventStoreError)?.underlying.map { ($0 as? LMDBError)?.code == .corrupted || ($0 as? LMDBError)?.code == .invalid } ?? false
+            throw ToolError("cannot open the store at \(path): \(Session.message(error))", exitCode: damaged ? 3 : 1)
         }
         ledger = DossierLedger(store: store)
     }

@@ -104,6 +104,22 @@ public final class Environment: @unchecked Sendable {
             Environment.openPaths.withLock { _ = $0.remove(key) }
             throw LMDBError(code: .init(rawValue: rc), operation: "mdb_env_open", path: path)
         }
+        // A data file shorter than the pages its meta page names (truncated) would make a read
+        // past its end a SIGBUS: refuse it here, with a clear error.
+        var info = MDB_envinfo()
+        var pages = MDB_stat()
+        mdb_env_info(env, &info)
+        mdb_env_stat(env, &pages)
+        let needed = (info.me_last_pgno + 1) * Int(pages.ms_psize)
+        let file = options.contains(.noSubdirectory) ? path : path + "/data.mdb"
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        let size = descriptor >= 0 ? Int(lseek(descriptor, 0, SEEK_END)) : -1
+        if descriptor >= 0 { close(descriptor) }
+        if size >= 0, size < needed {
+            mdb_env_close(env)
+            Environment.openPaths.withLock { _ = $0.remove(key) }
+            throw LMDBError(code: .corrupted, operation: "open: the data file is \(size) bytes but its pages reach \(needed) bytes: it was truncated", path: path)
+        }
         self.path = path
         self.handle = env
         self.options = options

@@ -193,6 +193,11 @@ struct CLITests {
         try data.write(to: URL(fileURLWithPath: store + "/data.mdb"))
         let run = try dossier(["verify", "--store", store])
         #expect(run.status == 3 && run.stderr.contains("FAILED") && run.stderr.contains("seq"))
+        // A truncated data file: a clear error, exit code 3, no crash.
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: store + "/data.mdb")[.size] as? Int)
+        #expect(truncate(store + "/data.mdb", off_t(size / 3)) == 0)
+        let truncated = try dossier(["verify", "--store", store])
+        #expect(truncated.status == 3 && truncated.stderr.contains("truncated") && !truncated.stderr.contains("Fatal"), "\(truncated.stderr)")
     }
 
     @Test("rebuild swaps in new projections with the same answers; stats shows the head and the checkpoints")
