@@ -111,10 +111,14 @@ extension DossierEvent {
             body = .stopped(Stopped(reason: try r.string()))
         case .homeSupportVisit:
             body = .homeSupportVisit(HomeSupportVisit(purpose: try r.choice(VisitPurpose.self),
-                                                      minutes: try r.optional { r throws(PayloadError) in Int(clamping: try r.uint64()) }))
+                                                      minutes: try r.optional { r throws(PayloadError) -> Int in
+                                                          let minutes = try r.uint64()
+                                                          guard minutes <= 100_000 else { throw PayloadError(eventID: id, reason: "minutes \(minutes) out of range") }
+                                                          return Int(minutes)
+                                                      }))
         case .feedback:
             body = .feedback(Feedback(rating: try r.choice(Rating.self),
-                                      complaint: try r.optional { r throws(PayloadError) in try r.byte() == 1 },
+                                      complaint: try r.optional { r throws(PayloadError) in try r.flag() },
                                       aboutActor: try r.optional { r throws(PayloadError) in try r.string() }))
         }
         guard r.atEnd else { throw PayloadError(eventID: id, reason: "bytes left after the payload") }
@@ -164,6 +168,14 @@ struct PayloadReader {
         guard offset < bytes.count else { throw fail() }
         defer { offset += 1 }
         return bytes[offset]
+    }
+    /// A boolean: exactly 0 or 1 (the encoding is canonical: one value, one form).
+    mutating func flag() throws(PayloadError) -> Bool {
+        switch try byte() {
+        case 0: return false
+        case 1: return true
+        default: throw fail()
+        }
     }
     mutating func uint16() throws(PayloadError) -> UInt16 { UInt16(try byte()) << 8 | UInt16(try byte()) }
     mutating func uint64() throws(PayloadError) -> UInt64 {

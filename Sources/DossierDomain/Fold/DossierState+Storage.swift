@@ -80,6 +80,7 @@ extension DossierState {
         let lastAt = try r.optional { r throws(PayloadError) in try r.instant() }
         let status = try r.choice(DossierStatus.self)
         let flags = try r.byte()
+        guard flags < 4 else { throw PayloadError(eventID: dossier, reason: "lifecycle flags \(flags)") }
         lifecycle = Lifecycle(version: version, lastAt: lastAt, status: status, isReceived: flags & 1 != 0,
                               isFinished: flags & 2 != 0, openRequests: Int(try r.uint32()))
         receipt = try r.optional { r throws(PayloadError) in
