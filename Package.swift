@@ -93,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DossierCLITests",
-            dependencies: ["dossier", "ProvinceGenerator", "LedgerTesting"],
+            dependencies: ["dossier", "LedgerTestHelper", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting"],
             exclude: ["Golden"]
         ),
         // The store's benchmark and the interim demo (`make bench`, `make demo`).

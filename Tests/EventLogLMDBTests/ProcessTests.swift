@@ -1,6 +1,7 @@
 import EventLog
 import EventLogLMDB
 import Foundation
+import LedgerLMDB
 import LedgerTesting
 import Testing
 
@@ -71,6 +72,19 @@ struct ProcessTests {
         let byPosition = Dictionary(uniqueKeysWithValues: all.map { ($0.position.rawValue, $0.id.value) })
         #expect(acks.allSatisfy { byPosition[$0.seq] == $0.id })
         #expect(try await store.verify(nil).isIntact)
+    }
+
+    @Test("a reader slot left by a killed process is cleared, so it cannot pin old pages forever")
+    func staleReaderCleared() async throws {
+        let path = TemporaryDirectory.path + "/store"
+        let store = try LMDBEventStore(path: path)
+        _ = try await store.append([event("one")], to: stream("R"))
+        let child = try ChildProcess(product: "LedgerTestHelper", arguments: ["read", path])
+        try await child.waitForLines(1)
+        #expect(child.output == ["reading"])
+        try await child.kill()
+        #expect(try store.environment.clearStaleReaders() == 1)
+        #expect(try store.environment.clearStaleReaders() == 0)
     }
 
     @Test("a subscription sees every event exactly once, in order, while another process appends")

@@ -3,6 +3,7 @@
 // acknowledged when it kills this process.
 //
 //   LedgerTestHelper append <store> <prefix> <count|forever> <concurrency>
+//   LedgerTestHelper read <store>      (holds a read transaction open until killed)
 import EventLog
 import EventLogLMDB
 import Foundation
@@ -11,6 +12,9 @@ import Foundation
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "read" {
+    holdReader(arguments[2])
+}
 guard arguments.count == 6, arguments[1] == "append", let concurrency = Int(arguments[5]) else {
     FileHandle.standardError.write(Data("usage: LedgerTestHelper append <store> <prefix> <count|forever> <concurrency>\n".utf8))
     exit(2)
@@ -47,5 +51,19 @@ do {
     say("done")
 } catch {
     FileHandle.standardError.write(Data("append failed: \(error)\n".utf8))
+    exit(1)
+}
+
+/// Opens the store, takes a reader slot and never lets it go: a reader left behind by a kill.
+func holdReader(_ path: String) -> Never {
+    do {
+        let store = try LMDBEventStore(path: path)
+        try store.scan(from: .first) { _ in
+            say("reading")
+            while true { sleep(60) }
+        }
+    } catch {
+        FileHandle.standardError.write(Data("cannot read \(path): \(error)\n".utf8))
+    }
     exit(1)
 }
