@@ -30,6 +30,8 @@ public struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalid = Code(rawValue: MDB_INVALID)
         /// The disk is full (`ENOSPC`).
         public static let noSpace = Code(rawValue: 28)
+        /// `EIO`: an I/O error; LMDB also reports a write cut short (a full disk) this way.
+        public static let ioError = Code(rawValue: 5)
         /// Permission denied (`EACCES`).
         public static let accessDenied = Code(rawValue: 13)
         /// No such file or directory (`ENOENT`).

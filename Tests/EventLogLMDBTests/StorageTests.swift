@@ -58,4 +58,71 @@ struct StorageTests {
         #expect(later.isIntact)
         #expect(later.checked == 17)
     }
+
+    @Test("a full disk fails appends with a clear error; the store stays consistent and appends again once space is freed",
+          .enabled(if: SmallFilesystem.canMount, "needs permission to mount a size-limited tmpfs (root)"))
+    func diskFull() async throws {
+        let filesystem = try SmallFilesystem(at: TemporaryDirectory.path + "/small", megabytes: 24)
+        defer { filesystem.unmount() }
+        // A filler file to delete later, so that space can be freed.
+        let filler = filesystem.path + "/filler"
+        #expect(FileManager.default.createFile(atPath: filler, contents: Data(count: 6 << 20)))
+        let store = try LMDBEventStore(path: filesystem.path + "/store", configuration: .init(initialMapSize: 1 << 20))
+        let payload = [UInt8](repeating: 0x42, count: 16 << 10)
+        var acknowledged = 0
+        var failure: EventStoreError?
+        for n in 0..<10_000 {
+            do {
+                _ = try await store.append([try ProposedEvent(id: EventID("f\(n)"), type: "t", payload: payload)], to: stream("F-\(n % 5)"))
+                acknowledged += 1
+            } catch let error as EventStoreError {
+                failure = error
+                break
+            }
+        }
+        let error = try #require(failure)
+        #expect(error.code == .storageFull, "\(error) \(String(describing: error.underlying))")
+        #expect(error.message.contains("full"))
+        #expect(acknowledged > 100)
+        #expect(try await store.head()?.position == GlobalPosition(UInt64(acknowledged)))
+        #expect(try await store.verify(nil).isIntact)
+
+        try FileManager.default.removeItem(atPath: filler)
+        let after = try await store.append([try ProposedEvent(id: EventID("after"), type: "t", payload: payload)], to: stream("F-0"))
+        #expect(after.positions?.lowerBound == GlobalPosition(UInt64(acknowledged + 1)))
+        #expect(try await store.verify(nil).isIntact)
+    }
+}
+
+/// A tmpfs of a few megabytes mounted for one test (needs root; the test is skipped otherwise).
+struct SmallFilesystem {
+    let path: String
+
+    static let canMount: Bool = {
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("dossierledger-mount-probe-\(getpid())").path
+        guard (try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil else { return false }
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe]) else { return false }
+        return run("/bin/umount", [probe])
+    }()
+
+    init(at path: String, megabytes: Int) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        guard SmallFilesystem.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]) else {
+            throw EventStoreError(.storage, "cannot mount a tmpfs at \(path)")
+        }
+    }
+
+    func unmount() { _ = SmallFilesystem.run("/bin/umount", [path]) }
+
+    static func run(_ tool: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
 }
