@@ -26,7 +26,9 @@ struct CrashTests {
     func killed(_ arguments: [String], within: Duration, seed: inout SplitMix) async throws {
         let child = try ChildProcess(product: "dossier", arguments: arguments)
         let delay = Int.random(in: 0...Int(within.components.seconds * 1000 + within.components.attoseconds / 1_000_000_000_000_000), using: &seed)
-        try await Task.sleep(for: .milliseconds(delay))
+        // Blocking this thread keeps the moment exact: a task's sleep can overrun by far when the
+        // other suites keep every thread of the pool busy.
+        usleep(useconds_t(delay * 1000))
         try await child.kill()
     }
 
@@ -44,7 +46,7 @@ struct CrashTests {
         try FileManager.default.copyItem(atPath: store, toPath: store + "-timing")
         let start = ContinuousClock.now
         #expect(try dossier(["import", "--store", store + "-timing", events]).status == 0)
-        let window = (ContinuousClock.now - start) * 0.8
+        let window = (ContinuousClock.now - start) * 0.5
         var rng = SplitMix(state: 1)
         var outcomes: [Int] = []
         for _ in 0..<(15 * Self.multiplier) {
