@@ -138,7 +138,19 @@ struct CLITests {
         #expect(directory.status == 1 && directory.stderr.contains("is a directory"))
         let absent = try dossier(["import", "--store", store, TemporaryDirectory.path + "/absent.jsonl"])
         #expect(absent.status == 1 && absent.stderr.contains("no such file"))
-        for run in [missing, period, instant, directory, absent] {
+        let huge = TemporaryDirectory.path + "/huge.jsonl"
+        try (#"{"id":"h","note":""# + String(repeating: "a", count: 2 << 20) + "\"}\n").write(toFile: huge, atomically: true, encoding: .utf8)
+        let long = try dossier(["import", "--store", store, huge])
+        #expect(long.status == 1 && long.stderr.contains("longer than"))
+        let invalidUTF8 = TemporaryDirectory.path + "/bad-utf8.jsonl"
+        var bytes = Array(#"{"id":"u1","dossier":"U-1","type":"received","at":"2025-03-04T09:00:00+07:00","actor":"cb"#.utf8)
+        bytes += [0xff] + Array(#"","unit":"H19.X01","procedure":"1.001193","channel":"direct"}"#.utf8) + [0x0a]
+        try Data(bytes).write(to: URL(fileURLWithPath: invalidUTF8))
+        let utf8 = try dossier(["import", "--store", store, invalidUTF8])
+        #expect(utf8.status == 1 && utf8.stderr.contains("line 1") && utf8.stderr.contains("UTF-8"))
+        let noCalendar = try dossier(["late", "--store", store, "--as-of", "2027-06-01T10:00:00+07:00"])
+        #expect(noCalendar.status == 1 && noCalendar.stderr.contains("calendar for 2027 is not loaded"), "\(noCalendar.stderr)")
+        for run in [missing, period, instant, directory, absent, long, utf8, noCalendar] {
             #expect(!run.stderr.contains("Fatal") && run.stderr.split(separator: "\n").count <= 2)
         }
     }
