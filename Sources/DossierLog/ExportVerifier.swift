@@ -1,4 +1,4 @@
-public import DossierDomain
+import DossierDomain
 public import EventLog
 
 /// What checking an exported JSON Lines file on its own found.
@@ -22,7 +22,7 @@ public struct ExportVerification: Sendable, Hashable {
 /// A whole-log export is checked from seq 1. An export that starts later (a seq range, or one
 /// dossier) cannot show the link to what is not in it: its first line's global link, and each
 /// dossier's first link, are taken as given and said so in the result's `first`.
-public enum ExportVerifier {
+public enum ExportVerifier: Sendable {
     public static func verify(path: String, progress: (Int) -> Void = { _ in }) throws -> ExportVerification {
         let reader = try LineReader(path: path)
         var result = ExportVerification()
