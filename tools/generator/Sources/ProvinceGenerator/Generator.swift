@@ -105,7 +105,8 @@ public struct ProvinceGenerator: Sendable {
         let raw = Instant(localDate: day, microsecondOfDay: minuteOfDay * minute)
         if channel == .online {
             submitted = raw
-            guard let opened = b.advance(raw, by: 0, in: schedule) else { return [] }
+            // The next working moment (advancing by zero would stay on a closed day).
+            guard let opened = b.advance(raw, by: minute, in: schedule).map({ $0 + -minute }) else { return [] }
             at = opened + Int64.random(in: 5...90, using: &rng) * minute
         } else {
             at = Instant(localDate: day, microsecondOfDay: Int64.random(in: (7 * 60 + 30)...(16 * 60 + 40), using: &rng) * minute)
@@ -163,7 +164,7 @@ public struct ProvinceGenerator: Sendable {
                     return b.events
                 }
                 t = t + Int64.random(in: 1...10, using: &rng) * day1
-                guard let back = b.advance(t, by: 0, in: schedule) else { return b.events }
+                guard let back = b.advance(t, by: minute, in: schedule).map({ $0 + -minute }) else { return b.events }
                 t = back + Int64.random(in: 5...60, using: &rng) * minute
                 b.add(t, "citizen", receiving, .supplementReceived)
                 guard let restarted = try? schedule.due(from: t, limit: procedure.limit) else { return b.events }
@@ -261,9 +262,16 @@ struct StoryBuilder {
         let at = max(at, events.last?.at ?? at)  // never back in time within a dossier
         let date = at.localDate
         var body = body
-        if case .forwarded(var f) = body {
+        switch body {
+        case .forwarded(var f):
             f.toUnit = rules.catalog.successor(of: f.toUnit, on: date)
             body = .forwarded(f)
+        case .received(var r):
+            r.competentUnit = r.competentUnit.map { rules.catalog.successor(of: $0, on: date) }
+            if r.competentUnit == rules.catalog.successor(of: unit, on: date) { r.competentUnit = nil }
+            body = .received(r)
+        default:
+            break
         }
         events.append(DossierEvent(id: "\(dossier):\(events.count + 1)", dossier: dossier, at: at, actor: actor,
                                    unit: rules.catalog.successor(of: unit, on: date), body: body))
