@@ -52,7 +52,8 @@ public struct DossierProjection: Projection {
         for item in events {
             let code = item.event.dossier
             if touched.index(forKey: code) == nil {
-                let stored = try state(of: code, in: txn)
+                // A dossier's first event: nothing stored to look up.
+                let stored = item.version == StreamVersion(1) ? nil : try state(of: code, in: txn)
                 touched[code] = (stored.map(indexEntries) ?? [], stored ?? DossierState(dossier: code))
             }
             guard let slot = touched.index(forKey: code) else { continue }

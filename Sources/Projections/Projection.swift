@@ -28,10 +28,13 @@ public protocol Projection: Sendable {
 /// A dossier event with its place in the log.
 public struct ProjectedEvent: Sendable {
     public let position: GlobalPosition
+    /// The event's version in its dossier: 1 for a dossier's first event.
+    public let version: StreamVersion
     public let event: DossierEvent
 
-    public init(position: GlobalPosition, event: DossierEvent) {
+    public init(position: GlobalPosition, version: StreamVersion, event: DossierEvent) {
         self.position = position
+        self.version = version
         self.event = event
     }
 }

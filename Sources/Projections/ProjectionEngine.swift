@@ -269,7 +269,7 @@ private struct Batch: Sendable {
         for record in records {
             switch try Records.decode(record) {
             case .dossier(let event):
-                events.append(ProjectedEvent(position: record.position, event: event))
+                events.append(ProjectedEvent(position: record.position, version: record.version, event: event))
             case .catalog(let entry):
                 segments.append(Segment(rules: rules, events: events))
                 events = []
