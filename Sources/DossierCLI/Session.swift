@@ -56,6 +56,13 @@ final class Session: Sendable {
         }
         readOnly = options.readOnly || (exists && access(path + "/data.mdb", W_OK) != 0) || (exists && access(path, W_OK) != 0)
         if creating && readOnly { throw ToolError("cannot create or change the store at \(path): it is read-only") }
+        if creating && !exists {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw ToolError("cannot create the store directory \(path): \(error.localizedDescription)")
+            }
+        }
         do {
             store = try LMDBEventStore(path: path, configuration: .init(readOnly: readOnly))
         } catch {

@@ -33,7 +33,7 @@ func dossier(_ arguments: [String], stdin: String? = nil) throws -> Run {
 func fixedStore() throws -> String {
     let directory = TemporaryDirectory.path
     _ = try ProvinceGenerator(options: .init(seed: 42, dossiers: 80)).write(to: directory + "/province")
-    let store = directory + "/store"
+    let store = directory + "/stores/fixed"  // init creates the missing parent too
     let p = directory + "/province"
     for arguments in [["init", "--store", store, "--procedures", p + "/procedures.json", "--units", p + "/units.json", "--officers", p + "/officers.json"],
                       ["import", "--store", store, p + "/events.jsonl"],
