@@ -365,18 +365,26 @@ struct Stats: AsyncParsableCommand {
         let head = try await session.store.head()
         let tables = try statistics(of: session.store)
         let dossiers = (tables.first { $0.name == "streams" }?.statistics.entries ?? 1) - 1
-        var rows: [[String]] = [["item", "value"]]
-        rows.append(["events", "\(head?.position.rawValue ?? 0)"])
-        rows.append(["dossiers", "\(max(0, dossiers))"])
-        rows.append(["head seq", head.map { "\($0.position)" } ?? "-"])
-        rows.append(["head hash", head?.hash.hex ?? "-"])
-        rows.append(["store size (MiB)", String(format: "%.1f", Double(session.store.environment.usedBytes) / 1_048_576)])
+        // (field, JSON value, text) in a stable order.
+        var items: [(String, String, String)] = [
+            ("events", "\(head?.position.rawValue ?? 0)", "\(head?.position.rawValue ?? 0)"),
+            ("dossiers", "\(max(0, dossiers))", "\(max(0, dossiers))"),
+            ("head_seq", head.map { "\($0.position)" } ?? "null", head.map { "\($0.position)" } ?? "-"),
+            ("head_hash", head.map { Renderer.quote($0.hash.hex) } ?? "null", head?.hash.hex ?? "-"),
+            ("store_bytes", "\(session.store.environment.usedBytes)", String(format: "%.1f MiB", Double(session.store.environment.usedBytes) / 1_048_576)),
+        ]
         let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger, readOnly: true)
         for name in [DossierProjection.name, ReceiptCounts.name] {
             let status = try engine.status(of: name)
-            rows.append(["projection \(name)", status.map { "v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)" } ?? "not built (run `dossier rebuild`)"])
+            items.append(("projection_\(name)",
+                          status.map { "{\"version\":\($0.version.map(String.init) ?? "null"),\"seq\":\($0.checkpoint.position),\"hash\":\"\($0.checkpoint.hash.hex)\"}" } ?? "null",
+                          status.map { "v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)" } ?? "not built (run `dossier rebuild`)"))
         }
-        session.write(Renderer.align(rows))
+        switch global.format {
+        case .json: session.write("{" + items.map { "\(Renderer.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
+        case .csv: session.write("item,value\n" + items.map { "\($0.0),\($0.2)\n" }.joined())
+        case .table: session.write(Renderer.align([["item", "value"]] + items.map { [$0.0.replacingOccurrences(of: "_", with: " "), $0.2] }))
+        }
     }
 }
 

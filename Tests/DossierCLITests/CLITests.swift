@@ -221,6 +221,8 @@ struct CLITests {
         #expect(try dossier(["rates", "--store", store, "--period", "2025", "--by", "unit", "--format", "json"]).stdout == before)
         let stats = try dossier(["stats", "--store", store])
         #expect(stats.status == 0 && stats.stdout.contains("head hash") && stats.stdout.contains("projection dossiers  v1 at seq"))
+        let json = try dossier(["stats", "--store", store, "--format", "json"]).stdout
+        #expect(json.hasPrefix("{\"events\":") && json.contains("\"projection_dossiers\":{\"version\":1,\"seq\":"))
         #expect(try dossier(["rebuild", "--store", store, "--projection", "nope"]).status == 2)
     }
 

@@ -34,8 +34,8 @@ struct CrashTests {
 
     func eventCount(_ store: String) throws -> Int {
         let stats = try dossier(["stats", "--store", store, "--format", "csv"]).stdout
-        let line = try #require(stats.split(separator: "\n").first { $0.hasPrefix("events") })
-        return Int(line.split(separator: " ").last ?? "") ?? -1
+        let line = try #require(stats.split(separator: "\n").first { $0.hasPrefix("events,") })
+        return Int(line.split(separator: ",").last ?? "") ?? -1
     }
 
     @Test("an import killed at any moment stores all of the file or none of it; verify passes")
