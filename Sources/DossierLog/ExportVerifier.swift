@@ -63,7 +63,8 @@ public enum ExportVerifier: Sendable {
             // Without the dossier's earlier lines (a partial export), the stored link is taken as given.
             let previousInStream = known?.hash ?? (exported.version == 1 ? .zero : nil)
             let global = previousHash ?? (seq == 1 ? .zero : nil)
-            guard let streamID = try? StreamID(stream) else { return "line \(number): dossier code \(stream) is not valid" }
+            let streamID: StreamID
+            do { streamID = try StreamID(stream) } catch { return "line \(number): \(error)" }
             let record: [UInt8]
             if let previousInStream, let global {
                 record = RecordLayout.encode(proposed, stream: streamID, position: GlobalPosition(seq), version: StreamVersion(exported.version),

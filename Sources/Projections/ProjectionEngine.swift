@@ -46,15 +46,21 @@ public final class ProjectionEngine: Sendable {
     private func link(_ name: String) -> String { root + "/" + name }
 
     /// The current generation's directory name, if any.
-    private func currentGeneration(of name: String) -> String? {
-        try? FileManager.default.destinationOfSymbolicLink(atPath: link(name))
+    private func currentGeneration(of name: String) throws -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(link(name), &buffer, buffer.count - 1)
+        if count < 0 {
+            if errno == ENOENT { return nil }
+            throw ProjectionError("cannot read the link \(link(name)): \(String(cString: strerror(errno)))")
+        }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Opens `P`'s current generation and catches it up; builds it first when there is none or
     /// it was built by another code version.
     /// - Throws: ``ProjectionError`` in read-only mode when it is missing or out of date.
     public func open<P: Projection>(_ type: P.Type, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> StoredProjection<P> {
-        if let generation = currentGeneration(of: P.name) {
+        if let generation = try currentGeneration(of: P.name) {
             let path = root + "/" + generation
             let version: Int?
             do {
@@ -127,14 +133,18 @@ public final class ProjectionEngine: Sendable {
     /// The code version and checkpoint of projection `name`'s current generation; nil when it
     /// has not been built.
     public func status(of name: String) throws -> (version: Int?, checkpoint: Checkpoint)? {
-        guard let generation = currentGeneration(of: name) else { return nil }
+        guard let generation = try currentGeneration(of: name) else { return nil }
         return try storedStatus(at: root + "/" + generation)
     }
 
-    private func remove(generation: String) {
+    private func remove(generation: String) throws {
         let path = root + "/" + generation
         Self.opened.withLock { _ = $0.removeValue(forKey: path) }
-        try? FileManager.default.removeItem(atPath: path)
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            throw ProjectionError("cannot remove the old projection generation \(path): \(error.localizedDescription)")
+        }
     }
 
     /// Applies every event appended since the checkpoint; returns the new checkpoint.
@@ -158,7 +168,7 @@ public final class ProjectionEngine: Sendable {
     /// Folds the whole log into a new generation of `P`, then makes it the current one.
     public func rebuild<P: Projection>(_: P.Type, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> StoredProjection<P> {
         try await rebuild([P.self], progress: progress)
-        guard let generation = currentGeneration(of: P.name) else { throw ProjectionError("projection \(P.name) vanished after its rebuild") }
+        guard let generation = try currentGeneration(of: P.name) else { throw ProjectionError("projection \(P.name) vanished after its rebuild") }
         return try openGeneration(P.self, path: root + "/" + generation)
     }
 
@@ -172,7 +182,7 @@ public final class ProjectionEngine: Sendable {
         let stamp = "\(Int64(Date().timeIntervalSince1970 * 1_000_000))-\(getpid())"
         var building: [any ProjectionSink] = []
         for type in types {
-            removeStaleGenerations(of: type.name)
+            try removeStaleGenerations(of: type.name)
             building.append(try openBuilding(type, generation: "\(type.name)@\(stamp)"))
         }
         try await feed(building, batch: Self.rebuildBatch, progress: progress)
@@ -183,9 +193,9 @@ public final class ProjectionEngine: Sendable {
             } catch {
                 throw ProjectionError("cannot sync the rebuilt projection \(name) at \(sink.path): \(error)")
             }
-            let old = currentGeneration(of: name)
+            let old = try currentGeneration(of: name)
             try swapLink(name, to: "\(name)@\(stamp)")
-            if let old { remove(generation: old) }
+            if let old { try remove(generation: old) }
         }
         // Events appended during the swap.
         for sink in building { try await feed([sink], batch: Self.catchUpBatch, progress: { _ in }) }
@@ -207,11 +217,16 @@ public final class ProjectionEngine: Sendable {
     }
 
     /// Removes generations of `name` that the link does not point at (left by a crashed rebuild).
-    private func removeStaleGenerations(of name: String) {
-        let current = currentGeneration(of: name)
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+    private func removeStaleGenerations(of name: String) throws {
+        let current = try currentGeneration(of: name)
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: root)
+        } catch {
+            throw ProjectionError("cannot list \(root): \(error.localizedDescription)")
+        }
         for entry in entries where entry.hasPrefix(name + "@") && entry != current {
-            remove(generation: entry)
+            try remove(generation: entry)
         }
     }
 
