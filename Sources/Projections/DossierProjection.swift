@@ -1,3 +1,4 @@
+import Dispatch
 public import DossierDomain
 import EventLog
 public import LedgerLMDB
@@ -46,32 +47,91 @@ public struct DossierProjection: Projection {
     }
 
     public func apply(_ events: [ProjectedEvent], rules: DomainRules, in txn: borrowing WriteTransaction) throws {
-        // Each dossier touched: the index entries of its stored state (to remove), and its state.
-        var touched: [String: (stale: [IndexEntry], state: DossierState)] = [:]
-        touched.reserveCapacity(events.count / 2)
-        for item in events {
+        // 1. One piece of work per dossier touched, with its stored bytes and its events' indices.
+        var slots: [String: Int] = [:]
+        slots.reserveCapacity(events.count / 2)
+        var work: [Work] = []
+        work.reserveCapacity(events.count / 2)
+        for (index, item) in events.enumerated() {
             let code = item.event.dossier
-            if touched.index(forKey: code) == nil {
-                // A dossier's first event: nothing stored to look up.
-                let stored = item.version == StreamVersion(1) ? nil : try state(of: code, in: txn)
-                touched[code] = (stored.map(indexEntries) ?? [], stored ?? DossierState(dossier: code))
+            if let slot = slots[code] {
+                work[slot].events.append(index)
+                continue
             }
-            guard let slot = touched.index(forKey: code) else { continue }
-            do {
-                try touched.values[slot].state.apply(item.event, rules: rules)
-            } catch {
-                try txn.put(Array(error.description.utf8), forKey: BigEndian.bytes(item.position.rawValue), in: anomalies)
+            // A dossier's first event: nothing stored to look up.
+            let stored = item.version == StreamVersion(1) ? nil : try Array(code.utf8).withUnsafeBytes { key in
+                try txn.withValue(forKey: key, in: states) { Array($0) }
             }
+            slots[code] = work.count
+            work.append(Work(code: code, stored: stored, events: [index]))
+        }
+        // 2. Fold, encode and index every dossier, on both cores: dossiers are independent.
+        work.withUnsafeMutableBufferPointer { buffer in
+            let shared = SharedWork(buffer)
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                for k in stride(from: part, to: shared.buffer.count, by: 2) { fold(&shared.buffer[k], events, rules) }
+            }
+        }
+        // 3. Write, in key order.
+        var anomalies: [(GlobalPosition, String)] = []
+        for piece in work {
+            if let failure = piece.failure { throw ProjectionError("the stored state of \(piece.code) does not decode (\(failure)); rebuild the projection") }
+            anomalies += piece.anomalies
+        }
+        for (position, reason) in anomalies.sorted(by: { $0.0 < $1.0 }) {
+            try txn.put(Array(reason.utf8), forKey: BigEndian.bytes(position.rawValue), in: self.anomalies)
         }
         if let latest = events.map(\.event.at).max(), try latestAt(in: txn).map({ latest > $0 }) ?? true {
             try txn.put(TimeKey.bytes(latest), forKey: Self.latestKey, in: summary)
         }
-        for code in touched.keys.sorted() {
-            guard let entry = touched[code] else { continue }
-            for stale in entry.stale { try stale.key.withUnsafeBytes { _ = try txn.delete(forKey: $0, in: stale.database) } }
-            try txn.put(entry.state.encoded(), forKey: Array(code.utf8), in: states)
-            for index in indexEntries(entry.state) { try txn.put(index.value, forKey: index.key, in: index.database) }
+        work.sort { $0.code < $1.code }
+        for piece in work {
+            for stale in piece.stale { try stale.key.withUnsafeBytes { _ = try txn.delete(forKey: $0, in: stale.database) } }
+            try txn.put(piece.encoded, forKey: Array(piece.code.utf8), in: states)
+            for index in piece.entries { try txn.put(index.value, forKey: index.key, in: index.database) }
         }
+    }
+
+    /// One dossier's share of a batch.
+    private struct Work {
+        let code: String
+        let stored: [UInt8]?
+        var events: [Int]
+        var stale: [IndexEntry] = []
+        var encoded: [UInt8] = []
+        var entries: [IndexEntry] = []
+        var anomalies: [(GlobalPosition, String)] = []
+        var failure: String?
+
+        init(code: String, stored: [UInt8]?, events: [Int]) {
+            self.code = code
+            self.stored = stored
+            self.events = events
+        }
+    }
+
+    /// Folds a dossier's events of the batch into its stored state (a refused event is an
+    /// anomaly, the state skips it) and prepares what is written.
+    private func fold(_ piece: inout Work, _ events: [ProjectedEvent], _ rules: DomainRules) {
+        var state = DossierState(dossier: piece.code)
+        if let stored = piece.stored {
+            do {
+                state = try stored.withUnsafeBytes { try DossierState(decoding: $0) }
+            } catch {
+                piece.failure = "\(error)"
+                return
+            }
+            piece.stale = indexEntries(state)
+        }
+        for index in piece.events {
+            do {
+                try state.apply(events[index].event, rules: rules)
+            } catch {
+                piece.anomalies.append((events[index].position, error.description))
+            }
+        }
+        piece.encoded = state.encoded()
+        piece.entries = indexEntries(state)
     }
 
     /// A dossier's stored state, or nil.
@@ -116,4 +176,10 @@ public enum TimeKey: Sendable {
         guard let raw = BigEndian.load(UInt64.self, from: bytes, at: offset), raw != UInt64.max else { return Int64.max }
         return Int64(bitPattern: raw ^ (1 << 63))
     }
+}
+
+/// The batch's work shared by the two folding threads: each touches only its own elements.
+private struct SharedWork<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
