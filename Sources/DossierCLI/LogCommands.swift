@@ -13,12 +13,17 @@ struct CatalogFiles: ParsableArguments {
     @Option(help: "A procedure catalog (JSON array, events.md).") var procedures: String?
     @Option(help: "A unit catalog (JSON array).") var units: String?
     @Option(help: "An officer catalog (JSON array).") var officers: String?
+    @Option(help: ArgumentHelp("Calendar years: [{\"year\": 2027, \"notice\": \"…\", \"days_off\": [\"2027-01-01\"], \"saturdays_worked\": []}].",
+                               valueName: "file")) var calendar: String?
+    @Option(help: ArgumentHelp("A unit's own closed days: [{\"unit\": \"H19.X03\", \"closed\": [\"2026-08-10\"]}].", valueName: "file"))
+    var closedDays: String?
 
-    var isEmpty: Bool { procedures == nil && units == nil && officers == nil }
+    var isEmpty: Bool { procedures == nil && units == nil && officers == nil && calendar == nil && closedDays == nil }
 
     func record(_ session: Session) async throws -> ImportSummary? {
         var entries: [CatalogEntry] = []
-        for (path, kind) in [(procedures, CatalogEntry.Kind.procedure), (units, .unit), (officers, .officer)] {
+        for (path, kind) in [(procedures, CatalogEntry.Kind.procedure), (units, .unit), (officers, .officer),
+                             (calendar, .calendarYear), (closedDays, .closedDays)] {
             guard let path else { continue }
             let data = try readFile(path)
             do {
@@ -86,6 +91,7 @@ struct Import: AsyncParsableCommand {
           dossier import events.jsonl
           dossier import events.jsonl --rejects rejected.jsonl
           dossier import --procedures procedures.json
+          dossier import --calendar calendar-2027.json
           cat export.jsonl | dossier import --replica -
         """)
 
@@ -96,7 +102,9 @@ struct Import: AsyncParsableCommand {
     @Flag(help: "Reproduce an export's seq, version, recorded time and hash (into an empty store).") var replica = false
 
     func validate() throws {
-        if file == nil && catalogs.isEmpty { throw ValidationError("give an events file (or -) or a catalog (--procedures, --units, --officers)") }
+        if file == nil && catalogs.isEmpty {
+            throw ValidationError("give an events file (or -) or a catalog (--procedures, --units, --officers, --calendar, --closed-days)")
+        }
     }
 
     func run() async throws {
