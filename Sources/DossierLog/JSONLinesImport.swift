@@ -39,7 +39,6 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private let reader: LineReader
     private var pipeline: LinePipeline?
     private var batch: [PreparedLine] = []
-    private var index = 0
     private var rejects: UnsafeMutablePointer<FILE>?
     private var lifecycles: [StreamID: Lifecycle] = [:]
     private(set) var summary = ImportSummary()
@@ -69,7 +68,6 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         try reader.rewind()
         pipeline = LinePipeline(reader: reader, preparer: preparer)
         batch = []
-        index = 0
         lifecycles = [:]
         summary = ImportSummary()
         if case .keepValid(let rejectsPath) = mode {
@@ -83,14 +81,13 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
 
     func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent? {
         while true {
-            if index == batch.count {
+            // The batch is kept reversed so that each line is moved out, not copied.
+            guard let prepared = batch.popLast() else {
                 guard let next = pipeline?.take() else { return nil }
                 batch = next
-                index = 0
+                batch.reverse()
                 continue
             }
-            let prepared = batch[index]
-            index += 1
             do {
                 switch prepared {
                 case .blank:
