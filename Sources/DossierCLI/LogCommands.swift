@@ -382,7 +382,7 @@ struct Stats: AsyncParsableCommand {
             ("store_bytes", "\(session.store.environment.usedBytes)", String(format: "%.1f MiB", Double(session.store.environment.usedBytes) / 1_048_576)),
         ]
         let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger, readOnly: true)
-        for name in [DossierProjection.name, ReceiptCounts.name] {
+        for name in builtInProjections.map({ $0.name }) {
             let status = try engine.status(of: name)
             items.append(("projection_\(name)",
                           status.map { "{\"version\":\($0.version.map(String.init) ?? "null"),\"seq\":\($0.checkpoint.position),\"hash\":\"\($0.checkpoint.hash.hex)\"}" } ?? "null",

@@ -269,11 +269,11 @@ struct Rebuild: AsyncParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only this projection: \(DossierProjection.name) or \(ReceiptCounts.name).") var projection: String?
+    @Option(help: "Only this projection: \(builtInProjections.map { $0.name }.joined(separator: " or ")).") var projection: String?
 
     func validate() throws {
-        if let projection, ![DossierProjection.name, ReceiptCounts.name].contains(projection) {
-            throw ValidationError("--projection must be \(DossierProjection.name) or \(ReceiptCounts.name)")
+        if let projection, !builtInProjections.contains(where: { $0.name == projection }) {
+            throw ValidationError("--projection must be one of \(builtInProjections.map { $0.name }.joined(separator: ", "))")
         }
     }
 
@@ -281,7 +281,7 @@ struct Rebuild: AsyncParsableCommand {
         let session = try Session(global)
         try session.requireWritable("rebuild projections")
         let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger)
-        let types: [any Projection.Type] = [DossierProjection.self, ReceiptCounts.self].filter { projection == nil || $0.name == projection }
+        let types = builtInProjections.filter { projection == nil || $0.name == projection }
         let bar = ProgressBar("rebuilding \(types.map { $0.name }.joined(separator: ", "))")
         let start = ContinuousClock.now
         try await engine.rebuild(types) { bar.update($0) }

@@ -31,7 +31,8 @@ public final class DossierLedger: Sendable {
         }
     }
 
-    /// Every catalog entry recorded (``rules(through:)`` without a position).
+    /// Every catalog entry recorded (``rules(through:)`` without a position). A call of its own:
+    /// Swift 6.3.1 crashed compiling `append` in release mode with the call written inline.
     private func rulesRecorded() async throws -> DomainRules {
         try await rules(through: nil)
     }

@@ -25,6 +25,9 @@ public protocol Projection: Sendable {
     func apply(_ events: [ProjectedEvent], rules: DomainRules, in txn: borrowing WriteTransaction) throws
 }
 
+/// The projections every store keeps, in the order they are opened and rebuilt.
+public let builtInProjections: [any Projection.Type] = [DossierProjection.self, ReceiptCounts.self]
+
 /// A dossier event with its place in the log.
 public struct ProjectedEvent: Sendable {
     public let position: GlobalPosition

@@ -153,15 +153,15 @@ public final class ProjectionEngine: Sendable {
         try await feed([stored], batch: Self.catchUpBatch, progress: progress)
     }
 
-    /// Keeps `stored` current while the task runs: whenever the log grows (checked every
-    /// `pollInterval`, so appends of other processes count too), applies what is new. Returns
-    /// when the task is cancelled.
+    /// Keeps `stored` current while the task runs: whenever the log's head moves past the
+    /// checkpoint (checked every `pollInterval`, so appends of other processes count too), one
+    /// catch-up applies the new events in batches; the events are read once, by the catch-up.
+    /// Returns when the task is cancelled.
     public func follow<P>(_ stored: StoredProjection<P>, pollInterval: Duration = .milliseconds(100)) async throws {
         var seen = try stored.currentStatus().checkpoint.position
-        for try await _ in ledger.store.subscribe(from: seen.next, pollInterval: pollInterval) {
-            // The subscription wakes on new events; one catch-up applies them all in batches.
-            let head = try await ledger.store.head()?.position ?? seen
-            if head > seen { seen = try await catchUp(stored).position }
+        while true {
+            if let head = try await ledger.store.head()?.position, head > seen { seen = try await catchUp(stored).position }
+            try await Task.sleep(for: pollInterval)
         }
     }
 

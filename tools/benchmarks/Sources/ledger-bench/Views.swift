@@ -34,7 +34,7 @@ func viewsBenchmark(_ options: Options) async throws {
     let engine = try ProjectionEngine(storePath: options.directory + "/views", ledger: ledger)
     let head = try await store.head()?.position.rawValue ?? 0
     start = ContinuousClock.now
-    try await engine.rebuild([DossierProjection.self, ReceiptCounts.self])
+    try await engine.rebuild(builtInProjections)
     print("rebuild of all projections (the log read once): \(rate(Int(head), ContinuousClock.now - start))")
     start = ContinuousClock.now
     let dossierProjection = try await engine.rebuild(DossierProjection.self)
