@@ -38,7 +38,7 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private let preparer: LinePreparer
     private let reader: LineReader
     private var pipeline: LinePipeline?
-    private var batch: [PreparedLine] = []
+    private var batch: PreparedBatch?
     private var rejects: UnsafeMutablePointer<FILE>?
     private var lifecycles: [StreamID: Lifecycle] = [:]
     private(set) var summary = ImportSummary()
@@ -67,7 +67,7 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         pipeline?.cancel()
         try reader.rewind()
         pipeline = LinePipeline(reader: reader, preparer: preparer)
-        batch = []
+        batch = nil
         lifecycles = [:]
         summary = ImportSummary()
         if case .keepValid(let rejectsPath) = mode {
@@ -81,11 +81,9 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
 
     func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent? {
         while true {
-            // The batch is kept reversed so that each line is moved out, not copied.
-            guard let prepared = batch.popLast() else {
+            guard let prepared = batch?.take() else {
                 guard let next = pipeline?.take() else { return nil }
                 batch = next
-                batch.reverse()
                 continue
             }
             do {

@@ -20,7 +20,7 @@ enum PreparedLine: Sendable {
 final class LinePipeline: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var batches: [[PreparedLine]] = []
+    private var batches: [PreparedBatch] = []
     private var finished = false
     private var cancelled = false
     private var running = true
@@ -42,8 +42,7 @@ final class LinePipeline: @unchecked Sendable {
             condition.unlock()
         }
         var preparer = preparer
-        var batch: [PreparedLine] = []
-        batch.reserveCapacity(batchSize)
+        var batch = PreparedBatch(capacity: batchSize)
         var line = 0
         do {
             while let prepared = try reader.nextLine({ bytes in
@@ -51,9 +50,9 @@ final class LinePipeline: @unchecked Sendable {
                 return preparer.prepare(bytes, line: line)
             }) {
                 batch.append(prepared)
-                if batch.count == batchSize {
+                if batch.isFull {
                     guard put(batch) else { return }
-                    batch.removeAll(keepingCapacity: true)
+                    batch = PreparedBatch(capacity: batchSize)
                 }
             }
         } catch let error as ImportError {
@@ -65,7 +64,7 @@ final class LinePipeline: @unchecked Sendable {
     }
 
     /// Queues a batch, waiting while the queue is full; false when cancelled.
-    private func put(_ batch: [PreparedLine]) -> Bool {
+    private func put(_ batch: PreparedBatch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while batches.count >= depth && !cancelled { condition.wait() }
@@ -83,7 +82,7 @@ final class LinePipeline: @unchecked Sendable {
     }
 
     /// The next batch, waiting for it; nil at the end of the file.
-    func take() -> [PreparedLine]? {
+    func take() -> PreparedBatch? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !finished { condition.wait() }
@@ -100,6 +99,40 @@ final class LinePipeline: @unchecked Sendable {
         condition.broadcast()
         while running { condition.wait() }
         condition.unlock()
+    }
+}
+
+/// A batch of prepared lines that the writer takes one by one, each moved out rather than
+/// copied (copying a line retains its strings and arrays, and releasing them again costs as much).
+final class PreparedBatch: @unchecked Sendable {
+    private let lines: UnsafeMutablePointer<PreparedLine>
+    private let capacity: Int
+    private var count = 0
+    private var taken = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        lines = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        (lines + taken).deinitialize(count: count - taken)
+        lines.deallocate()
+    }
+
+    var isFull: Bool { count == capacity }
+
+    func append(_ line: PreparedLine) {
+        precondition(count < capacity, "a prepared batch holds \(capacity) lines")
+        (lines + count).initialize(to: line)
+        count += 1
+    }
+
+    /// The next line, moved out of the batch; nil once all were taken.
+    func take() -> PreparedLine? {
+        guard taken < count else { return nil }
+        defer { taken += 1 }
+        return (lines + taken).move()
     }
 }
 

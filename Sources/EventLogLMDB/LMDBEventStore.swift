@@ -33,7 +33,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         public var bulkFlushInterval: Int
 
         public init(initialMapSize: Int = 64 << 20, readOnly: Bool = false, maxReaders: Int = 126,
-                    bulkFlushInterval: Int = 1 << 18,
+                    bulkFlushInterval: Int = 1 << 24,
                     clock: @escaping @Sendable () -> RecordedTime = RecordedTime.now) {
             self.initialMapSize = initialMapSize
             self.readOnly = readOnly

@@ -78,6 +78,14 @@ struct EventCodingTests {
         }
     }
 
+    @Test("wire names are dossier.<type>.v1 and name their type back")
+    func wireNames() {
+        for type in EventType.allCases {
+            #expect(type.wireName == "dossier.\(type.rawValue).v1")
+            #expect(EventType(wireName: type.wireName) == type)
+        }
+    }
+
     @Test("truncated payloads are refused, never a crash")
     func truncatedPayloads() async {
         await propertyCheck(count: 200, input: Gen.uint64(in: 0...UInt64.max), Gen.int(in: 0...1000)) { seed, cut in
@@ -125,7 +133,27 @@ struct EventCodingTests {
         ("{\(base),\"type\":\"processed\",\"outcome\":{\"a\":1}}", nil, "nested objects"),
         ("{\(base),\"type\":\"withdrawn\",\"note\":\"\(String(repeating: "x", count: 1001))\"}", "note", "0 to 1000"),
         ("{\(base),\"type\":\"withdrawn\"} trailing", nil, "text after the object"),
+        // A name written with an escape is still that name: a repeat, or a field of another type.
+        ("{\(base),\"type\":\"withdrawn\",\"\\u0069d\":\"e2\"}", nil, "`id` appears twice"),
+        ("{\(base),\"type\":\"withdrawn\",\"proc\\u0065dure\":\"1.001193\"}", "procedure", "not a field of a withdrawn event"),
+        // Of several foreign fields, known names or not, the first in alphabetical order is named.
+        ("{\(base),\"type\":\"withdrawn\",\"zeta\":1,\"outcome\":\"approved\",\"alpha\":true}", "alpha", "not a field"),
+        ("{\(base),\"type\":\"withdrawn\",\"zeta\":1,\"outcome\":\"approved\"}", "outcome", "not a field"),
+        ("{\(base),\"type\":\"withdrawn\",\"zeta\":1,\"zeta\":2}", nil, "`zeta` appears twice"),
+        // 64 characters of four bytes each fit `actor` (counted in characters); 65 do not.
+        ("{\"id\":\"e1\",\"dossier\":\"D\",\"type\":\"withdrawn\",\"at\":\"2025-03-04T09:12:00+07:00\",\"actor\":\"\(String(repeating: "😀", count: 65))\",\"unit\":\"u\"}", "actor", "1 to 64 characters, got 65"),
     ]
+
+    @Test("fields with escaped names, null unknown fields and multi-byte text within limits parse")
+    func lenientButExact() throws {
+        let escaped = try DossierEvent.parse("{\(Self.base),\"type\":\"stopped\",\"r\\u0065ason\":\"r\"}")
+        #expect(escaped.event.body == .stopped(Stopped(reason: "r")))
+        let nullUnknown = try DossierEvent.parse("{\(Self.base),\"type\":\"withdrawn\",\"later_field\":null,\"outcome\":null}")
+        #expect(nullUnknown.event.type == .withdrawn)
+        let wide = String(repeating: "😀", count: 64)
+        let parsed = try DossierEvent.parse(#"{"id":"e1","dossier":"D","type":"withdrawn","at":"2025-03-04T09:12:00+07:00","actor":"\#(wide)","unit":"u"}"#)
+        #expect(parsed.event.actor == wide)
+    }
 
     @Test("an invalid line is refused with its line, id, field and rule", arguments: invalidLines)
     func invalid(_ line: String, _ field: String?, _ rule: String) {

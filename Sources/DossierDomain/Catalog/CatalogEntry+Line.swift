@@ -8,21 +8,21 @@ public enum LogLine: Sendable, Hashable {
     public static func parse(line bytes: UnsafeBufferPointer<UInt8>, number: Int? = nil) throws(EventRejection) -> LogLine {
         // Cheap test first: only catalog lines carry a `stream` field.
         guard contains(bytes, "\"stream\"") else { return .event(try DossierEvent.parse(line: bytes, number: number)) }
-        let pairs: [(key: String, value: FlatJSONValue)]
-        do { pairs = try FlatJSONParser.parse(bytes) } catch { throw EventRejection(line: number, rule: error.message) }
-        var fields = DossierEvent.Fields(line: number, pairs: pairs)
-        let id = try fields.string("id")
+        let object: FlatObject
+        do { object = try FlatJSONParser.parse(bytes) } catch { throw EventRejection(line: number, rule: error.message) }
+        var fields = DossierEvent.Fields(line: number, values: object)
+        let id = try fields.string(.id)
         fields.eventID = id
-        guard try fields.string("stream") == CatalogEntry.stream else {
-            throw fields.reject("stream", "only catalog lines name a stream (\"\(CatalogEntry.stream)\")")
+        guard try fields.string(.stream) == CatalogEntry.stream else {
+            throw fields.reject(.stream, "only catalog lines name a stream (\"\(CatalogEntry.stream)\")")
         }
-        let type = try fields.string("type")
-        guard let kind = CatalogEntry.Kind(wireName: type) else { throw fields.reject("type", "unknown catalog type \(type)") }
+        let type = try fields.string(.type)
+        guard let kind = CatalogEntry.Kind(wireName: type) else { throw fields.reject(.type, "unknown catalog type \(type)") }
         let entry: CatalogEntry
         // The entry's JSON may be longer than free-text fields are allowed to be.
-        guard let json = try fields.optionalString("entry") else { throw fields.reject("entry", "is required") }
+        guard let json = try fields.optionalString(.entry) else { throw fields.reject(.entry, "is required") }
         do { entry = try CatalogEntry.parse(json: json, kind: kind) } catch {
-            throw fields.reject("entry", error.description)
+            throw fields.reject(.entry, error.description)
         }
         let exported = try fields.exported()
         return .catalog(entry, id: id, exported: exported)

@@ -23,36 +23,40 @@ public struct ParsedLine: Sendable, Hashable {
 }
 
 extension DossierEvent {
-    private static let envelopeFields: Set<String> = ["id", "dossier", "type", "at", "actor", "unit", "note"]
-    private static let exportFields: Set<String> = ["seq", "version", "recorded", "hash"]
-    private static let typeFields: [EventType: Set<String>] = [
-        .received: ["procedure", "channel", "online_level", "assist", "competent_unit", "submitted", "due"],
-        .forwarded: ["to_unit", "to_actor", "step_due", "step_hours"],
-        .supplementRequested: ["reason", "items"],
-        .supplementReceived: [],
-        .deadlineMissed: ["due", "holder_unit", "holder_actor"],
-        .apologyIssued: ["new_due", "reason", "responsible_unit"],
-        .processed: ["outcome"],
-        .returned: ["via"],
-        .withdrawn: [],
-        .stopped: ["reason"],
-        .homeSupportVisit: ["purpose", "minutes"],
-        .feedback: ["rating", "complaint", "about_actor"],
-    ]
+    private static let envelopeFields = FieldName.mask(.id, .dossier, .type, .at, .actor, .unit, .note)
+    private static let exportFields = FieldName.mask(.seq, .version, .recorded, .hash)
+    /// The fields allowed in each type's lines, as masks of ``FieldName/bit``.
+    private static let allowedFields: [EventType: UInt64] = {
+        let typeFields: [EventType: UInt64] = [
+            .received: FieldName.mask(.procedure, .channel, .onlineLevel, .assist, .competentUnit, .submitted, .due),
+            .forwarded: FieldName.mask(.toUnit, .toActor, .stepDue, .stepHours),
+            .supplementRequested: FieldName.mask(.reason, .items),
+            .supplementReceived: 0,
+            .deadlineMissed: FieldName.mask(.due, .holderUnit, .holderActor),
+            .apologyIssued: FieldName.mask(.newDue, .reason, .responsibleUnit),
+            .processed: FieldName.mask(.outcome),
+            .returned: FieldName.mask(.via),
+            .withdrawn: 0,
+            .stopped: FieldName.mask(.reason),
+            .homeSupportVisit: FieldName.mask(.purpose, .minutes),
+            .feedback: FieldName.mask(.rating, .complaint, .aboutActor),
+        ]
+        return typeFields.mapValues { envelopeFields | exportFields | $0 }
+    }()
 
     /// Parses and checks one JSON Lines line (events.md, validation rule 1): JSON syntax, required
     /// fields, types, enumerations, timestamps with offsets, and no unknown fields.
     ///
     /// - Throws: ``EventRejection`` naming the line, the event id (once known), the field and the rule.
     public static func parse(line bytes: UnsafeBufferPointer<UInt8>, number: Int? = nil) throws(EventRejection) -> ParsedLine {
-        let pairs: [(key: String, value: FlatJSONValue)]
+        let object: FlatObject
         do {
-            pairs = try FlatJSONParser.parse(bytes)
+            object = try FlatJSONParser.parse(bytes)
         } catch {
             throw EventRejection(line: number, rule: error.message)
         }
-        var fields = Fields(line: number, pairs: pairs)
-        if case .string(let id)? = fields.values["id"] { fields.eventID = id }
+        var fields = Fields(line: number, values: object)
+        if case .string(let id)? = object[.id] { fields.eventID = id }
         return try fields.event()
     }
 
@@ -62,36 +66,25 @@ extension DossierEvent {
         return try text.withUTF8 { bytes in Result { () throws(EventRejection) in try parse(line: bytes, number: number) } }.get()
     }
 
-    /// The fields allowed in each type's lines, computed once.
-    private static let allowedFields: [EventType: Set<String>] = typeFields.mapValues { envelopeFields.union(exportFields).union($0) }
-
-    /// A line's fields: a dozen at most, so a linear search beats hashing every key.
-    struct FieldValues {
-        let pairs: [(key: String, value: FlatJSONValue)]
-        subscript(key: String) -> FlatJSONValue? {
-            for pair in pairs where pair.key == key { return pair.value == .null ? nil : pair.value }
-            return nil
-        }
-        var keys: [String] { pairs.filter { $0.value != .null }.map(\.key) }
-    }
-
     /// The reader of one line's fields, which knows where it is for its errors (also used for
     /// the catalog lines of exports).
     struct Fields {
-        let values: FieldValues
+        let values: FlatObject
         let line: Int?
         var eventID: String?
 
-        init(line: Int?, pairs: [(key: String, value: FlatJSONValue)]) {
+        init(line: Int?, values: FlatObject) {
             self.line = line
-            values = FieldValues(pairs: pairs)
+            self.values = values
         }
 
         func reject(_ field: String?, _ rule: String) -> EventRejection {
             EventRejection(line: line, eventID: eventID, field: field, rule: rule)
         }
 
-        func optionalString(_ name: String) throws(EventRejection) -> String? {
+        func reject(_ field: FieldName, _ rule: String) -> EventRejection { reject(field.text, rule) }
+
+        func optionalString(_ name: FieldName) throws(EventRejection) -> String? {
             switch values[name] {
             case nil: return nil
             case .string(let s): return s
@@ -99,27 +92,27 @@ extension DossierEvent {
             }
         }
 
-        func string(_ name: String) throws(EventRejection) -> String {
+        func string(_ name: FieldName) throws(EventRejection) -> String {
             guard let value = try optionalString(name) else { throw reject(name, "is required") }
             guard !value.isEmpty else { throw reject(name, "must not be empty") }
-            guard value.count <= 1000 else { throw reject(name, "must be at most 1,000 characters") }
+            guard fits(value, 0...1000) else { throw reject(name, "must be at most 1,000 characters") }
             return value
         }
 
-        func limited(_ name: String, _ range: ClosedRange<Int>, required: Bool) throws(EventRejection) -> String? {
+        func limited(_ name: FieldName, _ range: ClosedRange<Int>, required: Bool) throws(EventRejection) -> String? {
             guard let value = required ? try string(name) : try optionalString(name) else { return nil }
-            guard range.contains(value.count) else {
+            guard fits(value, range) else {
                 throw reject(name, "must be \(range.lowerBound) to \(range.upperBound) characters, got \(value.count)")
             }
             return value
         }
 
-        func instant(_ name: String, required: Bool = false) throws(EventRejection) -> Instant? {
+        func instant(_ name: FieldName, required: Bool = false) throws(EventRejection) -> Instant? {
             guard let text = required ? try string(name) : try optionalString(name) else { return nil }
             do { return try Instant(rfc3339: text) } catch { throw reject(name, "\"\(text)\" \(error)") }
         }
 
-        func choice<E: RawRepresentable & CaseIterable>(_ name: String, _: E.Type, required: Bool) throws(EventRejection) -> E?
+        func choice<E: RawRepresentable & CaseIterable>(_ name: FieldName, _: E.Type, required: Bool) throws(EventRejection) -> E?
         where E.RawValue == String {
             guard let text = required ? try string(name) : try optionalString(name) else { return nil }
             guard let value = E(rawValue: text) else {
@@ -128,7 +121,7 @@ extension DossierEvent {
             return value
         }
 
-        func number(_ name: String) throws(EventRejection) -> (Double, isInteger: Bool)? {
+        func number(_ name: FieldName) throws(EventRejection) -> (Double, isInteger: Bool)? {
             switch values[name] {
             case nil: return nil
             case .number(let value, let isInteger): return (value, isInteger)
@@ -137,38 +130,42 @@ extension DossierEvent {
         }
 
         func exported() throws(EventRejection) -> ExportedFields? {
-            let present = DossierEvent.exportFields.filter { values[$0] != nil }
-            guard !present.isEmpty else { return nil }
+            let present = (values.given & DossierEvent.exportFields).nonzeroBitCount
+            guard present > 0 else { return nil }
             // Partial export fields are accepted and ignored, as the spec says of all four.
-            guard present.count == 4,
-                  let seq = try number("seq"), seq.isInteger, seq.0 >= 1,
-                  let version = try number("version"), version.isInteger, version.0 >= 1,
-                  let recorded = try instant("recorded"),
-                  let hash = try optionalString("hash") else { return nil }
+            guard present == 4,
+                  let seq = try number(.seq), seq.isInteger, seq.0 >= 1,
+                  let version = try number(.version), version.isInteger, version.0 >= 1,
+                  let recorded = try instant(.recorded),
+                  let hash = try optionalString(.hash) else { return nil }
             return ExportedFields(seq: UInt64(seq.0), version: UInt64(version.0), recorded: recorded, hash: hash)
         }
 
         func event() throws(EventRejection) -> ParsedLine {
-            guard let id = try optionalString("id") else { throw reject("id", "is required") }
+            guard let id = try optionalString(.id) else { throw reject(.id, "is required") }
             guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy(DossierEvent.isIDByte) else {
-                throw reject("id", "must be 1 to 64 of A-Z a-z 0-9 . _ : -")
+                throw reject(.id, "must be 1 to 64 of A-Z a-z 0-9 . _ : -")
             }
-            let dossier = try string("dossier")
+            let dossier = try string(.dossier)
             guard dossier.utf8.count <= 64, dossier.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
-                throw reject("dossier", "must be 1 to 64 printable ASCII characters without spaces")
+                throw reject(.dossier, "must be 1 to 64 printable ASCII characters without spaces")
             }
-            let typeName = try string("type")
+            let typeName = try string(.type)
             guard let type = EventType(rawValue: typeName) else {
-                throw reject("type", "unknown type \"\(typeName)\"; one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw reject(.type, "unknown type \"\(typeName)\"; one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let allowed = DossierEvent.allowedFields[type] ?? []
-            if let unknown = values.keys.filter({ !allowed.contains($0) }).sorted().first {
-                throw reject(unknown, "is not a field of a \(typeName) event (a typo must not vanish from an audit log)")
+            let allowed = DossierEvent.allowedFields[type] ?? 0
+            if values.given & ~allowed != 0 || values.others.contains(where: { $0.value != .null }) {
+                let unknown = FieldName.allCases.filter { values.given & ~allowed & $0.bit != 0 }.map(\.text)
+                    + values.others.filter { $0.value != .null }.map(\.key)
+                if let first = unknown.sorted().first {
+                    throw reject(first, "is not a field of a \(typeName) event (a typo must not vanish from an audit log)")
+                }
             }
-            guard let at = try instant("at", required: true) else { throw reject("at", "is required") }
-            let actor = try limited("actor", 1...64, required: true) ?? ""
-            let unit = try limited("unit", 1...64, required: true) ?? ""
-            let note = try limited("note", 0...1000, required: false)
+            guard let at = try instant(.at, required: true) else { throw reject(.at, "is required") }
+            let actor = try limited(.actor, 1...64, required: true) ?? ""
+            let unit = try limited(.unit, 1...64, required: true) ?? ""
+            let note = try limited(.note, 0...1000, required: false)
             let body = try self.body(type, at: at)
             return ParsedLine(event: DossierEvent(id: id, dossier: dossier, at: at, actor: actor, unit: unit, note: note, body: body),
                               exported: try exported())
@@ -177,82 +174,90 @@ extension DossierEvent {
         func body(_ type: EventType, at: Instant) throws(EventRejection) -> EventBody {
             switch type {
             case .received:
-                let channel = try choice("channel", Channel.self, required: true) ?? .direct
-                let level = try choice("online_level", OnlineLevel.self, required: false)
-                if channel == .online && level == nil { throw reject("online_level", "is required when channel is online") }
-                if channel != .online && level != nil { throw reject("online_level", "is only for channel online") }
-                let submitted = try instant("submitted")
-                if let submitted, submitted > at { throw reject("submitted", "must be at or before `at`") }
-                let due = try instant("due")
-                if let due, due <= at { throw reject("due", "must be after `at` (the appointment follows receipt)") }
+                let channel = try choice(.channel, Channel.self, required: true) ?? .direct
+                let level = try choice(.onlineLevel, OnlineLevel.self, required: false)
+                if channel == .online && level == nil { throw reject(.onlineLevel, "is required when channel is online") }
+                if channel != .online && level != nil { throw reject(.onlineLevel, "is only for channel online") }
+                let submitted = try instant(.submitted)
+                if let submitted, submitted > at { throw reject(.submitted, "must be at or before `at`") }
+                let due = try instant(.due)
+                if let due, due <= at { throw reject(.due, "must be after `at` (the appointment follows receipt)") }
                 return .received(Received(
-                    procedure: try string("procedure"), channel: channel, onlineLevel: level,
-                    assist: try choice("assist", Assist.self, required: false),
-                    competentUnit: try limited("competent_unit", 1...64, required: false),
+                    procedure: try string(.procedure), channel: channel, onlineLevel: level,
+                    assist: try choice(.assist, Assist.self, required: false),
+                    competentUnit: try limited(.competentUnit, 1...64, required: false),
                     submitted: submitted, due: due))
             case .forwarded:
-                let stepDue = try instant("step_due")
+                let stepDue = try instant(.stepDue)
                 var stepHours: Double?
-                if let (hours, _) = try number("step_hours") {
-                    guard hours > 0 else { throw reject("step_hours", "must be a number of working hours greater than 0") }
+                if let (hours, _) = try number(.stepHours) {
+                    guard hours > 0 else { throw reject(.stepHours, "must be a number of working hours greater than 0") }
                     stepHours = hours
                 }
-                if stepDue != nil && stepHours != nil { throw reject("step_hours", "give step_due or step_hours, not both") }
-                if let stepDue, stepDue <= at { throw reject("step_due", "must be after `at`") }
-                return .forwarded(Forwarded(toUnit: try limited("to_unit", 1...64, required: true) ?? "",
-                                            toActor: try limited("to_actor", 1...64, required: false),
+                if stepDue != nil && stepHours != nil { throw reject(.stepHours, "give step_due or step_hours, not both") }
+                if let stepDue, stepDue <= at { throw reject(.stepDue, "must be after `at`") }
+                return .forwarded(Forwarded(toUnit: try limited(.toUnit, 1...64, required: true) ?? "",
+                                            toActor: try limited(.toActor, 1...64, required: false),
                                             stepDue: stepDue, stepHours: stepHours))
             case .supplementRequested:
                 var items: [String]?
-                switch values["items"] {
+                switch values[.items] {
                 case nil: break
                 case .strings(let list):
-                    guard list.count <= 1000, list.allSatisfy({ $0.count <= 1000 }) else {
-                        throw reject("items", "at most 1,000 items of at most 1,000 characters each")
+                    guard list.count <= 1000, list.allSatisfy({ fits($0, 0...1000) }) else {
+                        throw reject(.items, "at most 1,000 items of at most 1,000 characters each")
                     }
                     items = list
-                case let other?: throw reject("items", "must be a list of strings, got \(other.kind)")
+                case let other?: throw reject(.items, "must be a list of strings, got \(other.kind)")
                 }
-                return .supplementRequested(SupplementRequested(reason: try string("reason"), items: items))
+                return .supplementRequested(SupplementRequested(reason: try string(.reason), items: items))
             case .supplementReceived:
                 return .supplementReceived
             case .deadlineMissed:
                 return .deadlineMissed(DeadlineMissed(
-                    due: try instant("due", required: true) ?? at,
-                    holderUnit: try limited("holder_unit", 1...64, required: true) ?? "",
-                    holderActor: try limited("holder_actor", 1...64, required: false)))
+                    due: try instant(.due, required: true) ?? at,
+                    holderUnit: try limited(.holderUnit, 1...64, required: true) ?? "",
+                    holderActor: try limited(.holderActor, 1...64, required: false)))
             case .apologyIssued:
-                let newDue = try instant("new_due", required: true) ?? at
-                guard newDue > at else { throw reject("new_due", "must be later than `at`") }
-                return .apologyIssued(ApologyIssued(newDue: newDue, reason: try string("reason"),
-                                                    responsibleUnit: try limited("responsible_unit", 1...64, required: false)))
+                let newDue = try instant(.newDue, required: true) ?? at
+                guard newDue > at else { throw reject(.newDue, "must be later than `at`") }
+                return .apologyIssued(ApologyIssued(newDue: newDue, reason: try string(.reason),
+                                                    responsibleUnit: try limited(.responsibleUnit, 1...64, required: false)))
             case .processed:
-                return .processed(Processed(outcome: try choice("outcome", Outcome.self, required: true) ?? .approved))
+                return .processed(Processed(outcome: try choice(.outcome, Outcome.self, required: true) ?? .approved))
             case .returned:
-                return .returned(Returned(via: try choice("via", ReturnChannel.self, required: true) ?? .desk))
+                return .returned(Returned(via: try choice(.via, ReturnChannel.self, required: true) ?? .desk))
             case .withdrawn:
                 return .withdrawn
             case .stopped:
-                return .stopped(Stopped(reason: try string("reason")))
+                return .stopped(Stopped(reason: try string(.reason)))
             case .homeSupportVisit:
                 var minutes: Int?
-                if let (value, isInteger) = try number("minutes") {
-                    guard isInteger, value >= 0, value <= 100_000 else { throw reject("minutes", "must be a whole number of minutes, 0 or more") }
+                if let (value, isInteger) = try number(.minutes) {
+                    guard isInteger, value >= 0, value <= 100_000 else { throw reject(.minutes, "must be a whole number of minutes, 0 or more") }
                     minutes = Int(value)
                 }
-                return .homeSupportVisit(HomeSupportVisit(purpose: try choice("purpose", VisitPurpose.self, required: true) ?? .guidance,
+                return .homeSupportVisit(HomeSupportVisit(purpose: try choice(.purpose, VisitPurpose.self, required: true) ?? .guidance,
                                                           minutes: minutes))
             case .feedback:
                 var complaint: Bool?
-                switch values["complaint"] {
+                switch values[.complaint] {
                 case nil: break
                 case .bool(let flag): complaint = flag
-                case let other?: throw reject("complaint", "must be true or false, got \(other.kind)")
+                case let other?: throw reject(.complaint, "must be true or false, got \(other.kind)")
                 }
-                return .feedback(Feedback(rating: try choice("rating", Rating.self, required: true) ?? .neutral,
-                                          complaint: complaint, aboutActor: try limited("about_actor", 1...64, required: false)))
+                return .feedback(Feedback(rating: try choice(.rating, Rating.self, required: true) ?? .neutral,
+                                          complaint: complaint, aboutActor: try limited(.aboutActor, 1...64, required: false)))
             }
         }
+    }
+
+    /// Whether `text` has a number of characters in `range`, counting characters only when its
+    /// UTF-8 length leaves a doubt (a character is at least one byte).
+    static func fits(_ text: String, _ range: ClosedRange<Int>) -> Bool {
+        let bytes = text.utf8.count
+        if bytes <= range.upperBound && range.lowerBound <= 1 { return range.lowerBound == 0 || bytes > 0 }
+        return range.contains(text.count)
     }
 
     static func isIDByte(_ c: UInt8) -> Bool {

@@ -45,7 +45,23 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
 
     /// The name in the store, versioned: `dossier.received.v1`. Never derived from Swift names
     /// at run time, never changed; a new shape of an event gets `.v2`.
-    public var wireName: String { "dossier.\(rawValue).v1" }
+    public var wireName: String {
+        // Literals, so that naming the type of each stored event allocates nothing.
+        switch self {
+        case .received: "dossier.received.v1"
+        case .forwarded: "dossier.forwarded.v1"
+        case .supplementRequested: "dossier.supplement_requested.v1"
+        case .supplementReceived: "dossier.supplement_received.v1"
+        case .deadlineMissed: "dossier.deadline_missed.v1"
+        case .apologyIssued: "dossier.apology_issued.v1"
+        case .processed: "dossier.processed.v1"
+        case .returned: "dossier.returned.v1"
+        case .withdrawn: "dossier.withdrawn.v1"
+        case .stopped: "dossier.stopped.v1"
+        case .homeSupportVisit: "dossier.home_support_visit.v1"
+        case .feedback: "dossier.feedback.v1"
+        }
+    }
 
     public init?(wireName: String) {
         guard let type = EventType.byWireName[wireName] else { return nil }

@@ -19,6 +19,109 @@ enum FlatJSONValue: Sendable, Hashable {
     }
 }
 
+/// The field names of event lines (and of the catalog lines of exports). A line's fields are
+/// kept by name in a fixed table, so reading a field is an index, not a search or a hash.
+enum FieldName: Int, CaseIterable, Sendable {
+    case id, dossier, type, at, actor, unit, note
+    case seq, version, recorded, hash
+    case procedure, channel, onlineLevel, assist, competentUnit, submitted, due
+    case toUnit, toActor, stepDue, stepHours
+    case reason, items
+    case holderUnit, holderActor
+    case newDue, responsibleUnit
+    case outcome, via, purpose, minutes, rating, complaint, aboutActor
+    case stream, entry
+
+    /// As written in JSON.
+    var text: String {
+        switch self {
+        case .id: "id"
+        case .dossier: "dossier"
+        case .type: "type"
+        case .at: "at"
+        case .actor: "actor"
+        case .unit: "unit"
+        case .note: "note"
+        case .seq: "seq"
+        case .version: "version"
+        case .recorded: "recorded"
+        case .hash: "hash"
+        case .procedure: "procedure"
+        case .channel: "channel"
+        case .onlineLevel: "online_level"
+        case .assist: "assist"
+        case .competentUnit: "competent_unit"
+        case .submitted: "submitted"
+        case .due: "due"
+        case .toUnit: "to_unit"
+        case .toActor: "to_actor"
+        case .stepDue: "step_due"
+        case .stepHours: "step_hours"
+        case .reason: "reason"
+        case .items: "items"
+        case .holderUnit: "holder_unit"
+        case .holderActor: "holder_actor"
+        case .newDue: "new_due"
+        case .responsibleUnit: "responsible_unit"
+        case .outcome: "outcome"
+        case .via: "via"
+        case .purpose: "purpose"
+        case .minutes: "minutes"
+        case .rating: "rating"
+        case .complaint: "complaint"
+        case .aboutActor: "about_actor"
+        case .stream: "stream"
+        case .entry: "entry"
+        }
+    }
+
+    /// The names of each length in bytes, as bytes, for ``init(bytes:)``.
+    private static let byLength: [[(bytes: [UInt8], name: FieldName)]] = {
+        var table = [[(bytes: [UInt8], name: FieldName)]](repeating: [], count: 17)
+        for name in allCases { table[name.text.utf8.count].append((Array(name.text.utf8), name)) }
+        return table
+    }()
+
+    /// The name spelled by `bytes` (no escapes), or nil for any other key.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count < FieldName.byLength.count else { return nil }
+        for candidate in FieldName.byLength[bytes.count] where candidate.bytes.elementsEqual(bytes) {
+            self = candidate.name
+            return
+        }
+        return nil
+    }
+
+    var bit: UInt64 { 1 << UInt64(rawValue) }
+
+    static func mask(_ names: FieldName...) -> UInt64 { names.reduce(0) { $0 | $1.bit } }
+}
+
+/// One line's object: the value of each known name, and any other keys in order.
+struct FlatObject {
+    private var known = InlineArray<37, FlatJSONValue?>(repeating: nil)
+    /// Names present (with any value, null included).
+    private(set) var present: UInt64 = 0
+    /// Names present with a value other than null.
+    private(set) var given: UInt64 = 0
+    /// Keys that are not a ``FieldName``, with their values.
+    private(set) var others: [(key: String, value: FlatJSONValue)] = []
+
+    /// The value of `name`; nil when it is absent or null.
+    subscript(name: FieldName) -> FlatJSONValue? { known[name.rawValue] }
+
+    func has(_ name: FieldName) -> Bool { present & name.bit != 0 }
+
+    mutating func set(_ name: FieldName, _ value: FlatJSONValue) {
+        present |= name.bit
+        guard value != .null else { return }
+        given |= name.bit
+        known[name.rawValue] = value
+    }
+
+    mutating func append(other key: String, _ value: FlatJSONValue) { others.append((key, value)) }
+}
+
 /// A syntax error with the byte offset where it was found.
 struct FlatJSONError: Error {
     let message: String
@@ -33,7 +136,7 @@ struct FlatJSONParser: ~Copyable {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { b = bytes }
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(FlatJSONError) -> [(key: String, value: FlatJSONValue)] {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(FlatJSONError) -> FlatObject {
         var parser = FlatJSONParser(bytes)
         return try parser.object()
     }
@@ -46,11 +149,11 @@ struct FlatJSONParser: ~Copyable {
         FlatJSONError(message: "invalid JSON at character \(i + 1): \(message)")
     }
 
-    private mutating func object() throws(FlatJSONError) -> [(key: String, value: FlatJSONValue)] {
+    private mutating func object() throws(FlatJSONError) -> FlatObject {
         skipSpace()
         guard i < b.count, b[i] == UInt8(ascii: "{") else { throw fail("an event is a JSON object starting with {") }
         i += 1
-        var fields: [(key: String, value: FlatJSONValue)] = []
+        var fields = FlatObject()
         skipSpace()
         if i < b.count, b[i] == UInt8(ascii: "}") {
             i += 1
@@ -58,13 +161,17 @@ struct FlatJSONParser: ~Copyable {
             while true {
                 skipSpace()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a field name in quotes") }
-                let key = try string()
-                if fields.contains(where: { $0.key == key }) { throw FlatJSONError(message: "field `\(key)` appears twice") }
+                let key = try self.key()
+                let keyText = key.other ?? key.name?.text ?? ""
+                if key.name.map(fields.has) ?? fields.others.contains(where: { $0.key == keyText }) {
+                    throw FlatJSONError(message: "field `\(keyText)` appears twice")
+                }
                 skipSpace()
-                guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected : after `\(key)`") }
+                guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected : after `\(keyText)`") }
                 i += 1
                 skipSpace()
-                fields.append((key, try value(for: key)))
+                let value = try value(for: keyText)
+                if let name = key.name { fields.set(name, value) } else { fields.append(other: keyText, value) }
                 skipSpace()
                 guard i < b.count else { throw fail("the object is not closed with }") }
                 if b[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -144,6 +251,19 @@ struct FlatJSONParser: ~Copyable {
         let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw fail("number out of range") }
         return .number(value, isInteger: isInteger)
+    }
+
+    /// A key: one of the ``FieldName``s (read without making a string), or any other text.
+    private mutating func key() throws(FlatJSONError) -> (name: FieldName?, other: String?) {
+        var end = i + 1
+        while end < b.count, b[end] != UInt8(ascii: "\""), b[end] != UInt8(ascii: "\\"), b[end] >= 0x20 { end += 1 }
+        if end < b.count, b[end] == UInt8(ascii: "\""), let name = FieldName(bytes: UnsafeBufferPointer(rebasing: b[(i + 1)..<end])) {
+            i = end + 1
+            return (name, nil)
+        }
+        let text = try string()  // with escapes, it may still spell a known name
+        var utf8 = text
+        return (utf8.withUTF8 { FieldName(bytes: $0) }, text)
     }
 
     private mutating func string() throws(FlatJSONError) -> String {
