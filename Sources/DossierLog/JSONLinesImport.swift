@@ -31,8 +31,8 @@ public struct ImportSummary: Sendable, Hashable, CustomStringConvertible {
 /// each line is parsed and checked (shape, catalogs, ids, lifecycle) before it is handed over;
 /// an invalid line throws (atomic mode) and nothing is stored, or goes to the rejects file.
 ///
-/// It keeps one small ``Lifecycle`` per dossier it meets, so memory grows with dossiers, not
-/// lines. It must be pulled on one thread at a time (the store's writer).
+/// It keeps one small ``Lifecycle`` per dossier it meets until the store flushes (the store's
+/// flush interval bounds them), so memory grows with dossiers, not lines. It must be pulled on one thread at a time (the store's writer).
 final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private let mode: ImportMode
     private let preparer: LinePreparer
@@ -40,7 +40,9 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private var pipeline: LinePipeline?
     private var batch: PreparedBatch?
     private var rejects: UnsafeMutablePointer<FILE>?
-    private var lifecycles: [StreamID: Lifecycle] = [:]
+    /// The store's stream slots (``BulkEvent/streamSlot``), and each slot's lifecycle.
+    private var slots = StreamSlotTable()
+    private var lifecycles: [Lifecycle] = []
     private(set) var summary = ImportSummary()
     let estimatedBytes: Int
     /// Called with the number of lines read, every ``progressInterval`` lines.
@@ -68,7 +70,8 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         try reader.rewind()
         pipeline = LinePipeline(reader: reader, preparer: preparer)
         batch = nil
-        lifecycles = [:]
+        slots = StreamSlotTable()
+        lifecycles = []
         summary = ImportSummary()
         if case .keepValid(let rejectsPath) = mode {
             if let rejects { fclose(rejects) }
@@ -81,50 +84,54 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
 
     func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent? {
         while true {
-            guard let prepared = batch?.take() else {
+            guard let batch, let prepared = batch.take() else {
                 guard let next = pipeline?.take() else { return nil }
                 batch = next
                 continue
             }
-            do {
-                switch prepared {
-                case .blank:
-                    continue
-                case .failed(let error):
-                    throw error
-                case .rejected(let rejection, let raw):
-                    summary.lines += 1
-                    try reject(rejection, raw)
-                case .catalog(let line, let stream, let proposed, let replica, let raw):
-                    guard try admit(line: line, raw: raw, { try !isDuplicate(proposed, in: stream, lookup) }) else { continue }
-                    summary.catalogEntries += 1
-                    return BulkEvent(stream: stream, event: proposed, replica: replica, isKnownNew: true)
-                case .event(let line, let event, let stream, let proposed, let replica, let raw):
-                    guard try admit(line: line, raw: raw, {
-                        if try isDuplicate(proposed, in: stream, lookup) { return false }
-                        // One lookup in the dictionary, reused for the update.
-                        if let slot = lifecycles.index(forKey: stream) {
-                            try lifecycles.values[slot].check(event)
-                            lifecycles.values[slot].advance(event)
-                        } else {
-                            var lifecycle = try storedLifecycle(stream, lookup)
-                            try lifecycle.check(event)
-                            lifecycle.advance(event)
-                            lifecycles[stream] = lifecycle
-                        }
-                        return true
-                    }) else { continue }
-                    summary.appended += 1
-                    return BulkEvent(stream: stream, event: proposed, replica: replica, isKnownNew: true)
-                }
+            let raw = prepared.raw.map(batch.bytes)
+            let id = batch.bytes(prepared.id), stream = batch.bytes(prepared.stream)
+            let type = batch.bytes(prepared.type), payload = batch.bytes(prepared.payload)
+            switch prepared.kind {
+            case .failed(let index):
+                throw batch.failures[index]
+            case .rejected(let index):
+                summary.lines += 1
+                try reject(batch.rejections[index], raw)
+            case .catalog:
+                guard try admit(line: prepared.line, raw: raw, { try !isDuplicate(id: id, stream: stream, type: type, payload: payload, lookup) }) else { continue }
+                summary.catalogEntries += 1
+                return handOver(prepared, batch, slot: nil, lifecycle: Lifecycle())
+            case .event(let eventType, let at):
+                let known = slots.slot(of: stream, hash: prepared.streamHash)
+                var lifecycle = Lifecycle()
+                guard try admit(line: prepared.line, raw: raw, {
+                    if try isDuplicate(id: id, stream: stream, type: type, payload: payload, lookup) { return false }
+                    lifecycle = try known.map { lifecycles[$0] } ?? storedLifecycle(stream, lookup)
+                    try lifecycle.check(eventType, at: at, id: String(decoding: id, as: UTF8.self), dossier: String(decoding: stream, as: UTF8.self))
+                    lifecycle.advance(eventType, at: at)
+                    return true
+                }) else { continue }
+                summary.appended += 1
+                return handOver(prepared, batch, slot: known, lifecycle: lifecycle)
             }
         }
+    }
+
+    /// An admitted line as the store takes it. A stream new to this load gets its slot only now,
+    /// so that slots count the streams handed over; `lifecycle` is the stream's after the line.
+    private func handOver(_ prepared: PreparedLine, _ batch: PreparedBatch, slot known: Int?, lifecycle: Lifecycle) -> BulkEvent {
+        let stream = batch.bytes(prepared.stream)
+        let slot = known ?? slots.slot(assigning: stream, hash: prepared.streamHash)
+        if slot == lifecycles.count { lifecycles.append(lifecycle) } else if known != nil { lifecycles[slot] = lifecycle }
+        return BulkEvent(id: batch.bytes(prepared.id), stream: stream, type: batch.bytes(prepared.type), payload: batch.bytes(prepared.payload),
+                         streamSlot: slot, replica: prepared.replica, isKnownNew: true)
     }
 
     /// Counts a line and runs the store-side checks: `check` returns false for a repeat (counted
     /// as a duplicate); a rejection it throws is placed at `line` and handled by ``reject(_:_:)``.
     /// Returns whether the line is to be stored.
-    private func admit(line: Int, raw: [UInt8]?, _ check: () throws -> Bool) throws -> Bool {
+    private func admit(line: Int, raw: UnsafeRawBufferPointer?, _ check: () throws -> Bool) throws -> Bool {
         summary.lines += 1
         if summary.lines % Self.progressInterval == 0 { progress(summary.lines) }
         do {
@@ -138,28 +145,30 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     }
 
     /// Atomic mode: throws, abandoning the load. Otherwise writes the line to the rejects file.
-    private func reject(_ rejection: EventRejection, _ raw: [UInt8]?) throws {
+    private func reject(_ rejection: EventRejection, _ raw: UnsafeRawBufferPointer?) throws {
         guard case .keepValid = mode else { throw rejection }
         summary.rejected += 1
         guard let rejects else { return }
         fputs("# \(rejection.description.replacingNewlines())\n", rejects)
-        if let raw { fwrite(raw, 1, raw.count, rejects) }
+        if let raw { fwrite(raw.baseAddress, 1, raw.count, rejects) }
         fputs("\n", rejects)
     }
 
     /// Rule 2: an id stored with identical content is a repeat; with other content, an error.
-    private func isDuplicate(_ event: ProposedEvent, in stream: StreamID, _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> Bool {
-        guard case .event(let stored?) = try lookup(.event(event.id)) else { return false }
-        guard stored.stream == stream, stored.type == event.type, stored.payload == event.payload else {
-            throw EventRejection(eventID: event.id.value, field: "id",
+    private func isDuplicate(id: UnsafeRawBufferPointer, stream: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
+                             payload: UnsafeRawBufferPointer, _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> Bool {
+        guard case .event(let stored?) = try lookup(.event(id: id)) else { return false }
+        guard stored.stream.name.utf8.elementsEqual(stream), stored.type.utf8.elementsEqual(type), stored.payload.elementsEqual(payload) else {
+            throw EventRejection(eventID: String(decoding: id, as: UTF8.self), field: "id",
                                  rule: "an event with this id is already stored (seq \(stored.position)) with other content; ids never change meaning")
         }
         return true
     }
 
     /// The lifecycle of a dossier from its events already stored.
-    private func storedLifecycle(_ stream: StreamID, _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> Lifecycle {
+    private func storedLifecycle(_ name: UnsafeRawBufferPointer, _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> Lifecycle {
         var lifecycle = Lifecycle()
+        let stream = try StreamID(String(decoding: name, as: UTF8.self))
         guard case .events(let stored) = try lookup(.stream(stream)) else { return lifecycle }
         for record in stored {
             guard case .dossier(let event) = try Records.decode(record) else { continue }
@@ -168,9 +177,11 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         return lifecycle
     }
 
-    /// The store's indexes now hold every event handed over: lifecycles can be read back from
-    /// them when needed, so forget them (memory stays bounded by the store's flush interval).
+    /// The store's indexes now hold every event handed over and it forgot its slots: number
+    /// streams again from 0, and forget the lifecycles (read back from the store when needed),
+    /// so memory stays bounded by the store's flush interval.
     func storeFlushed() {
+        slots = StreamSlotTable()
         lifecycles.removeAll(keepingCapacity: true)
     }
 

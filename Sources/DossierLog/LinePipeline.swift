@@ -4,14 +4,26 @@ import Foundation
 
 /// One line, parsed and checked as far as it can be without the store: shape, catalogs, the
 /// stored encoding. What is left (ids already stored, the dossier's lifecycle) is checked by
-/// the store's writer.
-enum PreparedLine: Sendable {
-    case blank
-    case event(line: Int, event: DossierEvent, stream: StreamID, proposed: ProposedEvent, replica: ReplicaFields?, raw: [UInt8]?)
-    case catalog(line: Int, stream: StreamID, proposed: ProposedEvent, replica: ReplicaFields?, raw: [UInt8]?)
-    case rejected(EventRejection, raw: [UInt8]?)
-    /// The file could not be read on.
-    case failed(ImportError)
+/// the store's writer. Its bytes (id, stream, type, payload, the raw line) are in its
+/// ``PreparedBatch``'s arena, so a line costs the writer no strings or arrays to take and free.
+struct PreparedLine {
+    enum Kind {
+        case event(EventType, at: Instant)
+        case catalog
+        /// A line refused by the parser: the batch's rejection at this index.
+        case rejected(Int)
+        /// The file could not be read on: the batch's failure at this index.
+        case failed(Int)
+    }
+
+    let kind: Kind
+    let line: Int
+    var id = 0..<0, stream = 0..<0, type = 0..<0, payload = 0..<0
+    /// FNV-1a 64 of the stream's name (``StreamID/nameHash``).
+    var streamHash: UInt64 = 0
+    var replica: ReplicaFields?
+    /// The line as read, kept for the rejects file.
+    var raw: Range<Int>?
 }
 
 /// Prepares lines on a thread of its own while the store's writer takes them, so parsing
@@ -45,20 +57,20 @@ final class LinePipeline: @unchecked Sendable {
         var batch = PreparedBatch(capacity: batchSize)
         var line = 0
         do {
-            while let prepared = try reader.nextLine({ bytes in
+            while try reader.nextLine({ (bytes) -> Bool in
                 line += 1
-                return preparer.prepare(bytes, line: line)
-            }) {
-                batch.append(prepared)
+                preparer.prepare(bytes, line: line, into: batch)
+                return true
+            }) != nil {
                 if batch.isFull {
                     guard put(batch) else { return }
                     batch = PreparedBatch(capacity: batchSize)
                 }
             }
         } catch let error as ImportError {
-            batch.append(.failed(error))
+            batch.fail(error, line: line)
         } catch {
-            batch.append(.failed(ImportError("\(error)")))
+            batch.fail(ImportError("\(error)"), line: line)
         }
         if put(batch) { finish() }
     }
@@ -102,38 +114,43 @@ final class LinePipeline: @unchecked Sendable {
     }
 }
 
-/// A batch of prepared lines that the writer takes one by one, each moved out rather than
-/// copied (copying a line retains its strings and arrays, and releasing them again costs as much).
+/// A batch of prepared lines: the parser fills it, then the writer takes the lines one by
+/// one. Their bytes are in one arena, so a batch is a handful of allocations, whatever its lines.
 final class PreparedBatch: @unchecked Sendable {
-    private let lines: UnsafeMutablePointer<PreparedLine>
+    let bytes = ByteArena(capacity: 1 << 19)
+    private var lines: [PreparedLine] = []
+    private(set) var rejections: [EventRejection] = []
+    private(set) var failures: [ImportError] = []
     private let capacity: Int
-    private var count = 0
     private var taken = 0
 
     init(capacity: Int) {
         self.capacity = capacity
-        lines = .allocate(capacity: capacity)
+        lines.reserveCapacity(capacity)
     }
 
-    deinit {
-        (lines + taken).deinitialize(count: count - taken)
-        lines.deallocate()
+    var isFull: Bool { lines.count >= capacity }
+
+    func append(_ line: PreparedLine) { lines.append(line) }
+
+    func reject(_ rejection: EventRejection, raw: Range<Int>?, line: Int) {
+        rejections.append(rejection)
+        lines.append(PreparedLine(kind: .rejected(rejections.count - 1), line: line, raw: raw))
     }
 
-    var isFull: Bool { count == capacity }
-
-    func append(_ line: PreparedLine) {
-        precondition(count < capacity, "a prepared batch holds \(capacity) lines")
-        (lines + count).initialize(to: line)
-        count += 1
+    func fail(_ failure: ImportError, line: Int) {
+        failures.append(failure)
+        lines.append(PreparedLine(kind: .failed(failures.count - 1), line: line))
     }
 
-    /// The next line, moved out of the batch; nil once all were taken.
+    /// The next line; nil once all were taken.
     func take() -> PreparedLine? {
-        guard taken < count else { return nil }
+        guard taken < lines.count else { return nil }
         defer { taken += 1 }
-        return (lines + taken).move()
+        return lines[taken]
     }
+
+    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer { bytes.bytes(range) }
 }
 
 /// The store-independent checks of one line.
@@ -142,9 +159,10 @@ struct LinePreparer: Sendable {
     let replica: Bool
     let keepRaw: Bool
 
-    mutating func prepare(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) -> PreparedLine {
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return .blank }
-        let raw = keepRaw ? Array(bytes) : nil
+    /// Parses and checks one line and adds it to `batch` (a blank line adds nothing).
+    mutating func prepare(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, into batch: PreparedBatch) {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return }
+        let raw = keepRaw ? batch.bytes.append(bytes) : nil
         do {
             switch try LogLine.parse(line: bytes, number: line) {
             case .catalog(let entry, let id, let exported):
@@ -153,21 +171,31 @@ struct LinePreparer: Sendable {
                 }
                 do { try entry.apply(to: &rules) } catch { throw EventRejection(eventID: id, field: "entry", rule: error.description) }
                 let (stream, proposed) = try Records.proposed(entry)
-                return .catalog(line: line, stream: stream, proposed: proposed,
-                                replica: try replicaFields(exported, id: id, line: line), raw: raw)
+                batch.append(store(.catalog, line: line, stream, proposed, replica: try replicaFields(exported, id: id, line: line), raw: raw, batch))
             case .event(let parsed):
                 try CatalogChecks.check(parsed.event, against: rules.catalog)
                 let (stream, proposed) = try Records.proposed(parsed.event)
-                return .event(line: line, event: parsed.event, stream: stream, proposed: proposed,
-                              replica: try replicaFields(parsed.exported, id: parsed.event.id, line: line), raw: raw)
+                batch.append(store(.event(parsed.event.type, at: parsed.event.at), line: line, stream, proposed,
+                                   replica: try replicaFields(parsed.exported, id: parsed.event.id, line: line), raw: raw, batch))
             }
         } catch var rejection as EventRejection {
             rejection.line = line
-            return .rejected(rejection, raw: raw)
+            batch.reject(rejection, raw: raw, line: line)
         } catch {
             // Records.proposed refuses only what the parser already refused; keep the line anyway.
-            return .rejected(EventRejection(line: line, rule: "\(error)"), raw: raw)
+            batch.reject(EventRejection(line: line, rule: "\(error)"), raw: raw, line: line)
         }
+    }
+
+    /// The line with its bytes copied into the batch's arena.
+    private func store(_ kind: PreparedLine.Kind, line: Int, _ stream: StreamID, _ event: ProposedEvent, replica: ReplicaFields?,
+                       raw: Range<Int>?, _ batch: PreparedBatch) -> PreparedLine {
+        var prepared = PreparedLine(kind: kind, line: line, streamHash: stream.nameHash, replica: replica, raw: raw)
+        prepared.id = batch.bytes.append(event.id.value.utf8)
+        prepared.stream = batch.bytes.append(stream.name.utf8)
+        prepared.type = batch.bytes.append(event.type.utf8)
+        prepared.payload = batch.bytes.append(event.payload)
+        return prepared
     }
 
     private func replicaFields(_ exported: ExportedFields?, id: String, line: Int) throws(EventRejection) -> ReplicaFields? {

@@ -1,9 +1,12 @@
 /// What a bulk source may ask the store while it loads: the events already stored in a stream,
-/// or the event stored under an id. Answers include what this load appended so far.
-public enum BulkLookup: Sendable, Hashable {
+/// or the event stored under an id (its UTF-8 bytes). Answers include what this load appended so far.
+public enum BulkLookup {
     case stream(StreamID)
-    case event(EventID)
+    case event(id: UnsafeRawBufferPointer)
 }
+
+@available(*, unavailable, message: "a lookup lends the source's bytes, valid only during the call")
+extension BulkLookup: Sendable {}
 
 public enum BulkLookupResult: Sendable, Hashable {
     case events([RecordedEvent])
@@ -25,10 +28,20 @@ public struct ReplicaFields: Sendable, Hashable {
     }
 }
 
-/// One event of a bulk load.
-public struct BulkEvent: Sendable, Hashable {
-    public let stream: StreamID
-    public let event: ProposedEvent
+/// One event of a bulk load, lent by its source as bytes in place: the buffers are valid until
+/// the source's next call. A load of millions of events thus needs no strings or arrays per
+/// event on the store's side.
+public struct BulkEvent {
+    /// The event id, stream name and type (each 1 to 255 bytes of UTF-8) and the payload.
+    public let id: UnsafeRawBufferPointer
+    public let stream: UnsafeRawBufferPointer
+    public let type: UnsafeRawBufferPointer
+    public let payload: UnsafeRawBufferPointer
+    /// The source's number for the stream: 0, 1, 2, … in order of first appearance, the same
+    /// for every event of the stream, counted again from 0 after each
+    /// ``BulkEventSource/storeFlushed()``. The store keeps what it knows of each stream in an
+    /// array indexed by it rather than a dictionary keyed by names.
+    public let streamSlot: Int
     /// For a replica import: what the store must assign (it checks, and uses `recorded`).
     public let replica: ReplicaFields?
     /// True only when the source asked ``BulkLookup/event(_:)`` for this id in the same call to
@@ -36,13 +49,20 @@ public struct BulkEvent: Sendable, Hashable {
     /// looking again.
     public let isKnownNew: Bool
 
-    public init(stream: StreamID, event: ProposedEvent, replica: ReplicaFields? = nil, isKnownNew: Bool = false) {
+    public init(id: UnsafeRawBufferPointer, stream: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
+                payload: UnsafeRawBufferPointer, streamSlot: Int, replica: ReplicaFields? = nil, isKnownNew: Bool = false) {
+        self.id = id
         self.stream = stream
-        self.event = event
+        self.type = type
+        self.payload = payload
+        self.streamSlot = streamSlot
         self.replica = replica
         self.isKnownNew = isKnownNew
     }
 }
+
+@available(*, unavailable, message: "a bulk event lends its source's bytes, valid only until the source's next call")
+extension BulkEvent: Sendable {}
 
 /// A producer of events for a bulk load, pulled by the store inside its write transaction, so
 /// that a validating importer can throw at any line and the whole load is abandoned, and can
@@ -53,18 +73,15 @@ public struct BulkEvent: Sendable, Hashable {
 public protocol BulkEventSource: Sendable {
     /// About how many bytes of events it holds, to size the map once (0: unknown).
     var estimatedBytes: Int { get }
-    /// Goes back to the first event.
+    /// Goes back to the first event; stream slots start again from 0.
     mutating func rewind() throws
     /// The next event, or nil at the end. Throwing abandons the load: nothing is stored.
     mutating func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent?
-    /// The store has written what it had collected of this load into its indexes: from now on a
-    /// ``BulkLookup/stream(_:)`` lookup includes every event handed over so far, so a source
-    /// may forget per-stream state it kept (and so keep its memory bounded).
+    /// The store has written what it had collected of this load into its indexes and forgotten
+    /// its stream slots: from now on a ``BulkLookup/stream(_:)`` lookup includes every event
+    /// handed over so far, and the source numbers streams from 0 again (and may forget the
+    /// per-stream state it kept, so its memory stays bounded).
     mutating func storeFlushed()
-}
-
-extension BulkEventSource {
-    public mutating func storeFlushed() {}
 }
 
 /// A bulk source over an in-memory sequence of events (re-iterable).
@@ -72,6 +89,9 @@ public struct SequenceSource<S: Sequence & Sendable>: BulkEventSource
 where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
     private let events: S
     private var iterator: S.Iterator
+    private var slots = StreamSlotTable()
+    /// The current event's bytes, which the store borrows until the next call.
+    private let current = ByteArena()
 
     public init(_ events: S) {
         self.events = events
@@ -79,9 +99,135 @@ where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
     }
 
     public var estimatedBytes: Int { events.underestimatedCount * 250 }
-    public mutating func rewind() { iterator = events.makeIterator() }
+
+    public mutating func rewind() {
+        iterator = events.makeIterator()
+        slots = StreamSlotTable()
+    }
+
     public mutating func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) -> BulkEvent? {
-        iterator.next().map { BulkEvent(stream: $0.0, event: $0.1) }
+        guard let (stream, event) = iterator.next() else { return nil }
+        current.removeAll()
+        let id = current.append(event.id.value.utf8), name = current.append(stream.name.utf8)
+        let type = current.append(event.type.utf8), payload = current.append(event.payload)
+        return BulkEvent(id: current.bytes(id), stream: current.bytes(name), type: current.bytes(type),
+                         payload: current.bytes(payload), streamSlot: slots.slot(assigning: current.bytes(name), hash: stream.nameHash))
+    }
+
+    public mutating func storeFlushed() { slots = StreamSlotTable() }
+}
+
+/// Numbers streams 0, 1, 2, … in order of first appearance (``BulkEvent/streamSlot``), by the
+/// bytes of their names: an open-addressing table of FNV-1a 64 hashes (``StreamID/nameHash``,
+/// which a parser computes on its own thread), with the names kept in one arena. Used by one
+/// thread at a time (a bulk source, pulled by the store's writer).
+public final class StreamSlotTable: @unchecked Sendable {
+    private let names = ByteArena(capacity: 1 << 16)
+    private var ranges: [Range<Int>] = []
+    /// Per bucket: the name's hash and its slot + 1 (0: empty), side by side (one cache line).
+    private var buckets = [(hash: UInt64, entry: Int)](repeating: (0, 0), count: 1024)
+
+    public init() {}
+
+    /// How many streams have a slot.
+    public var count: Int { ranges.count }
+
+    /// The slot of the stream named `name` (with `hash` = ``fnv1a64(_:)`` of it), or nil.
+    public func slot(of name: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        let (slot, _) = find(name, hash)
+        return slot
+    }
+
+    /// The slot of the stream named `name`, given the next one (``count``) when it has none.
+    public func slot(assigning name: UnsafeRawBufferPointer, hash: UInt64) -> Int {
+        let (slot, bucket) = find(name, hash)
+        if let slot { return slot }
+        ranges.append(names.append(name))
+        buckets[bucket] = (hash, ranges.count)
+        if ranges.count * 2 > buckets.count { grow() }
+        return ranges.count - 1
+    }
+
+    private func start(_ hash: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask }
+
+    private func find(_ name: UnsafeRawBufferPointer, _ hash: UInt64) -> (slot: Int?, bucket: Int) {
+        let mask = buckets.count - 1
+        var bucket = start(hash, mask)
+        while true {
+            let (stored, entry) = buckets[bucket]
+            if entry == 0 { return (nil, bucket) }
+            if stored == hash && names.bytes(ranges[entry - 1]).elementsEqual(name) { return (entry - 1, bucket) }
+            bucket = (bucket + 1) & mask
+        }
+    }
+
+    private func grow() {
+        let old = buckets
+        buckets = [(hash: UInt64, entry: Int)](repeating: (0, 0), count: old.count * 2)
+        let mask = buckets.count - 1
+        for (hash, entry) in old where entry != 0 {
+            var bucket = start(hash, mask)
+            while buckets[bucket].entry != 0 { bucket = (bucket + 1) & mask }
+            buckets[bucket] = (hash, entry)
+        }
+    }
+}
+
+/// A growable buffer of bytes at a stable address between appends that do not outgrow it,
+/// for sources that lend bytes (``BulkEvent``). Used by one thread at a time.
+public final class ByteArena: @unchecked Sendable {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(byteCount: self.capacity, alignment: 8)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Appends `bytes` and returns where they are (offset and count).
+    @discardableResult
+    public func append(_ bytes: some Collection<UInt8>) -> Range<Int> {
+        reserve(bytes.count)
+        let start = count
+        if let copied = bytes.withContiguousStorageIfAvailable({ UnsafeMutableRawBufferPointer(start: base + start, count: $0.count).copyMemory(from: UnsafeRawBufferPointer($0)) }) {
+            _ = copied
+        } else {
+            var offset = start
+            for byte in bytes { base.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self); offset += 1 }
+        }
+        count += bytes.count
+        return start..<count
+    }
+
+    /// Appends `n` bytes written by `fill`.
+    @discardableResult
+    public func append(count n: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Range<Int> {
+        reserve(n)
+        let start = count
+        fill(UnsafeMutableRawBufferPointer(start: base + start, count: n))
+        count += n
+        return start..<count
+    }
+
+    /// The bytes at `range`, valid until the next append that grows the arena, or ``removeAll()``.
+    public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
+    }
+
+    public func removeAll() { count = 0 }
+
+    private func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        var grown = capacity * 2
+        while grown < count + n { grown *= 2 }
+        let moved = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+        moved.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = moved
+        capacity = grown
     }
 }
 

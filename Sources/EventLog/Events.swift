@@ -19,6 +19,16 @@ public struct ProposedEvent: Hashable, Sendable {
         self.type = type
         self.payload = payload
     }
+
+    /// Calls `body` with the UTF-8 of the id and type, and the payload.
+    public func withBytes<R>(_ body: (_ id: UnsafeRawBufferPointer, _ type: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var id = id.value, type = type
+        return try id.withUTF8 { id in
+            try type.withUTF8 { type in
+                try payload.withUnsafeBytes { payload in try body(UnsafeRawBufferPointer(id), UnsafeRawBufferPointer(type), payload) }
+            }
+        }
+    }
 }
 
 /// An event as the log holds it, with what the store assigned.

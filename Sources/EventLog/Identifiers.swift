@@ -34,7 +34,7 @@ public struct StreamID: Hashable, Sendable, CustomStringConvertible {
     public let name: String
     /// FNV-1a 64 of the name, computed once where the id is made (often a parser's thread), so
     /// the writer's per-stream dictionaries hash 8 bytes instead of the whole name.
-    private let nameHash: UInt64
+    public let nameHash: UInt64
 
     /// - Throws: ``EventStoreError`` `.invalidEvent` when the name is empty or longer than 255 bytes.
     public init(_ name: String) throws(EventStoreError) {

@@ -38,9 +38,14 @@ public enum RecordLayout: Sendable {
         }
     }
 
+    /// The size of the record for fields of these lengths in bytes.
+    public static func size(idCount: Int, streamCount: Int, typeCount: Int, payloadCount: Int) -> Int {
+        fixedOverhead + idCount + streamCount + typeCount + payloadCount
+    }
+
     /// The size of the record for these fields.
     public static func size(id: EventID, stream: StreamID, type: String, payloadCount: Int) -> Int {
-        fixedOverhead + id.value.utf8.count + stream.name.utf8.count + type.utf8.count + payloadCount
+        size(idCount: id.value.utf8.count, streamCount: stream.name.utf8.count, typeCount: type.utf8.count, payloadCount: payloadCount)
     }
 
     /// The size of the record for `event` in `stream`.
@@ -55,29 +60,42 @@ public enum RecordLayout: Sendable {
                               version: StreamVersion, recorded: RecordedTime, previousInStream: EventHash,
                               previousHash: EventHash, into buffer: UnsafeMutableRawBufferPointer) -> EventHash {
         precondition(buffer.count == size(of: event, in: stream), "record buffer of the wrong size")
+        return event.withBytes { id, type, payload in
+            var name = stream.name
+            return name.withUTF8 { name in
+                encode(id: id, stream: UnsafeRawBufferPointer(name), type: type, payload: payload, position: position, version: version,
+                       recorded: recorded, previousInStream: previousInStream, previousHash: previousHash, into: buffer)
+            }
+        }
+    }
+
+    /// Encodes a record from its fields' bytes (each short field 1 to 255 bytes) into `buffer` of
+    /// exactly ``size(idCount:streamCount:typeCount:payloadCount:)`` bytes; returns its hash.
+    @discardableResult
+    public static func encode(id: UnsafeRawBufferPointer, stream: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
+                              payload: UnsafeRawBufferPointer, position: GlobalPosition, version: StreamVersion,
+                              recorded: RecordedTime, previousInStream: EventHash, previousHash: EventHash,
+                              into buffer: UnsafeMutableRawBufferPointer) -> EventHash {
+        precondition(buffer.count == size(idCount: id.count, streamCount: stream.count, typeCount: type.count, payloadCount: payload.count),
+                     "record buffer of the wrong size")
         buffer.storeBytes(of: format, toByteOffset: 0, as: UInt8.self)
         buffer.storeBytes(of: position.rawValue.bigEndian, toByteOffset: 1, as: UInt64.self)
         buffer.storeBytes(of: version.rawValue.bigEndian, toByteOffset: 9, as: UInt64.self)
         buffer.storeBytes(of: recorded.rawValue.bigEndian, toByteOffset: 17, as: Int64.self)
         previousInStream.store(into: buffer, at: 25)
         var offset = headerSize
-        func short(_ string: String) {
-            var copy = string
-            copy.withUTF8 { utf8 in
-                buffer.storeBytes(of: UInt8(utf8.count), toByteOffset: offset, as: UInt8.self)
-                UnsafeMutableRawBufferPointer(rebasing: buffer[(offset + 1)...]).copyMemory(from: UnsafeRawBufferPointer(utf8))
-                offset += 1 + utf8.count
-            }
+        func short(_ field: UnsafeRawBufferPointer) {
+            buffer.storeBytes(of: UInt8(field.count), toByteOffset: offset, as: UInt8.self)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[(offset + 1)...]).copyMemory(from: field)
+            offset += 1 + field.count
         }
-        short(event.id.value)
-        short(stream.name)
-        short(event.type)
-        buffer.storeBytes(of: UInt32(event.payload.count).bigEndian, toByteOffset: offset, as: UInt32.self)
+        short(id)
+        short(stream)
+        short(type)
+        buffer.storeBytes(of: UInt32(payload.count).bigEndian, toByteOffset: offset, as: UInt32.self)
         offset += 4
-        event.payload.withUnsafeBytes { payload in
-            UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).copyMemory(from: payload)
-        }
-        offset += event.payload.count
+        UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).copyMemory(from: payload)
+        offset += payload.count
         let hash = chainHash(previous: previousHash, body: UnsafeRawBufferPointer(rebasing: buffer[..<offset]))
         hash.store(into: buffer, at: offset)
         return hash

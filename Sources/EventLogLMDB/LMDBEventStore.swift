@@ -176,7 +176,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
                     let before = logWriter.head?.position.rawValue ?? 0
                     var duplicates = 0
                     while let item = try source.next({ lookup in try self.answer(lookup, txn, logWriter, tracking: trackIDs) }) {
-                        if try !logWriter.append(item.event, to: item.stream, replica: item.replica, knownNew: item.isKnownNew, txn) { duplicates += 1 }
+                        if try !logWriter.append(item, txn) { duplicates += 1 }
                         if try logWriter.flushIfDue(txn) { source.storeFlushed() }
                     }
                     try logWriter.finish(txn)

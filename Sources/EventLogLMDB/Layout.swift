@@ -105,26 +105,36 @@ extension Transaction {
     /// The head kept in `streams` for `stream`, or `nil` for a stream with no events.
     func streamHead(_ stream: String, in tables: Tables) throws -> StreamHead? {
         var name = stream
-        return try name.withUTF8 { utf8 in
-            try withValue(forKey: UnsafeRawBufferPointer(utf8), in: tables.streams) { bytes in
-                guard let head = StreamHead(bytes) else {
-                    throw EventStoreError(.corruptRecord, "stream \(stream): head entry of \(bytes.count) bytes")
-                }
-                return head
+        return try name.withUTF8 { utf8 in try streamHead(name: UnsafeRawBufferPointer(utf8), in: tables) }
+    }
+
+    /// The head kept in `streams` for the stream with this UTF-8 name, or `nil`.
+    func streamHead(name: UnsafeRawBufferPointer, in tables: Tables) throws -> StreamHead? {
+        try withValue(forKey: name, in: tables.streams) { bytes in
+            guard let head = StreamHead(bytes) else {
+                throw EventStoreError(.corruptRecord, "stream \(String(decoding: name, as: UTF8.self)): head entry of \(bytes.count) bytes")
             }
+            return head
         }
     }
 
     /// The seq of the event with `id`, or `nil`: the values under the id's hash whose record
     /// carries this id.
     func position(ofID id: EventID, in tables: Tables) throws -> UInt64? {
+        var text = id.value
+        return try text.withUTF8 { bytes in try position(ofID: UnsafeRawBufferPointer(bytes), key: idKey(id), in: tables) }
+    }
+
+    /// ``position(ofID:in:)`` for the id with these UTF-8 bytes and ``idKey(_:)`` `key`.
+    func position(ofID id: UnsafeRawBufferPointer, key: UInt64, in tables: Tables) throws -> UInt64? {
         try withCursor(on: tables.ids) { cursor in
-            var step = Cursor.Position.exactly(LedgerLMDB.BigEndian.bytes(idKey(id)))
+            var step = Cursor.Position.exactly(LedgerLMDB.BigEndian.bytes(key))
             while let seq = try cursor.move(to: step, { _, value in loadSeq(value) }) {
-                guard let seq else { throw EventStoreError(.corruptRecord, "event \(id): id index entry is not 8 bytes") }
-                let matches = try withRecord(at: seq, in: tables) { $0.idBytes.elementsEqual(id.value.utf8) }
+                let text = String(decoding: id, as: UTF8.self)
+                guard let seq else { throw EventStoreError(.corruptRecord, "event \(text): id index entry is not 8 bytes") }
+                let matches = try withRecord(at: seq, in: tables) { $0.idBytes.elementsEqual(id) }
                 guard let matches else {
-                    throw EventStoreError(.corruptRecord, "event \(id): the id index names seq \(seq), which is missing", position: GlobalPosition(seq))
+                    throw EventStoreError(.corruptRecord, "event \(text): the id index names seq \(seq), which is missing", position: GlobalPosition(seq))
                 }
                 if matches { return seq }
                 step = .nextDuplicate

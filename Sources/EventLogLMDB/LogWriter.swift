@@ -27,14 +27,19 @@ struct LogWriter: ~Copyable {
     private let clock: @Sendable () -> RecordedTime
     private let mode: Mode
     private(set) var head: LogHead?
-    /// Streams touched in this transaction, written to `streams` by ``finish(_:)``.
+    /// Immediate mode: streams touched in this transaction, written to `streams` by ``finish(_:)``.
     private var touched: [StreamID: StreamHead] = [:]
+    /// Bulk mode: what is known of each stream slot (``BulkEvent/streamSlot``) since the last
+    /// flush, the slots whose head changed since then, and the slots' names.
+    private var slots: [Slot] = []
+    private var dirtySlots: [Int] = []
+    private let slotNames = ByteArena(capacity: 1 << 16)
     private var streamCount: UInt32
     private var deferredStreamIndex: [(key: UInt64, seq: UInt64)] = []
     private var deferredIDs: [(key: UInt64, seq: UInt64)] = []
     /// Bulk mode: the first seq of this load under each id hash, and any further ones (a hash
     /// shared by different ids).
-    private var loadIDs: [UInt64: UInt64] = [:]
+    private var loadIDs = LoadIDTable()
     private var sharedHashes: [UInt64: [UInt64]] = [:]
     /// Which databases were empty when the transaction began (nothing to look up in them).
     private var emptyIDs: Bool, emptyStreams: Bool
@@ -63,6 +68,13 @@ struct LogWriter: ~Copyable {
     /// load of millions of streams would keep them all in memory).
     var streamVersions: [StreamID: StreamVersion] { touched.mapValues(\.version) }
 
+    /// A bulk load's stream: its head and where its name is in `slotNames`.
+    private struct Slot {
+        var head: StreamHead
+        let name: Range<Int>
+        var isDirty = false
+    }
+
     /// What one request will write, once checked.
     struct Plan {
         var events: [(stream: StreamID, event: ProposedEvent)] = []
@@ -78,17 +90,26 @@ struct LogWriter: ~Copyable {
 
     /// The seq of the event with `id`, stored before this transaction or in it.
     func position(ofID id: EventID, _ txn: borrowing WriteTransaction) throws -> UInt64? {
+        var text = id.value
+        return try text.withUTF8 { bytes in try position(ofID: UnsafeRawBufferPointer(bytes), key: idKey(id), txn) }
+    }
+
+    /// The seq of the event whose id has these UTF-8 bytes, stored before this transaction or in it.
+    func position(ofID id: UnsafeRawBufferPointer, _ txn: borrowing WriteTransaction) throws -> UInt64? {
+        try position(ofID: id, key: fnv1a64(id), txn)
+    }
+
+    /// The seq of the event whose id has these bytes and ``idKey(_:)`` `key`.
+    private func position(ofID id: UnsafeRawBufferPointer, key: UInt64, _ txn: borrowing WriteTransaction) throws -> UInt64? {
         if case .bulk = mode {
-            let key = idKey(id)
-            if let first = loadIDs[key] {
-                for seq in [first] + (sharedHashes[key] ?? []) {
-                    let matches = try txn.withRecord(at: seq, in: tables) { $0.idBytes.elementsEqual(id.value.utf8) }
-                    if matches == true { return seq }
-                }
+            if let first = loadIDs.seq(forKey: key) {
+                func matches(_ seq: UInt64) throws -> Bool { try txn.withRecord(at: seq, in: tables) { $0.idBytes.elementsEqual(id) } == true }
+                if try matches(first) { return first }
+                for seq in sharedHashes[key] ?? [] where try matches(seq) { return seq }
             }
             if emptyIDs { return nil }
         }
-        return try txn.position(ofID: id, in: tables)
+        return try txn.position(ofID: id, key: key, in: tables)
     }
 
     /// Checks a request against the log as this transaction sees it.
@@ -140,31 +161,13 @@ struct LogWriter: ~Copyable {
         return GlobalPosition(firstSeq)...GlobalPosition(firstSeq + UInt64(plan.events.count) - 1)
     }
 
-    /// Writes one event with expected version `.any`; returns `false` when an identical event
-    /// with its id is stored already (a duplicate).
+    /// Immediate mode: writes one checked event; returns `false` when an identical event with
+    /// its id is stored already (a duplicate).
     ///
     /// - Throws: ``EventStoreError`` `.idConflict` for the id stored with other content.
-    mutating func append(_ event: ProposedEvent, to stream: StreamID, replica: ReplicaFields? = nil, knownNew: Bool = false,
-                         _ txn: borrowing WriteTransaction) throws -> Bool {
-        let position = GlobalPosition((head?.position.rawValue ?? 0) + 1)
-        if let replica, replica.position != position {
-            throw EventStoreError(.replicaMismatch, "event \(event.id): the export says seq \(replica.position), the replica is at seq \(position)",
-                                  position: position)
-        }
-        if case .bulk(let trackIDs) = mode {
-            if !knownNew, let stored = try self.position(ofID: event.id, txn) {
-                try checkDuplicate(event, in: stream, storedAt: stored, txn)
-                return false
-            }
-            let key = idKey(event.id)
-            if trackIDs {
-                if loadIDs[key] == nil { loadIDs[key] = position.rawValue } else { sharedHashes[key, default: []].append(position.rawValue) }
-            }
-            deferredIDs.append((key, position.rawValue))
-            pending += 1
-        } else if try !insertID(event, in: stream, at: position.rawValue, txn) {
-            return false
-        }
+    mutating func append(_ event: ProposedEvent, to stream: StreamID, _ txn: borrowing WriteTransaction) throws -> Bool {
+        let position = (head?.position.rawValue ?? 0) + 1
+        guard try insertID(event, in: stream, at: position, txn) else { return false }
         // One dictionary lookup for the stream's head, reused for the update below.
         let slot = touched.index(forKey: stream)
         var streamHead: StreamHead
@@ -173,38 +176,108 @@ struct LogWriter: ~Copyable {
         } else if !emptyStreams, let stored = try txn.streamHead(stream.name, in: tables) {
             streamHead = stored
         } else {
-            guard streamCount < UInt32.max else {
-                throw EventStoreError(.invalidEvent, "the store holds \(UInt32.max) streams, its limit", stream: stream)
-            }
-            streamCount += 1
-            streamHead = StreamHead(number: streamCount, version: .none, hash: .zero)
+            streamHead = try newStreamHead()
         }
+        let version = try event.withBytes { id, type, payload in
+            var name = stream.name
+            return try name.withUTF8 { name in
+                try writeRecord(id: id, stream: UnsafeRawBufferPointer(name), type: type, payload: payload,
+                                at: position, streamHead: &streamHead, replica: nil, txn)
+            }
+        }
+        try put(position, forKey: streamIndexKey(number: streamHead.number, version: version), in: tables.streamIndex, options: .noOverwrite, txn)
+        if let slot { touched.values[slot] = streamHead } else { touched[stream] = streamHead }
+        return true
+    }
+
+    /// Bulk mode: writes one event with expected version `.any`, deferring its index entries;
+    /// returns `false` when an identical event with its id is stored already (a duplicate).
+    ///
+    /// - Throws: ``EventStoreError`` `.idConflict` for the id stored with other content,
+    ///   `.replicaMismatch` when a replica's fields differ from what the store assigns.
+    mutating func append(_ event: BulkEvent, _ txn: borrowing WriteTransaction) throws -> Bool {
+        func checkShort(_ bytes: UnsafeRawBufferPointer, _ field: String) throws {
+            guard (1...255).contains(bytes.count) else {
+                throw EventStoreError(.invalidEvent, "\(field) must be 1 to 255 bytes of UTF-8, got \(bytes.count)")
+            }
+        }
+        try checkShort(event.id, "id")
+        try checkShort(event.stream, "stream")
+        try checkShort(event.type, "type")
+        guard event.payload.count <= RecordLayout.maximumPayload else {
+            throw EventStoreError(.invalidEvent, "event \(String(decoding: event.id, as: UTF8.self)): payload of \(event.payload.count) bytes exceeds \(RecordLayout.maximumPayload)")
+        }
+        let position = (head?.position.rawValue ?? 0) + 1
+        if let replica = event.replica, replica.position.rawValue != position {
+            throw EventStoreError(.replicaMismatch, "event \(String(decoding: event.id, as: UTF8.self)): the export says seq \(replica.position), the replica is at seq \(position)",
+                                  position: GlobalPosition(position))
+        }
+        // Slots are numbered by the events handed over, repeats included.
+        let slot = event.streamSlot
+        if slot == slots.count {
+            let stored = emptyStreams ? nil : try txn.streamHead(name: event.stream, in: tables)
+            slots.append(Slot(head: try stored ?? newStreamHead(), name: slotNames.append(event.stream)))
+        }
+        guard slot < slots.count else {
+            throw EventStoreError(.invalidEvent, "stream slot \(slot) skips slots: a bulk source numbers streams 0, 1, 2, … in order")
+        }
+        let key = fnv1a64(event.id)
+        if !event.isKnownNew, let stored = try self.position(ofID: event.id, key: key, txn) {
+            try checkDuplicate(id: event.id, stream: event.stream, type: event.type, payload: event.payload, storedAt: stored, txn)
+            return false
+        }
+        if case .bulk(trackIDs: true) = mode {
+            if loadIDs.insert(position, forKey: key) != nil { sharedHashes[key, default: []].append(position) }
+        }
+        deferredIDs.append((key, position))
+        pending += 1
+        var streamHead = slots[slot].head
+        let version = try writeRecord(id: event.id, stream: event.stream, type: event.type, payload: event.payload,
+                                      at: position, streamHead: &streamHead, replica: event.replica, txn)
+        slots[slot].head = streamHead
+        deferredStreamIndex.append((streamIndexKey(number: streamHead.number, version: version), position))
+        if !slots[slot].isDirty {
+            slots[slot].isDirty = true
+            dirtySlots.append(slot)
+        }
+        return true
+    }
+
+    /// The head of a stream new to the store.
+    private mutating func newStreamHead() throws -> StreamHead {
+        guard streamCount < UInt32.max else {
+            throw EventStoreError(.invalidEvent, "the store holds \(UInt32.max) streams, its limit")
+        }
+        streamCount += 1
+        return StreamHead(number: streamCount, version: .none, hash: .zero)
+    }
+
+    /// Writes the record at seq `position` after `streamHead`, advances the stream's and the
+    /// log's heads, and returns the event's version.
+    private mutating func writeRecord(id: UnsafeRawBufferPointer, stream: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
+                                      payload: UnsafeRawBufferPointer, at position: UInt64, streamHead: inout StreamHead,
+                                      replica: ReplicaFields?, _ txn: borrowing WriteTransaction) throws -> UInt64 {
         let version = streamHead.version.next
         let now = replica?.recorded ?? clock()
         let recorded = head.map { max($0.recorded, now) } ?? now  // never decreases along the log
         let previous = head?.hash ?? .zero
         var hash = EventHash.zero
-        try withKey(position.rawValue) { key in
-            try txn.put(reserving: RecordLayout.size(of: event, in: stream), forKey: key, in: tables.log, options: .append) { buffer in
-                hash = RecordLayout.encode(event, stream: stream, position: position, version: version, recorded: recorded,
-                                           previousInStream: streamHead.hash, previousHash: previous, into: buffer)
+        let size = RecordLayout.size(idCount: id.count, streamCount: stream.count, typeCount: type.count, payloadCount: payload.count)
+        try withKey(position) { key in
+            try txn.put(reserving: size, forKey: key, in: tables.log, options: .append) { [streamHead] buffer in
+                hash = RecordLayout.encode(id: id, stream: stream, type: type, payload: payload, position: GlobalPosition(position),
+                                           version: version, recorded: recorded, previousInStream: streamHead.hash,
+                                           previousHash: previous, into: buffer)
             }
         }
         if let replica, replica.version != version || replica.hash != hash || replica.recorded != recorded {
-            throw EventStoreError(.replicaMismatch, "event \(event.id) at seq \(position): the export's version, recorded time or hash differs from the replica's",
-                                  position: position)
-        }
-        let indexKey = streamIndexKey(number: streamHead.number, version: version.rawValue)
-        if case .bulk = mode {
-            deferredStreamIndex.append((indexKey, position.rawValue))
-        } else {
-            try put(position.rawValue, forKey: indexKey, in: tables.streamIndex, options: .noOverwrite, txn)
+            throw EventStoreError(.replicaMismatch, "event \(String(decoding: id, as: UTF8.self)) at seq \(position): the export's version, recorded time or hash differs from the replica's",
+                                  position: GlobalPosition(position))
         }
         streamHead.version = version
         streamHead.hash = hash
-        if let slot { touched.values[slot] = streamHead } else { touched[stream] = streamHead }
-        head = LogHead(position: position, hash: hash, recorded: recorded)
-        return true
+        head = LogHead(position: GlobalPosition(position), hash: hash, recorded: recorded)
+        return version.rawValue
     }
 
     /// Records `event`'s id at `seq`; returns `false` when an identical event is stored already.
@@ -237,14 +310,23 @@ struct LogWriter: ~Copyable {
 
     /// Throws `.idConflict` unless the event stored at `seq` has `event`'s stream, type and payload.
     private func checkDuplicate(_ event: ProposedEvent, in stream: StreamID, storedAt seq: UInt64, _ txn: borrowing WriteTransaction) throws {
+        try event.withBytes { id, type, payload in
+            var name = stream.name
+            try name.withUTF8 { name in
+                try checkDuplicate(id: id, stream: UnsafeRawBufferPointer(name), type: type, payload: payload, storedAt: seq, txn)
+            }
+        }
+    }
+
+    private func checkDuplicate(id: UnsafeRawBufferPointer, stream: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
+                                payload: UnsafeRawBufferPointer, storedAt seq: UInt64, _ txn: borrowing WriteTransaction) throws {
         let identical = try txn.withRecord(at: seq, in: tables) { record in
-            record.streamBytes.elementsEqual(stream.name.utf8)
-                && record.typeBytes.elementsEqual(event.type.utf8)
-                && record.payloadBytes.elementsEqual(event.payload)
+            record.streamBytes.elementsEqual(stream) && record.typeBytes.elementsEqual(type) && record.payloadBytes.elementsEqual(payload)
         }
         guard identical == true else {
-            throw EventStoreError(.idConflict, "event \(event.id) is already stored (seq \(seq)) with different content",
-                                  stream: stream, position: GlobalPosition(seq))
+            let name = String(decoding: stream, as: UTF8.self)
+            throw EventStoreError(.idConflict, "event \(String(decoding: id, as: UTF8.self)) is already stored (seq \(seq)) with different content",
+                                  stream: try? StreamID(name), position: GlobalPosition(seq))
         }
     }
 
@@ -263,8 +345,10 @@ struct LogWriter: ~Copyable {
         defer {
             pending = 0
             if case .bulk = mode {
-                touched.removeAll(keepingCapacity: true)
-                loadIDs.removeAll(keepingCapacity: true)
+                slots.removeAll(keepingCapacity: true)
+                dirtySlots.removeAll(keepingCapacity: true)
+                slotNames.removeAll()
+                loadIDs.removeAll()
                 sharedHashes.removeAll()
                 emptyIDs = emptyIDs && !wroteIDs
                 emptyStreams = streamCount == 0
@@ -334,40 +418,87 @@ struct LogWriter: ~Copyable {
 
     private func putStreamHead(_ stream: StreamID, _ streamHead: StreamHead, options: PutOptions, _ txn: borrowing WriteTransaction) throws {
         var name = stream.name
-        try name.withUTF8 { utf8 in
-            try streamHead.withBytes { bytes in
-                try txn.put(bytes, forKey: UnsafeRawBufferPointer(utf8), in: tables.streams, options: options)
-            }
-        }
+        try name.withUTF8 { utf8 in try putStreamHead(UnsafeRawBufferPointer(utf8), streamHead, options: options, txn) }
     }
 
-    /// Writes every stream head in name order (LMDB's byte order), appending those beyond the
-    /// last name stored. The names are copied into one buffer first, so sorting compares bytes
-    /// with `memcmp` rather than `String`s.
-    private func putStreamHeadsSorted(_ txn: borrowing WriteTransaction) throws {
-        let heads = Array(touched)
-        var arena: [UInt8] = []
-        var spans: [(start: Int, count: Int)] = []
-        spans.reserveCapacity(heads.count)
-        for (stream, _) in heads {
-            spans.append((arena.count, stream.name.utf8.count))
-            arena.append(contentsOf: stream.name.utf8)
-        }
-        var order = Array(heads.indices)
-        arena.withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
-            order.sort { a, b in
-                let x = spans[a], y = spans[b]
-                let common = memcmp(base + x.start, base + y.start, min(x.count, y.count))
-                return common < 0 || (common == 0 && x.count < y.count)
-            }
+    private func putStreamHead(_ name: UnsafeRawBufferPointer, _ streamHead: StreamHead, options: PutOptions, _ txn: borrowing WriteTransaction) throws {
+        try streamHead.withBytes { bytes in try txn.put(bytes, forKey: name, in: tables.streams, options: options) }
+    }
+
+    /// Writes the head of every slot changed since the last flush in name order (LMDB's byte
+    /// order), appending those beyond the last name stored.
+    private mutating func putStreamHeadsSorted(_ txn: borrowing WriteTransaction) throws {
+        let names = slotNames, slots = slots
+        dirtySlots.sort { a, b in
+            let x = names.bytes(slots[a].name), y = names.bytes(slots[b].name)
+            guard let p = x.baseAddress, let q = y.baseAddress else { return x.count < y.count }
+            let common = memcmp(p, q, min(x.count, y.count))
+            return common < 0 || (common == 0 && x.count < y.count)
         }
         var last = try lastKey(of: tables.streams, txn)
-        for index in order {
-            let name = Array(heads[index].key.name.utf8)
-            let beyond = last.map { name.lexicographicallyPrecedes($0) == false && name != $0 } ?? true
-            try putStreamHead(heads[index].key, heads[index].value, options: beyond ? .append : [], txn)
-            if beyond { last = name }
+        for slot in dirtySlots {
+            let name = names.bytes(slots[slot].name)
+            let beyond = last.map { !name.lexicographicallyPrecedes($0) && !name.elementsEqual($0) } ?? true
+            try putStreamHead(name, slots[slot].head, options: beyond ? .append : [], txn)
+            if beyond { last = Array(name) }
+        }
+    }
+}
+
+/// The ids of a bulk load: the first seq under each ``idKey(_:)``, in an open-addressing table
+/// probed by the key itself (already a hash), so a lookup and an insert are one probe each,
+/// without hashing again.
+struct LoadIDTable {
+    /// seq 0: an empty bucket (seqs start at 1).
+    private var buckets: [(key: UInt64, seq: UInt64)]
+    private var count = 0
+    private let initialBuckets: Int
+
+    /// - Parameter buckets: the first capacity, a power of two; it doubles when 3/4 full.
+    init(buckets: Int = 1 << 16) {
+        initialBuckets = buckets
+        self.buckets = [(key: UInt64, seq: UInt64)](repeating: (0, 0), count: buckets)
+    }
+
+    private func start(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key ^ (key >> 31)) &* 0x9E37_79B9_7F4A_7C15 >> 20) & (buckets.count - 1) }
+
+    func seq(forKey key: UInt64) -> UInt64? {
+        let mask = buckets.count - 1
+        var bucket = start(key)
+        while buckets[bucket].seq != 0 {
+            if buckets[bucket].key == key { return buckets[bucket].seq }
+            bucket = (bucket + 1) & mask
+        }
+        return nil
+    }
+
+    /// Records `seq` under `key`, unless a seq is there already: returns that one.
+    mutating func insert(_ seq: UInt64, forKey key: UInt64) -> UInt64? {
+        let mask = buckets.count - 1
+        var bucket = start(key)
+        while buckets[bucket].seq != 0 {
+            if buckets[bucket].key == key { return buckets[bucket].seq }
+            bucket = (bucket + 1) & mask
+        }
+        buckets[bucket] = (key, seq)
+        count += 1
+        if count * 4 > buckets.count * 3 { grow() }
+        return nil
+    }
+
+    mutating func removeAll() {
+        buckets = [(key: UInt64, seq: UInt64)](repeating: (0, 0), count: initialBuckets)
+        count = 0
+    }
+
+    private mutating func grow() {
+        let old = buckets
+        buckets = [(key: UInt64, seq: UInt64)](repeating: (0, 0), count: old.count * 2)
+        let mask = buckets.count - 1
+        for entry in old where entry.seq != 0 {
+            var bucket = start(entry.key)
+            while buckets[bucket].seq != 0 { bucket = (bucket + 1) & mask }
+            buckets[bucket] = entry
         }
     }
 }

@@ -25,32 +25,35 @@ public struct Lifecycle: Sendable, Hashable {
 
     /// Refuses an event that may not follow, with the rule in an operator's words.
     public func check(_ event: DossierEvent) throws(EventRejection) {
-        let dossier = event.dossier
-        func reject(_ rule: String) -> EventRejection { EventRejection(eventID: event.id, field: "type", rule: rule) }
-        if let lastAt, event.at < lastAt {
-            throw EventRejection(eventID: event.id, field: "at", rule: "goes back in time: dossier \(dossier) already has an event at \(lastAt)")
+        try check(event.type, at: event.at, id: event.id, dossier: event.dossier)
+    }
+
+    /// ``check(_:)`` for an event of `type` at `at`; the id and dossier are read only to word a rejection.
+    public func check(_ type: EventType, at: Instant, id: @autoclosure () -> String, dossier: @autoclosure () -> String) throws(EventRejection) {
+        func reject(_ rule: String) -> EventRejection { EventRejection(eventID: id(), field: "type", rule: rule) }
+        if let lastAt, at < lastAt {
+            throw EventRejection(eventID: id(), field: "at", rule: "goes back in time: dossier \(dossier()) already has an event at \(lastAt)")
         }
-        let type = event.type
         if version == 0 && type != .received && type != .homeSupportVisit {
-            throw reject("the first event of dossier \(dossier) must be received (or a home-support visit), not \(type.rawValue)")
+            throw reject("the first event of dossier \(dossier()) must be received (or a home-support visit), not \(type.rawValue)")
         }
         if status == .returned || status == .withdrawn, type != .feedback, type != .homeSupportVisit {
-            throw reject("dossier \(dossier) is \(status.rawValue); only feedback and home-support visits may follow")
+            throw reject("dossier \(dossier()) is \(status.rawValue); only feedback and home-support visits may follow")
         }
         switch type {
         case .received:
-            if isReceived { throw reject("dossier \(dossier) was already received; one received per dossier") }
+            if isReceived { throw reject("dossier \(dossier()) was already received; one received per dossier") }
         case .forwarded, .supplementRequested, .deadlineMissed, .apologyIssued, .processed, .stopped, .withdrawn:
-            guard isReceived else { throw reject("dossier \(dossier) has not been received") }
-            if isFinished { throw reject("dossier \(dossier) is already \(status.rawValue)") }
+            guard isReceived else { throw reject("dossier \(dossier()) has not been received") }
+            if isFinished { throw reject("dossier \(dossier()) is already \(status.rawValue)") }
             if (type == .forwarded || type == .processed) && isWaiting {
-                throw reject("dossier \(dossier) is waiting for a supplement; record supplement_received first")
+                throw reject("dossier \(dossier()) is waiting for a supplement; record supplement_received first")
             }
         case .supplementReceived:
-            guard isWaiting else { throw reject("dossier \(dossier) has no open supplement request") }
+            guard isWaiting else { throw reject("dossier \(dossier()) has no open supplement request") }
         case .returned:
             guard status == .processed || status == .stopped else {
-                throw reject("dossier \(dossier) must be processed or stopped before it is returned")
+                throw reject("dossier \(dossier()) must be processed or stopped before it is returned")
             }
         case .homeSupportVisit, .feedback:
             break
@@ -59,9 +62,14 @@ public struct Lifecycle: Sendable, Hashable {
 
     /// Takes an event that passed ``check(_:)``.
     public mutating func advance(_ event: DossierEvent) {
+        advance(event.type, at: event.at)
+    }
+
+    /// ``advance(_:)`` by an event of `type` at `at`.
+    public mutating func advance(_ type: EventType, at: Instant) {
         version += 1
-        lastAt = event.at
-        switch event.type {
+        lastAt = at
+        switch type {
         case .received: isReceived = true; status = .received
         case .forwarded: status = .processing
         case .supplementRequested: openRequests += 1; status = .supplement
