@@ -31,8 +31,8 @@ public struct ImportSummary: Sendable, Hashable, CustomStringConvertible {
 /// each line is parsed and checked (shape, catalogs, ids, lifecycle) before it is handed over;
 /// an invalid line throws (atomic mode) and nothing is stored, or goes to the rejects file.
 ///
-/// It keeps one small ``Lifecycle`` per dossier it meets until the store flushes (the store's
-/// flush interval bounds them), so memory grows with dossiers, not lines. It must be pulled on one thread at a time (the store's writer).
+/// It keeps one small ``Lifecycle`` per dossier it meets, up to ``slotLimit`` dossiers, so
+/// memory stays bounded. It must be pulled on one thread at a time (the store's writer).
 final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private let mode: ImportMode
     private let preparer: LinePreparer
@@ -43,14 +43,19 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     /// The store's stream slots (``BulkEvent/streamSlot``), and each slot's lifecycle.
     private var slots = StreamSlotTable()
     private var lifecycles: [Lifecycle] = []
+    /// More streams than this and the slots start again (the store and this source forget
+    /// what they kept per stream), so memory stays bounded whatever the number of dossiers.
+    let slotLimit: Int
     private(set) var summary = ImportSummary()
     let estimatedBytes: Int
     /// Called with the number of lines read, every ``progressInterval`` lines.
     private let progress: @Sendable (Int) -> Void
     static let progressInterval = 16_384
 
-    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ImportError) {
+    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, slotLimit: Int = 1 << 21,
+         progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ImportError) {
         self.mode = mode
+        self.slotLimit = slotLimit
         self.progress = progress
         var keepRaw = false
         if case .keepValid = mode { keepRaw = true }
@@ -101,7 +106,7 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
             case .catalog:
                 guard try admit(line: prepared.line, raw: raw, { try !isDuplicate(id: id, stream: stream, type: type, payload: payload, lookup) }) else { continue }
                 summary.catalogEntries += 1
-                return handOver(prepared, batch, slot: nil, lifecycle: Lifecycle())
+                return try handOver(prepared, batch, slot: nil, lifecycle: Lifecycle(), lookup)
             case .event(let eventType, let at):
                 let known = slots.slot(of: stream, hash: prepared.streamHash)
                 var lifecycle = Lifecycle()
@@ -113,15 +118,22 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
                     return true
                 }) else { continue }
                 summary.appended += 1
-                return handOver(prepared, batch, slot: known, lifecycle: lifecycle)
+                return try handOver(prepared, batch, slot: known, lifecycle: lifecycle, lookup)
             }
         }
     }
 
     /// An admitted line as the store takes it. A stream new to this load gets its slot only now,
     /// so that slots count the streams handed over; `lifecycle` is the stream's after the line.
-    private func handOver(_ prepared: PreparedLine, _ batch: PreparedBatch, slot known: Int?, lifecycle: Lifecycle) -> BulkEvent {
+    /// Past ``slotLimit`` streams, the store and this source start their slots again.
+    private func handOver(_ prepared: PreparedLine, _ batch: PreparedBatch, slot known: Int?, lifecycle: Lifecycle,
+                          _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent {
         let stream = batch.bytes(prepared.stream)
+        if known == nil && slots.count >= slotLimit {
+            _ = try lookup(.restartSlots)
+            slots = StreamSlotTable()
+            lifecycles.removeAll(keepingCapacity: true)
+        }
         let slot = known ?? slots.slot(assigning: stream, hash: prepared.streamHash)
         if slot == lifecycles.count { lifecycles.append(lifecycle) } else if known != nil { lifecycles[slot] = lifecycle }
         return BulkEvent(id: batch.bytes(prepared.id), stream: stream, type: batch.bytes(prepared.type), payload: batch.bytes(prepared.payload),
@@ -175,14 +187,6 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
             lifecycle.advance(event)
         }
         return lifecycle
-    }
-
-    /// The store's indexes now hold every event handed over and it forgot its slots: number
-    /// streams again from 0, and forget the lifecycles (read back from the store when needed),
-    /// so memory stays bounded by the store's flush interval.
-    func storeFlushed() {
-        slots = StreamSlotTable()
-        lifecycles.removeAll(keepingCapacity: true)
     }
 
     func closeRejects() {

@@ -19,7 +19,7 @@ struct PreparedLine {
     let kind: Kind
     let line: Int
     var id = 0..<0, stream = 0..<0, type = 0..<0, payload = 0..<0
-    /// FNV-1a 64 of the stream's name (``StreamID/nameHash``).
+    /// FNV-1a 64 of the stream's name (``StreamID/nameHash``), for the writer's slot table.
     var streamHash: UInt64 = 0
     var replica: ReplicaFields?
     /// The line as read, kept for the rejects file.

@@ -1,8 +1,11 @@
 /// What a bulk source may ask the store while it loads: the events already stored in a stream,
 /// or the event stored under an id (its UTF-8 bytes). Answers include what this load appended so far.
+/// Or it tells the store that it numbers streams from 0 again (``BulkEvent/streamSlot``).
 public enum BulkLookup {
     case stream(StreamID)
     case event(id: UnsafeRawBufferPointer)
+    /// The store forgets its stream slots (after writing what it collected); answered `.events([])`.
+    case restartSlots
 }
 
 @available(*, unavailable, message: "a lookup lends the source's bytes, valid only during the call")
@@ -37,9 +40,9 @@ public struct BulkEvent {
     public let stream: UnsafeRawBufferPointer
     public let type: UnsafeRawBufferPointer
     public let payload: UnsafeRawBufferPointer
-    /// The source's number for the stream: 0, 1, 2, … in order of first appearance, the same
-    /// for every event of the stream, counted again from 0 after each
-    /// ``BulkEventSource/storeFlushed()``. The store keeps what it knows of each stream in an
+    /// The source's number for the stream, the same for every event of the stream until the
+    /// source asks ``BulkLookup/restartSlots``: small numbers (0, 1, 2, … as streams appear; some
+    /// may never reach the store), so that the store keeps what it knows of each stream in an
     /// array indexed by it rather than a dictionary keyed by names.
     public let streamSlot: Int
     /// For a replica import: what the store must assign (it checks, and uses `recorded`).
@@ -77,11 +80,6 @@ public protocol BulkEventSource: Sendable {
     mutating func rewind() throws
     /// The next event, or nil at the end. Throwing abandons the load: nothing is stored.
     mutating func next(_ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent?
-    /// The store has written what it had collected of this load into its indexes and forgotten
-    /// its stream slots: from now on a ``BulkLookup/stream(_:)`` lookup includes every event
-    /// handed over so far, and the source numbers streams from 0 again (and may forget the
-    /// per-stream state it kept, so its memory stays bounded).
-    mutating func storeFlushed()
 }
 
 /// A bulk source over an in-memory sequence of events (re-iterable).
@@ -114,7 +112,6 @@ where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
                          payload: current.bytes(payload), streamSlot: slots.slot(assigning: current.bytes(name), hash: stream.nameHash))
     }
 
-    public mutating func storeFlushed() { slots = StreamSlotTable() }
 }
 
 /// Numbers streams 0, 1, 2, … in order of first appearance (``BulkEvent/streamSlot``), by the

@@ -171,13 +171,13 @@ public final class LMDBEventStore: EventStore, BulkLoading {
             do {
                 result = try environment.write { txn in
                     try source.rewind()  // every attempt (the map may also have had to grow) starts from the first event
-                    var logWriter = try LogWriter(txn, tables: tables, mode: .bulk(trackIDs: trackIDs),
-                                                  flushInterval: flushInterval, clock: configuration.clock)
+                    var logWriter = try LogWriter(txn, tables: tables, mode: .bulk(trackIDs: trackIDs), flushInterval: flushInterval,
+                                                  expectedEvents: source.estimatedBytes / 128, clock: configuration.clock)
                     let before = logWriter.head?.position.rawValue ?? 0
                     var duplicates = 0
-                    while let item = try source.next({ lookup in try self.answer(lookup, txn, logWriter, tracking: trackIDs) }) {
+                    while let item = try source.next({ lookup in try self.answer(lookup, txn, &logWriter, tracking: trackIDs) }) {
                         if try !logWriter.append(item, txn) { duplicates += 1 }
-                        if try logWriter.flushIfDue(txn) { source.storeFlushed() }
+                        try logWriter.flushIfDue(txn)
                     }
                     try logWriter.finish(txn)
                     let after = logWriter.head?.position.rawValue ?? 0
@@ -194,9 +194,12 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     }
 
     /// Answers a bulk source's question from inside the load's transaction.
-    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction, _ logWriter: borrowing LogWriter,
+    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction, _ logWriter: inout LogWriter,
                         tracking: Bool) throws -> BulkLookupResult {
         switch lookup {
+        case .restartSlots:
+            try logWriter.restartSlots(txn)
+            return .events([])
         case .stream(let stream):
             return .events(try Self.readStream(txn, tables: tables, stream: stream, from: StreamVersion(1), direction: .forward, limit: .max))
         case .event(let id):

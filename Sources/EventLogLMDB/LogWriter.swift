@@ -37,26 +37,42 @@ struct LogWriter: ~Copyable {
     private var streamCount: UInt32
     private var deferredStreamIndex: [(key: UInt64, seq: UInt64)] = []
     private var deferredIDs: [(key: UInt64, seq: UInt64)] = []
-    /// Bulk mode: the first seq of this load under each id hash, and any further ones (a hash
-    /// shared by different ids).
+    /// Bulk mode: the first seq under each id hash of the events appended since the last flush,
+    /// and any further ones (a hash shared by different ids).
     private var loadIDs = LoadIDTable()
     private var sharedHashes: [UInt64: [UInt64]] = [:]
-    /// Which databases were empty when the transaction began (nothing to look up in them).
-    private var emptyIDs: Bool, emptyStreams: Bool
+    /// Bulk mode: the id hashes this load has flushed, so that an id found in neither this
+    /// filter nor `loadIDs` needs no lookup in the `ids` database (when it held nothing before).
+    private var flushedIDs: IDFilter
+    /// Whether `ids` held anything when the transaction began, and whether `streams` holds nothing.
+    private let idsBefore: Bool
+    private var emptyStreams: Bool
+    /// Bulk mode: whether a stream new to the slots may be in `streams` already: it held
+    /// streams before the load, or the slots were restarted (a stream of this load written
+    /// before keeps its slot until then).
+    private var slotsMayBeStored: Bool
     /// Bulk mode: events appended since the last flush of the deferred entries.
     private var pending = 0
-    /// Bulk mode flushes its deferred entries (and forgets the load's ids) every so many
+    /// Bulk mode flushes its deferred entries (and forgets the ids it kept) every so many
     /// events, so memory stays bounded however large the load.
     let flushInterval: Int
 
+    /// - Parameter expectedEvents: about how many events a bulk load brings (sizes its id filter).
     init(_ txn: borrowing WriteTransaction, tables: Tables, mode: Mode = .immediate, flushInterval: Int = 1 << 20,
-         clock: @escaping @Sendable () -> RecordedTime) throws {
+         expectedEvents: Int = 0, clock: @escaping @Sendable () -> RecordedTime) throws {
         self.flushInterval = flushInterval
         let head = try txn.logHead(in: tables)
         let streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
-        let emptyIDs = try txn.statistics(of: tables.ids).entries == 0
-        self.emptyIDs = emptyIDs
+        idsBefore = try txn.statistics(of: tables.ids).entries > 0
+        if case .bulk = mode {
+            flushedIDs = IDFilter(expected: expectedEvents)
+            deferredIDs.reserveCapacity(min(expectedEvents, flushInterval))
+            deferredStreamIndex.reserveCapacity(min(expectedEvents, flushInterval))
+        } else {
+            flushedIDs = IDFilter(expected: 0)
+        }
         emptyStreams = streamCount == 0
+        slotsMayBeStored = streamCount > 0
         self.tables = tables
         self.clock = clock
         self.mode = mode
@@ -68,10 +84,11 @@ struct LogWriter: ~Copyable {
     /// load of millions of streams would keep them all in memory).
     var streamVersions: [StreamID: StreamVersion] { touched.mapValues(\.version) }
 
-    /// A bulk load's stream: its head and where its name is in `slotNames`.
+    /// A bulk load's stream: its head and where its name is in `slotNames` (nil: a slot the
+    /// source numbered but no event of it reached the store yet).
     private struct Slot {
         var head: StreamHead
-        let name: Range<Int>
+        var name: Range<Int>?
         var isDirty = false
     }
 
@@ -107,7 +124,7 @@ struct LogWriter: ~Copyable {
                 if try matches(first) { return first }
                 for seq in sharedHashes[key] ?? [] where try matches(seq) { return seq }
             }
-            if emptyIDs { return nil }
+            if !idsBefore && !flushedIDs.mayContain(key) { return nil }
         }
         return try txn.position(ofID: id, key: key, in: tables)
     }
@@ -212,14 +229,15 @@ struct LogWriter: ~Copyable {
             throw EventStoreError(.replicaMismatch, "event \(String(decoding: event.id, as: UTF8.self)): the export says seq \(replica.position), the replica is at seq \(position)",
                                   position: GlobalPosition(position))
         }
-        // Slots are numbered by the events handed over, repeats included.
         let slot = event.streamSlot
-        if slot == slots.count {
-            let stored = emptyStreams ? nil : try txn.streamHead(name: event.stream, in: tables)
-            slots.append(Slot(head: try stored ?? newStreamHead(), name: slotNames.append(event.stream)))
+        guard slot >= 0 && slot <= slots.count + (1 << 20) else {
+            throw EventStoreError(.invalidEvent, "stream slot \(slot): a bulk source numbers streams 0, 1, 2, … as they appear")
         }
-        guard slot < slots.count else {
-            throw EventStoreError(.invalidEvent, "stream slot \(slot) skips slots: a bulk source numbers streams 0, 1, 2, … in order")
+        if slot >= slots.count { slots.append(contentsOf: repeatElement(Slot(head: StreamHead(number: 0, version: .none, hash: .zero)), count: slot + 1 - slots.count)) }
+        if slots[slot].name == nil {
+            let stored = slotsMayBeStored ? try txn.streamHead(name: event.stream, in: tables) : nil
+            slots[slot].head = try stored ?? newStreamHead()
+            slots[slot].name = slotNames.append(event.stream)
         }
         let key = fnv1a64(event.id)
         if !event.isKnownNew, let stored = try self.position(ofID: event.id, key: key, txn) {
@@ -331,26 +349,38 @@ struct LogWriter: ~Copyable {
     }
 
     /// In bulk mode, after `flushInterval` events: writes the deferred entries now and forgets
-    /// what it kept in memory (the store's lookups then find them in the databases). Returns
-    /// whether it flushed, so that the source may forget its own per-stream state too.
-    mutating func flushIfDue(_ txn: borrowing WriteTransaction) throws -> Bool {
-        guard pending >= flushInterval else { return false }
+    /// the ids it kept (the store's lookups then find them in the databases). Stream slots are
+    /// kept: their heads are what was just written.
+    mutating func flushIfDue(_ txn: borrowing WriteTransaction) throws {
+        guard pending >= flushInterval else { return }
+        try flush(txn)
+    }
+
+    /// ``finish(_:)`` in the middle of a load: the filter learns the ids written, for the
+    /// lookups still to come.
+    private mutating func flush(_ txn: borrowing WriteTransaction) throws {
+        for entry in deferredIDs { flushedIDs.insert(entry.key) }
         try finish(txn)
-        return true
+    }
+
+    /// The source numbers streams anew (``BulkLookup/restartSlots``): writes what was collected,
+    /// then forgets the slots.
+    mutating func restartSlots(_ txn: borrowing WriteTransaction) throws {
+        try flush(txn)
+        slots.removeAll()
+        slotNames.removeAll()
+        slotsMayBeStored = true
     }
 
     /// Writes the deferred index entries in key order, and the heads of the touched streams.
     mutating func finish(_ txn: borrowing WriteTransaction) throws {
-        let wroteIDs = !deferredIDs.isEmpty
         defer {
             pending = 0
             if case .bulk = mode {
-                slots.removeAll(keepingCapacity: true)
+                for slot in dirtySlots { slots[slot].isDirty = false }
                 dirtySlots.removeAll(keepingCapacity: true)
-                slotNames.removeAll()
                 loadIDs.removeAll()
                 sharedHashes.removeAll()
-                emptyIDs = emptyIDs && !wroteIDs
                 emptyStreams = streamCount == 0
             }
         }
@@ -365,8 +395,7 @@ struct LogWriter: ~Copyable {
                 if beyond { last = entry.key }
             }
         }
-        deferredStreamIndex.removeAll()
-
+        deferredStreamIndex.removeAll(keepingCapacity: true)
         radixSort(&deferredIDs)  // stable: equal hashes stay in seq order
         if case .bulk(trackIDs: false) = mode { try checkRepeats(txn) }
         last = try lastKey(of: tables.ids, txn).flatMap { key in key.withUnsafeBytes { loadSeq($0) } }
@@ -387,7 +416,7 @@ struct LogWriter: ~Copyable {
                 try put(entry.seq, forKey: entry.key, options: options, cursor)
             }
         }
-        deferredIDs.removeAll()
+        deferredIDs.removeAll(keepingCapacity: true)
 
         if case .bulk = mode {
             try putStreamHeadsSorted(txn)
@@ -428,19 +457,19 @@ struct LogWriter: ~Copyable {
     /// Writes the head of every slot changed since the last flush in name order (LMDB's byte
     /// order), appending those beyond the last name stored.
     private mutating func putStreamHeadsSorted(_ txn: borrowing WriteTransaction) throws {
-        let names = slotNames, slots = slots
-        dirtySlots.sort { a, b in
-            let x = names.bytes(slots[a].name), y = names.bytes(slots[b].name)
-            guard let p = x.baseAddress, let q = y.baseAddress else { return x.count < y.count }
-            let common = memcmp(p, q, min(x.count, y.count))
-            return common < 0 || (common == 0 && x.count < y.count)
-        }
-        var last = try lastKey(of: tables.streams, txn)
-        for slot in dirtySlots {
-            let name = names.bytes(slots[slot].name)
-            let beyond = last.map { !name.lexicographicallyPrecedes($0) && !name.elementsEqual($0) } ?? true
-            try putStreamHead(name, slots[slot].head, options: beyond ? .append : [], txn)
-            if beyond { last = Array(name) }
+        let slots = slots, dirtySlots = dirtySlots, slotNames = slotNames
+        let names = dirtySlots.map { slots[$0].name.map(slotNames.bytes) ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+        let stored = try lastKey(of: tables.streams, txn) ?? []
+        try stored.withUnsafeBytes { stored in
+            try txn.withCursor(on: tables.streams) { cursor in
+                var last = stored.isEmpty ? nil : stored
+                for index in byteOrder(names) {
+                    let name = names[index]
+                    let beyond = last.map { !name.lexicographicallyPrecedes($0) && !name.elementsEqual($0) } ?? true
+                    try slots[dirtySlots[index]].head.withBytes { head in try cursor.put(head, forKey: name, options: beyond ? .append : []) }
+                    if beyond { last = name }
+                }
+            }
         }
     }
 }
@@ -500,5 +529,54 @@ struct LoadIDTable {
             while buckets[bucket].seq != 0 { bucket = (bucket + 1) & mask }
             buckets[bucket] = entry
         }
+    }
+}
+
+/// A blocked Bloom filter of id hashes: "certainly not added" or "perhaps added", in about 12
+/// bits per id, each query reading one 64-byte block. A wrong "perhaps" costs a lookup in the
+/// `ids` database, never a wrong answer.
+struct IDFilter {
+    private var words: [UInt64]
+    private let blockMask: Int
+
+    /// Sized for `expected` ids (at least 64 KiB, at most 256 MiB); more still work, with more
+    /// wrong "perhaps".
+    init(expected: Int) {
+        var blocks = 1 << 10
+        while blocks < (1 << 22) && blocks * 512 < expected * 12 { blocks *= 2 }
+        words = [UInt64](repeating: 0, count: blocks * 8)
+        blockMask = blocks - 1
+    }
+
+    /// The block's first word (from the hash's top bits, multiplied) and six bit numbers within
+    /// its 512 bits (from another mix of the hash).
+    private func probe(_ key: UInt64) -> (base: Int, bits: UInt64) {
+        var h = key
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h &*= 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        let block = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & blockMask
+        return (block * 8, h)
+    }
+
+    mutating func insert(_ key: UInt64) {
+        var (base, bits) = probe(key)
+        for _ in 0..<6 {
+            let bit = Int(bits & 511)
+            words[base + bit >> 6] |= 1 << UInt64(bit & 63)
+            bits >>= 9
+        }
+    }
+
+    func mayContain(_ key: UInt64) -> Bool {
+        var (base, bits) = probe(key)
+        for _ in 0..<6 {
+            let bit = Int(bits & 511)
+            if words[base + bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
+            bits >>= 9
+        }
+        return true
     }
 }

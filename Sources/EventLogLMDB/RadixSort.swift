@@ -27,3 +27,38 @@ func radixSort(_ entries: inout [(key: UInt64, seq: UInt64)]) {
         swap(&entries, &buffer)
     }
 }
+
+/// The order of `names` by their bytes, as indices: LMDB's order of keys (`memcmp`, then the
+/// shorter first). Radix-sorted by the first 32 bytes (big-endian words, zero-padded), then
+/// each run with equal first 32 bytes by whole names, so sorting a million names touches
+/// each name's bytes once rather than at every comparison.
+func byteOrder(_ names: [UnsafeRawBufferPointer]) -> [Int] {
+    let wordCount = 4
+    func word(_ name: UnsafeRawBufferPointer, _ k: Int) -> UInt64 {
+        var word: UInt64 = 0
+        for offset in (k * 8)..<(k * 8 + 8) { word = word << 8 | UInt64(offset < name.count ? name[offset] : 0) }
+        return word
+    }
+    var words = [UInt64](repeating: 0, count: names.count * wordCount)
+    for (i, name) in names.enumerated() {
+        for k in 0..<wordCount { words[i * wordCount + k] = word(name, k) }
+    }
+    // Least significant word first; each pass is stable, so the last leaves them in order of all four.
+    var order = names.indices.map { (key: UInt64(0), seq: UInt64($0)) }
+    for k in (0..<wordCount).reversed() {
+        for j in order.indices { order[j].key = words[Int(order[j].seq) * wordCount + k] }
+        radixSort(&order)
+    }
+    var result = order.map { Int($0.seq) }
+    func samePrefix(_ a: Int, _ b: Int) -> Bool {
+        (0..<wordCount).allSatisfy { words[a * wordCount + $0] == words[b * wordCount + $0] }
+    }
+    var start = 0
+    while start < result.count {
+        var end = start + 1
+        while end < result.count && samePrefix(result[end], result[start]) { end += 1 }
+        if end - start > 1 { result[start..<end].sort { names[$0].lexicographicallyPrecedes(names[$1]) } }
+        start = end
+    }
+    return result
+}

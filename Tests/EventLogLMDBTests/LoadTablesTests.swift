@@ -41,3 +41,41 @@ struct LoadTablesTests {
         }
     }
 }
+
+struct NameOrderTests {
+    @Test("byteOrder sorts names as LMDB orders keys: by bytes, a prefix first, beyond 32 shared bytes too")
+    func matchesByteComparison() async {
+        // Long shared prefixes, zero bytes and prefixes of each other, as dossier codes and odd stream names have.
+        let name = Gen.oneOf(Gen.int(in: 0...40).map { Array(repeating: UInt8(ascii: "a"), count: $0) + [UInt8(ascii: "b")] },
+                             Gen.uint8(in: 0...3).array(of: 0...36),
+                             Gen.int(in: 0...99).map { Array("000.00.17.H19-250304-00\($0)".utf8) })
+        await propertyCheck(count: 200, input: name.array(of: 0...60)) { names in
+            let order = names.withUnsafeBufferPointers { byteOrder($0) }
+            let sorted = order.map { names[$0] }
+            #expect(sorted == names.sorted { $0.lexicographicallyPrecedes($1) })
+            #expect(order.sorted() == Array(names.indices))
+        }
+    }
+
+    @Test("the id filter never says no to an id it was given")
+    func filterHasNoFalseNegatives() async {
+        await propertyCheck(count: 50, input: Gen.uint64(in: 0...UInt64.max).array(of: 0...5_000)) { keys in
+            var filter = IDFilter(expected: 1_000)
+            for key in keys { filter.insert(key) }
+            #expect(keys.allSatisfy(filter.mayContain))
+        }
+    }
+}
+
+extension Array where Element == [UInt8] {
+    /// Calls `body` with a buffer pointer for each element, valid during the call.
+    func withUnsafeBufferPointers<R>(_ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+        let copies = map { bytes -> UnsafeMutableRawBufferPointer in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+            buffer.copyBytes(from: bytes)
+            return buffer
+        }
+        defer { copies.forEach { $0.deallocate() } }
+        return body(copies.map { UnsafeRawBufferPointer($0) })
+    }
+}

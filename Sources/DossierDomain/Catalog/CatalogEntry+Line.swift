@@ -6,11 +6,9 @@ public enum LogLine: Sendable, Hashable {
     /// Parses a line: a catalog entry when it names the catalog stream (`"stream": "system
     /// catalog"`), else a dossier event (``DossierEvent/parse(line:number:)``).
     public static func parse(line bytes: UnsafeBufferPointer<UInt8>, number: Int? = nil) throws(EventRejection) -> LogLine {
-        // Cheap test first: only catalog lines carry a `stream` field.
-        guard contains(bytes, "\"stream\"") else { return .event(try DossierEvent.parse(line: bytes, number: number)) }
-        let object: FlatObject
-        do { object = try FlatJSONParser.parse(bytes) } catch { throw EventRejection(line: number, rule: error.message) }
-        var fields = DossierEvent.Fields(line: number, values: object)
+        var fields = try DossierEvent.Fields(line: number, parsing: bytes)
+        // Only catalog lines carry a `stream` field.
+        guard fields.values.has(.stream) else { return .event(try fields.event()) }
         let id = try fields.string(.id)
         fields.eventID = id
         guard try fields.string(.stream) == CatalogEntry.stream else {
@@ -28,21 +26,6 @@ public enum LogLine: Sendable, Hashable {
         return .catalog(entry, id: id, exported: exported)
     }
 
-    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
-        let n = needle.utf8CodeUnitCount
-        guard bytes.count >= n else { return false }
-        let first = needle.utf8Start[0]
-        var i = 0
-        while i <= bytes.count - n {
-            if bytes[i] == first {
-                var k = 1
-                while k < n && bytes[i + k] == needle.utf8Start[k] { k += 1 }
-                if k == n { return true }
-            }
-            i += 1
-        }
-        return false
-    }
 }
 
 extension CatalogEntry {

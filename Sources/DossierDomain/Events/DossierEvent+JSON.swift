@@ -49,15 +49,7 @@ extension DossierEvent {
     ///
     /// - Throws: ``EventRejection`` naming the line, the event id (once known), the field and the rule.
     public static func parse(line bytes: UnsafeBufferPointer<UInt8>, number: Int? = nil) throws(EventRejection) -> ParsedLine {
-        let object: FlatObject
-        do {
-            object = try FlatJSONParser.parse(bytes)
-        } catch {
-            throw EventRejection(line: number, rule: error.message)
-        }
-        var fields = Fields(line: number, values: object)
-        if case .string(let id)? = object[.id] { fields.eventID = id }
-        return try fields.event()
+        try Fields(line: number, parsing: bytes).event()
     }
 
     /// Parses a line given as a string (tests, the CLI's single-event append).
@@ -73,9 +65,11 @@ extension DossierEvent {
         let line: Int?
         var eventID: String?
 
-        init(line: Int?, values: FlatObject) {
+        /// The fields of one line; a syntax error is a rejection at `line`.
+        init(line: Int?, parsing bytes: UnsafeBufferPointer<UInt8>) throws(EventRejection) {
             self.line = line
-            self.values = values
+            do { values = try FlatJSONParser.parse(bytes) } catch { throw EventRejection(line: line, rule: error.message) }
+            if case .string(let id)? = values[.id] { eventID = id }
         }
 
         func reject(_ field: String?, _ rule: String) -> EventRejection {
