@@ -52,7 +52,7 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private let progress: @Sendable (Int) -> Void
     static let progressInterval = 16_384
 
-    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, slotLimit: Int = 1 << 21,
+    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, slotLimit: Int = 1 << 22,
          progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ImportError) {
         self.mode = mode
         self.slotLimit = slotLimit
