@@ -106,7 +106,7 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
             case .catalog:
                 guard try admit(line: prepared.line, raw: raw, { try !isDuplicate(id: id, stream: stream, type: type, payload: payload, lookup) }) else { continue }
                 summary.catalogEntries += 1
-                return try handOver(prepared, batch, slot: nil, lifecycle: Lifecycle(), lookup)
+                return try handOver(prepared, batch, slot: slots.slot(of: stream, hash: prepared.streamHash), lifecycle: Lifecycle(), lookup)
             case .event(let eventType, let at):
                 let known = slots.slot(of: stream, hash: prepared.streamHash)
                 var lifecycle = Lifecycle()

@@ -119,15 +119,14 @@ where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
 /// which a parser computes on its own thread), with the names kept in one arena. Used by one
 /// thread at a time (a bulk source, pulled by the store's writer).
 public final class StreamSlotTable: @unchecked Sendable {
+    /// Each name as its length (one byte: names are 1 to 255 bytes) and its bytes.
     private let names = ByteArena(capacity: 1 << 16)
-    private var ranges: [Range<Int>] = []
-    /// Per bucket: the name's hash and its slot + 1 (0: empty), side by side (one cache line).
-    private var buckets = [(hash: UInt64, entry: Int)](repeating: (0, 0), count: 1024)
+    /// Per bucket: the name's hash, its slot + 1 (0: empty) and where the name is in `names`:
+    /// a probe reads one bucket and then the name, nothing else.
+    private var buckets = [(hash: UInt64, entry: UInt32, name: UInt32)](repeating: (0, 0, 0), count: 1024)
+    public private(set) var count = 0
 
     public init() {}
-
-    /// How many streams have a slot.
-    public var count: Int { ranges.count }
 
     /// The slot of the stream named `name` (with `hash` = ``fnv1a64(_:)`` of it), or nil.
     public func slot(of name: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
@@ -135,14 +134,19 @@ public final class StreamSlotTable: @unchecked Sendable {
         return slot
     }
 
-    /// The slot of the stream named `name`, given the next one (``count``) when it has none.
+    /// The slot of the stream named `name` (1 to 255 bytes), given the next one (``count``)
+    /// when it has none.
     public func slot(assigning name: UnsafeRawBufferPointer, hash: UInt64) -> Int {
+        precondition((1...255).contains(name.count), "stream names are 1 to 255 bytes")
         let (slot, bucket) = find(name, hash)
         if let slot { return slot }
-        ranges.append(names.append(name))
-        buckets[bucket] = (hash, ranges.count)
-        if ranges.count * 2 > buckets.count { grow() }
-        return ranges.count - 1
+        let offset = names.append(count: 1) { $0.storeBytes(of: UInt8(name.count), as: UInt8.self) }.lowerBound
+        precondition(offset < Int(UInt32.max) - 256, "a slot table holds at most 4 GiB of names")
+        names.append(name)
+        count += 1
+        buckets[bucket] = (hash, UInt32(count), UInt32(truncatingIfNeeded: offset))
+        if count * 2 > buckets.count { grow() }
+        return count - 1
     }
 
     private func start(_ hash: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask }
@@ -151,21 +155,24 @@ public final class StreamSlotTable: @unchecked Sendable {
         let mask = buckets.count - 1
         var bucket = start(hash, mask)
         while true {
-            let (stored, entry) = buckets[bucket]
+            let (stored, entry, offset) = buckets[bucket]
             if entry == 0 { return (nil, bucket) }
-            if stored == hash && names.bytes(ranges[entry - 1]).elementsEqual(name) { return (entry - 1, bucket) }
+            if stored == hash, names.bytes(Int(offset)..<Int(offset) + 1)[0] == name.count,
+               names.bytes(Int(offset) + 1..<Int(offset) + 1 + name.count).elementsEqual(name) {
+                return (Int(entry) - 1, bucket)
+            }
             bucket = (bucket + 1) & mask
         }
     }
 
     private func grow() {
         let old = buckets
-        buckets = [(hash: UInt64, entry: Int)](repeating: (0, 0), count: old.count * 2)
+        buckets = [(hash: UInt64, entry: UInt32, name: UInt32)](repeating: (0, 0, 0), count: old.count * 2)
         let mask = buckets.count - 1
-        for (hash, entry) in old where entry != 0 {
-            var bucket = start(hash, mask)
+        for item in old where item.entry != 0 {
+            var bucket = start(item.hash, mask)
             while buckets[bucket].entry != 0 { bucket = (bucket + 1) & mask }
-            buckets[bucket] = (hash, entry)
+            buckets[bucket] = item
         }
     }
 }

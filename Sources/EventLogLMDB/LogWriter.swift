@@ -1,3 +1,4 @@
+import Dispatch
 import EventLog
 import Glibc
 import LedgerLMDB
@@ -384,24 +385,43 @@ struct LogWriter: ~Copyable {
                 emptyStreams = streamCount == 0
             }
         }
+        // The entries and the changed heads are ordered first, on both cores when there are many
+        // (a bulk load's end, when its parser is done), then written from this thread.
+        let slots = slots, slotNames = slotNames
+        let ordering = Ordering(streamIndex: deferredStreamIndex, ids: deferredIDs,
+                                names: dirtySlots.map { slots[$0].name.map(slotNames.bytes) ?? UnsafeRawBufferPointer(start: nil, count: 0) })
+        deferredStreamIndex = []
+        deferredIDs = []
+        defer {
+            // The arrays' capacity is kept for the next flush.
+            deferredStreamIndex = ordering.streamIndex
+            deferredIDs = ordering.ids
+            deferredStreamIndex.removeAll(keepingCapacity: true)
+            deferredIDs.removeAll(keepingCapacity: true)
+        }
+        if ordering.streamIndex.count + ordering.ids.count + ordering.names.count > 1 << 14 {
+            DispatchQueue.concurrentPerform(iterations: 2, execute: ordering.run)
+        } else {
+            ordering.run(part: 0)
+            ordering.run(part: 1)
+        }
+        let streamIndex = ordering.streamIndex, ids = ordering.ids, names = ordering.names, headOrder = ordering.headOrder
         // Sorted entries beyond an index's last key are appended (`MDB_APPEND`, no search);
         // the others are inserted, in order, so each page is still touched once.
-        radixSort(&deferredStreamIndex)
         var last = try lastKey(of: tables.streamIndex, txn).flatMap { key in key.withUnsafeBytes { loadSeq($0) } }
         try txn.withCursor(on: tables.streamIndex) { cursor in
-            for entry in deferredStreamIndex {
+            for entry in streamIndex {
                 let beyond = last.map { entry.key > $0 } ?? true
                 try put(entry.seq, forKey: entry.key, options: beyond ? .append : .noOverwrite, cursor)
                 if beyond { last = entry.key }
             }
         }
-        deferredStreamIndex.removeAll(keepingCapacity: true)
-        radixSort(&deferredIDs)  // stable: equal hashes stay in seq order
-        if case .bulk(trackIDs: false) = mode { try checkRepeats(txn) }
+        // The radix sort is stable: equal hashes stay in seq order.
+        if case .bulk(trackIDs: false) = mode { try checkRepeats(ids, txn) }
         last = try lastKey(of: tables.ids, txn).flatMap { key in key.withUnsafeBytes { loadSeq($0) } }
         var appendedLast = false
         try txn.withCursor(on: tables.ids) { cursor in
-            for entry in deferredIDs {
+            for entry in ids {
                 let options: PutOptions
                 if last.map({ entry.key > $0 }) ?? true {
                     options = .append
@@ -416,10 +436,9 @@ struct LogWriter: ~Copyable {
                 try put(entry.seq, forKey: entry.key, options: options, cursor)
             }
         }
-        deferredIDs.removeAll(keepingCapacity: true)
 
         if case .bulk = mode {
-            try putStreamHeadsSorted(txn)
+            try putStreamHeads(names, in: headOrder, txn)
         } else {
             for (stream, streamHead) in touched { try putStreamHead(stream, streamHead, options: [], txn) }
         }
@@ -427,7 +446,7 @@ struct LogWriter: ~Copyable {
 
     /// Without id tracking: throws ``LoadNeedsIDTracking`` when two events of this load share an
     /// id (equal hashes are next to each other once sorted; their records tell).
-    private func checkRepeats(_ txn: borrowing WriteTransaction) throws {
+    private func checkRepeats(_ deferredIDs: [(key: UInt64, seq: UInt64)], _ txn: borrowing WriteTransaction) throws {
         var groupStart = 0
         for index in deferredIDs.indices.dropFirst() {
             guard deferredIDs[index].key == deferredIDs[index - 1].key else { groupStart = index; continue }
@@ -454,16 +473,15 @@ struct LogWriter: ~Copyable {
         try streamHead.withBytes { bytes in try txn.put(bytes, forKey: name, in: tables.streams, options: options) }
     }
 
-    /// Writes the head of every slot changed since the last flush in name order (LMDB's byte
-    /// order), appending those beyond the last name stored.
-    private mutating func putStreamHeadsSorted(_ txn: borrowing WriteTransaction) throws {
-        let slots = slots, dirtySlots = dirtySlots, slotNames = slotNames
-        let names = dirtySlots.map { slots[$0].name.map(slotNames.bytes) ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+    /// Writes the head of every slot changed since the last flush (`dirtySlots`, whose names are
+    /// `names`) in name order (LMDB's byte order, `order`), appending those beyond the last name stored.
+    private func putStreamHeads(_ names: [UnsafeRawBufferPointer], in order: [Int], _ txn: borrowing WriteTransaction) throws {
         let stored = try lastKey(of: tables.streams, txn) ?? []
+        let slots = slots, dirtySlots = dirtySlots
         try stored.withUnsafeBytes { stored in
             try txn.withCursor(on: tables.streams) { cursor in
                 var last = stored.isEmpty ? nil : stored
-                for index in byteOrder(names) {
+                for index in order {
                     let name = names[index]
                     let beyond = last.map { !name.lexicographicallyPrecedes($0) && !name.elementsEqual($0) } ?? true
                     try slots[dirtySlots[index]].head.withBytes { head in try cursor.put(head, forKey: name, options: beyond ? .append : []) }
@@ -578,5 +596,29 @@ struct IDFilter {
             bits >>= 9
         }
         return true
+    }
+}
+
+/// A flush's ordering work in two parts that touch disjoint fields, so that they may run on two
+/// threads at once: the ids (part 0); the stream index and the changed heads' names (part 1).
+private final class Ordering: @unchecked Sendable {
+    var streamIndex: [(key: UInt64, seq: UInt64)]
+    var ids: [(key: UInt64, seq: UInt64)]
+    let names: [UnsafeRawBufferPointer]
+    var headOrder: [Int] = []
+
+    init(streamIndex: [(key: UInt64, seq: UInt64)], ids: [(key: UInt64, seq: UInt64)], names: [UnsafeRawBufferPointer]) {
+        self.streamIndex = streamIndex
+        self.ids = ids
+        self.names = names
+    }
+
+    func run(part: Int) {
+        if part == 0 {
+            radixSort(&ids)
+        } else {
+            radixSort(&streamIndex)
+            headOrder = byteOrder(names)
+        }
     }
 }

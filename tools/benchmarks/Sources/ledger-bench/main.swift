@@ -220,19 +220,57 @@ func recordCatalog(_ ledger: DossierLedger) async throws {
 
 let firstInstant = Instant(localDate: LocalDate(year: 2024, month: 1, day: 2), microsecondOfDay: 7 * 3_600_000_000)
 
+/// This process's anonymous resident memory, sampled (`RssAnon` of /proc/self/status).
+final class MemorySampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var peakMB = 0, running = true
+
+    var peak: Int { lock.withLock { peakMB } }
+
+    func sample() {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+              let kB = Int(line.split(separator: " ").dropFirst().first ?? "") else { return }
+        lock.withLock { peakMB = max(peakMB, kB / 1024) }
+    }
+
+    /// Samples every 50 ms on a thread of its own until ``stop()``.
+    func start() {
+        Thread { [self] in
+            while lock.withLock({ running }) {
+                sample()
+                usleep(50_000)
+            }
+        }.start()
+    }
+
+    func stop() { lock.withLock { running = false } }
+}
+
+/// Runs `body` while sampling; returns its result and the peak anonymous memory in MB.
+func peakAnonymousMemory<R>(during body: () async throws -> R) async rethrows -> (R, Int) {
+    let sampler = MemorySampler()
+    sampler.start()
+    defer { sampler.stop() }
+    let result = try await body()
+    sampler.sample()
+    return (result, sampler.peak)
+}
+
 func importBenchmark(_ options: Options) async throws {
     let path = options.directory + "/events.jsonl"
     try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
     try writeImportFile(path, count: options.events)
+    sync()  // the file on disk first, so that its write-back does not slow the import measured
     let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     let store = try freshStore(options, "import")
     let ledger = DossierLedger(store: store)
     try await recordCatalog(ledger)
     let start = ContinuousClock.now
-    let summary = try await ledger.importEvents(path: path)
+    let (summary, peak) = try await peakAnonymousMemory { try await ledger.importEvents(path: path) }
     let elapsed = ContinuousClock.now - start
     precondition(summary.appended == options.events, "imported \(summary)")
-    print("import of a \(size / 1_048_576) MiB JSON Lines file, validated: \(rate(options.events, elapsed))")
+    print("import of a \(size / 1_048_576) MiB JSON Lines file, validated: \(rate(options.events, elapsed)); peak anonymous memory \(peak) MB")
 }
 
 /// The interim demo: until the generator of a realistic province and the views land, it
