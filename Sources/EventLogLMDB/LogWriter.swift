@@ -509,24 +509,23 @@ struct LoadIDTable {
 
     private func start(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key ^ (key >> 31)) &* 0x9E37_79B9_7F4A_7C15 >> 20) & (buckets.count - 1) }
 
-    func seq(forKey key: UInt64) -> UInt64? {
+    /// The bucket holding `key`, or the empty one where it would go.
+    private func probe(_ key: UInt64) -> Int {
         let mask = buckets.count - 1
         var bucket = start(key)
-        while buckets[bucket].seq != 0 {
-            if buckets[bucket].key == key { return buckets[bucket].seq }
-            bucket = (bucket + 1) & mask
-        }
-        return nil
+        while buckets[bucket].seq != 0 && buckets[bucket].key != key { bucket = (bucket + 1) & mask }
+        return bucket
+    }
+
+    func seq(forKey key: UInt64) -> UInt64? {
+        let seq = buckets[probe(key)].seq
+        return seq == 0 ? nil : seq
     }
 
     /// Records `seq` under `key`, unless a seq is there already: returns that one.
     mutating func insert(_ seq: UInt64, forKey key: UInt64) -> UInt64? {
-        let mask = buckets.count - 1
-        var bucket = start(key)
-        while buckets[bucket].seq != 0 {
-            if buckets[bucket].key == key { return buckets[bucket].seq }
-            bucket = (bucket + 1) & mask
-        }
+        let bucket = probe(key)
+        if buckets[bucket].seq != 0 { return buckets[bucket].seq }
         buckets[bucket] = (key, seq)
         count += 1
         if count * 4 > buckets.count * 3 { grow() }
