@@ -117,7 +117,7 @@ final class LinePipeline: @unchecked Sendable {
 /// A batch of prepared lines: the parser fills it, then the writer takes the lines one by
 /// one. Their bytes are in one arena, so a batch is a handful of allocations, whatever its lines.
 final class PreparedBatch: @unchecked Sendable {
-    let bytes = ByteArena(capacity: 1 << 19)
+    let arena = ByteArena(capacity: 1 << 19)
     private var lines: [PreparedLine] = []
     private(set) var rejections: [EventRejection] = []
     private(set) var failures: [ImportError] = []
@@ -150,7 +150,7 @@ final class PreparedBatch: @unchecked Sendable {
         return lines[taken]
     }
 
-    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer { bytes.bytes(range) }
+    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer { arena.bytes(range) }
 }
 
 /// The store-independent checks of one line.
@@ -162,7 +162,7 @@ struct LinePreparer: Sendable {
     /// Parses and checks one line and adds it to `batch` (a blank line adds nothing).
     mutating func prepare(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, into batch: PreparedBatch) {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return }
-        let raw = keepRaw ? batch.bytes.append(bytes) : nil
+        let raw = keepRaw ? batch.arena.append(bytes) : nil
         do {
             switch try LogLine.parse(line: bytes, number: line) {
             case .catalog(let entry, let id, let exported):
@@ -191,10 +191,10 @@ struct LinePreparer: Sendable {
     private func store(_ kind: PreparedLine.Kind, line: Int, _ stream: StreamID, _ event: ProposedEvent, replica: ReplicaFields?,
                        raw: Range<Int>?, _ batch: PreparedBatch) -> PreparedLine {
         var prepared = PreparedLine(kind: kind, line: line, streamHash: stream.nameHash, replica: replica, raw: raw)
-        prepared.id = batch.bytes.append(event.id.value.utf8)
-        prepared.stream = batch.bytes.append(stream.name.utf8)
-        prepared.type = batch.bytes.append(event.type.utf8)
-        prepared.payload = batch.bytes.append(event.payload)
+        prepared.id = batch.arena.append(event.id.value.utf8)
+        prepared.stream = batch.arena.append(stream.name.utf8)
+        prepared.type = batch.arena.append(event.type.utf8)
+        prepared.payload = batch.arena.append(event.payload)
         return prepared
     }
 

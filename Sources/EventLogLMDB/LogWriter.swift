@@ -45,9 +45,10 @@ struct LogWriter: ~Copyable {
     /// Bulk mode: the id hashes this load has flushed, so that an id found in neither this
     /// filter nor `loadIDs` needs no lookup in the `ids` database (when it held nothing before).
     private var flushedIDs: IDFilter
-    /// Whether `ids` held anything when the transaction began, and whether `streams` holds nothing.
+    /// Whether `ids` held anything when the transaction began; immediate mode: whether `streams`
+    /// held nothing (no head to look up).
     private let idsBefore: Bool
-    private var emptyStreams: Bool
+    private let emptyStreams: Bool
     /// Bulk mode: whether a stream new to the slots may be in `streams` already: it held
     /// streams before the load, or the slots were restarted (a stream of this load written
     /// before keeps its slot until then).
@@ -234,16 +235,17 @@ struct LogWriter: ~Copyable {
         guard slot >= 0 && slot <= slots.count + (1 << 20) else {
             throw EventStoreError(.invalidEvent, "stream slot \(slot): a bulk source numbers streams 0, 1, 2, … as they appear")
         }
+        let key = fnv1a64(event.id)
+        if !event.isKnownNew, let stored = try self.position(ofID: event.id, key: key, txn) {
+            try checkDuplicate(id: event.id, stream: event.stream, type: event.type, payload: event.payload, storedAt: stored, txn)
+            return false
+        }
+        // Only an event that is stored gives its stream a head (and a new stream its number).
         if slot >= slots.count { slots.append(contentsOf: repeatElement(Slot(head: StreamHead(number: 0, version: .none, hash: .zero)), count: slot + 1 - slots.count)) }
         if slots[slot].name == nil {
             let stored = slotsMayBeStored ? try txn.streamHead(name: event.stream, in: tables) : nil
             slots[slot].head = try stored ?? newStreamHead()
             slots[slot].name = slotNames.append(event.stream)
-        }
-        let key = fnv1a64(event.id)
-        if !event.isKnownNew, let stored = try self.position(ofID: event.id, key: key, txn) {
-            try checkDuplicate(id: event.id, stream: event.stream, type: event.type, payload: event.payload, storedAt: stored, txn)
-            return false
         }
         if case .bulk(trackIDs: true) = mode {
             if loadIDs.insert(position, forKey: key) != nil { sharedHashes[key, default: []].append(position) }
@@ -382,7 +384,6 @@ struct LogWriter: ~Copyable {
                 dirtySlots.removeAll(keepingCapacity: true)
                 loadIDs.removeAll()
                 sharedHashes.removeAll()
-                emptyStreams = streamCount == 0
             }
         }
         // The entries and the changed heads are ordered first, on both cores when there are many
@@ -507,7 +508,7 @@ struct LoadIDTable {
         self.buckets = [(key: UInt64, seq: UInt64)](repeating: (0, 0), count: buckets)
     }
 
-    private func start(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key ^ (key >> 31)) &* 0x9E37_79B9_7F4A_7C15 >> 20) & (buckets.count - 1) }
+    private func start(_ key: UInt64) -> Int { Int(truncatingIfNeeded: ((key ^ (key >> 31)) &* 0x9E37_79B9_7F4A_7C15) >> 20) & (buckets.count - 1) }
 
     /// The bucket holding `key`, or the empty one where it would go.
     private func probe(_ key: UInt64) -> Int {
