@@ -34,13 +34,13 @@ struct LogWriter: ~Copyable {
     /// flush, the slots whose head changed since then, and the slots' names.
     private var slots: [Slot] = []
     private var dirtySlots: [Int] = []
-    private let slotNames = ByteArena(capacity: 1 << 16)
+    private let slotNames = ByteArena()
     private var streamCount: UInt32
     private var deferredStreamIndex: [(key: UInt64, seq: UInt64)] = []
     private var deferredIDs: [(key: UInt64, seq: UInt64)] = []
     /// Bulk mode: the first seq under each id hash of the events appended since the last flush,
     /// and any further ones (a hash shared by different ids).
-    private var loadIDs = LoadIDTable()
+    private var loadIDs: LoadIDTable
     private var sharedHashes: [UInt64: [UInt64]] = [:]
     /// Bulk mode: the id hashes this load has flushed, so that an id found in neither this
     /// filter nor `loadIDs` needs no lookup in the `ids` database (when it held nothing before).
@@ -66,11 +66,14 @@ struct LogWriter: ~Copyable {
         let head = try txn.logHead(in: tables)
         let streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
         idsBefore = try txn.statistics(of: tables.ids).entries > 0
+        // Ordinary appends use none of the bulk tables: they get the smallest.
         if case .bulk = mode {
+            loadIDs = LoadIDTable(buckets: 1 << 16)
             flushedIDs = IDFilter(expected: expectedEvents)
             deferredIDs.reserveCapacity(min(expectedEvents, flushInterval))
             deferredStreamIndex.reserveCapacity(min(expectedEvents, flushInterval))
         } else {
+            loadIDs = LoadIDTable(buckets: 1)
             flushedIDs = IDFilter(expected: 0)
         }
         emptyStreams = streamCount == 0
@@ -503,7 +506,7 @@ struct LoadIDTable {
     private let initialBuckets: Int
 
     /// - Parameter buckets: the first capacity, a power of two; it doubles when 3/4 full.
-    init(buckets: Int = 1 << 16) {
+    init(buckets: Int) {
         initialBuckets = buckets
         self.buckets = [(key: UInt64, seq: UInt64)](repeating: (0, 0), count: buckets)
     }
@@ -557,10 +560,10 @@ struct IDFilter {
     private var words: [UInt64]
     private let blockMask: Int
 
-    /// Sized for `expected` ids (at least 64 KiB, at most 256 MiB); more still work, with more
+    /// Sized for `expected` ids (at most 256 MiB; one block for none); more still work, with more
     /// wrong "perhaps".
     init(expected: Int) {
-        var blocks = 1 << 10
+        var blocks = 1
         while blocks < (1 << 22) && blocks * 512 < expected * 12 { blocks *= 2 }
         words = [UInt64](repeating: 0, count: blocks * 8)
         blockMask = blocks - 1
