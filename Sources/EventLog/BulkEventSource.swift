@@ -47,7 +47,7 @@ public struct BulkEvent {
     public let streamSlot: Int
     /// For a replica import: what the store must assign (it checks, and uses `recorded`).
     public let replica: ReplicaFields?
-    /// True only when the source asked ``BulkLookup/event(_:)`` for this id in the same call to
+    /// True only when the source asked ``BulkLookup/event(id:)`` for this id in the same call to
     /// ``BulkEventSource/next(_:)`` and was told nothing is stored: the store then skips
     /// looking again.
     public let isKnownNew: Bool
