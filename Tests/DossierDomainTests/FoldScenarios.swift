@@ -249,3 +249,22 @@ struct FoldScenarios {
         #expect(state.feedback.count == 1 && state.visits.count == 1)
     }
 }
+
+struct Score766Scenarios {
+    @Test("766: only supplement requests made before the period end make a dossier late; a later one never changes a closed period")
+    func requestAfterPeriodEnd() throws {
+        var story = Story()
+        story.received("2025-03-20 09:00", "P15CD")  // 15 calendar days: D = 04/04 (a Friday) → due₇₆₆ 04/04 17:00
+        story.forwarded("2025-03-20 10:00", to: "cv.02")
+        story.requested("2025-03-21 09:00")
+        story.supplied("2025-03-24 09:00")           // a completed wait of 3 days (wall clock)
+        story.requested("2025-04-02 09:00")          // the second request: in Q2
+        let state = try story.state()
+        let q1 = try Period.parse("2025-Q1", cutOff15th: false), q2 = try Period.parse("2025-Q2", cutOff15th: false)
+        // Q1 (ends 01/04 00:00): open and not waiting at the end, F₇₆₆ = 01/04 00:00 − 3 days = 29/03 00:00 ≤ 04/04 17:00: on time.
+        #expect(state.onTime766(periodEnd: q1.end) == true)
+        #expect(state.outcome(in: q1)?.onTime766 == true)
+        // Q2: two requests were made before its end: late.
+        #expect(state.onTime766(periodEnd: q2.end) == false)
+    }
+}

@@ -193,7 +193,9 @@ extension DossierState {
     /// judgeable (not received, or no due at receipt).
     public func onTime766(periodEnd: Instant) -> Bool? {
         guard receipt != nil, let due = dues.first?.due else { return nil }
-        if supplements.count > 1 { return false }
+        // More than one request made before the period end: late (a request made later never
+        // changes a closed period's score).
+        if supplements.count(where: { $0.requestedAt < periodEnd }) > 1 { return false }
         var completedWaits: Int64 = 0
         for wait in supplements {
             if let back = wait.receivedAt, back <= periodEnd, finish.map({ back <= $0.at }) ?? true {
