@@ -24,7 +24,7 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
           dossier accountability --period 2026-Q3
           dossier verify
         """,
-        subcommands: [Init.self, Import.self, Append.self, Export.self, History.self, Late.self, Rates.self, Online.self,
+        subcommands: [Init.self, Import.self, Append.self, VoidEntry.self, Export.self, History.self, Late.self, Rates.self, Online.self,
                       Accountability.self, Satisfaction.self, HomeSupport.self, Scorecard.self, Sweep.self, Rebuild.self,
                       Verify.self, VerifyExport.self, Checkpoint.self, Stats.self])
 

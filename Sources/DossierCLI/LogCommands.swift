@@ -71,11 +71,24 @@ struct Init: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var catalogs: CatalogFiles
+    @Option(help: "Minutes an event may be dated after the instant it is appended (0 to 60; default 5; kept in the store's settings.json).")
+    var timeTolerance: Int?
+
+    func validate() throws {
+        if let timeTolerance, !(0...60).contains(timeTolerance) { throw ValidationError("--time-tolerance is 0 to 60 minutes, not \(timeTolerance)") }
+    }
 
     func run() async throws {
+        if let timeTolerance {
+            try FileManager.default.createDirectory(atPath: global.store, withIntermediateDirectories: true)
+            var settings = try StoreSettings.read(global.store)
+            settings.timeToleranceMinutes = timeTolerance
+            try settings.write(global.store)
+        }
         let session = try Session(global, creating: true)
         let summary = try await catalogs.record(session)
-        session.write("store ready at \(global.store)" + (summary.map { "; catalog entries: \($0.appended) recorded, \($0.duplicates) already there" } ?? "") + "\n")
+        session.write("store ready at \(global.store)" + (summary.map { "; catalog entries: \($0.appended) recorded, \($0.duplicates) already there" } ?? "")
+            + "; time tolerance \(session.ledger.timeGuard.minutes) min\n")
     }
 }
 
@@ -189,6 +202,53 @@ struct Append: AsyncParsableCommand {
             session.write("appended \(event.id) at seq \(position), dossier \(event.dossier) version \(result.streamVersions.values.first.map(\.description) ?? "?")\n")
         } else {
             session.write("\(event.id) was already stored with the same content; nothing appended\n")
+        }
+    }
+}
+
+struct VoidEntry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "void",
+        abstract: "Correct a wrong entry: append a `voided` event naming it, checked like any append.",
+        discussion: """
+        The log never changes: the wrong event stays, marked voided, and every view uses the effective events only. Only
+        the dossier's latest effective event (other than deadline_missed) can be voided; undo several latest first.
+
+        Examples:
+          dossier void --target e7 --reason "forwarded to the wrong unit" --actor cv.tuphap.02
+          dossier void --target e7 --reason "nhập nhầm" --actor cv.tuphap.02 --at 2025-03-06T16:00:00+07:00 --id e7-void
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The id of the event to void.") var target: String
+    @Option(help: "Why it was wrong (kept in the log).") var reason: String
+    @Option(help: "The officer making the correction.") var actor: String
+    @Option(help: "The correction's own id (default: <target>.void, when that fits in 64 characters).") var id: String?
+    @Option(help: "When it is made (RFC 3339 with an offset; default: now).") var at: String?
+    @Option(help: "The unit where it is made (default: the officer's unit in the catalog, else the target's unit).") var unit: String?
+
+    func validate() throws { _ = try instant(at, option: "at") }
+
+    func run() async throws {
+        let session = try Session(global)
+        try session.requireWritable("void")
+        guard let stored = try await session.ledger.store.event(id: EventID(target)),
+              case .dossier(let wrong) = try Records.decode(stored) else {
+            throw ToolError("no dossier event \(target) in the store; give the id of the wrong event (`dossier history CODE` lists them)")
+        }
+        let rules = try await session.ledger.rules()
+        let eventID = id ?? "\(target).void"
+        guard eventID.utf8.count <= 64 else { throw ToolError("the default id \(eventID) is longer than 64 characters; give --id") }
+        let event = DossierEvent(id: eventID, dossier: wrong.dossier, at: try instant(at, option: "at") ?? TimeGuard.wallClock(),
+                                 actor: actor, unit: unit ?? rules.catalog.officers[actor]?.unit ?? wrong.unit,
+                                 body: .voided(Voided(target: target, reason: reason)))
+        // Through the JSON form, so that the fields are checked exactly as in an import.
+        let checked = try DossierEvent.parse(event.jsonLine()).event
+        let result = try await session.ledger.append(checked, rules: rules)
+        if let position = result.positions?.lowerBound {
+            session.write("voided \(target) (\(wrong.type.rawValue) of \(wrong.dossier)) by \(eventID) at seq \(position)\n")
+        } else {
+            session.write("\(eventID) was already stored with the same content; nothing appended\n")
         }
     }
 }

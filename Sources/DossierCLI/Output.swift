@@ -159,11 +159,13 @@ struct Renderer {
         "assisted_dossiers": "Hồ sơ hỗ trợ tại nhà", "assisted_on_time_rate": "Tỷ lệ đúng hạn (hỗ trợ)", "target": "Chỉ tiêu",
         "indicator": "Chỉ số", "comparison": "So sánh", "threshold": "Ngưỡng", "value": "Đạt được", "achieved_percent": "% chỉ tiêu",
         "met": "Đạt", "seq": "Số thứ tự", "version": "Phiên bản", "at": "Thời điểm", "type": "Sự kiện", "actor": "Người thực hiện",
-        "hash": "Mã băm", "standing": "Tình trạng",
+        "hash": "Mã băm", "standing": "Tình trạng", "entries_voided": "Bút toán bị hủy", "voided_at": "Bị hủy lúc",
+        "voided_by": "Người hủy", "void_reason": "Lý do hủy", "hours_remaining": "Số giờ còn lại", "due_soon": "Sắp đến hạn",
+        "not_returned": "Chưa trả kết quả",
     ]
 
     static let titleWords: [(String, String)] = [
-        ("Late dossiers as of", "Hồ sơ quá hạn tính đến"), ("On-time rate", "Tỷ lệ giải quyết đúng hạn"), ("Online rate", "Tỷ lệ trực tuyến"),
+        ("Late dossiers as of", "Hồ sơ quá hạn tính đến"), ("Due soon as of", "Hồ sơ sắp đến hạn tính đến"), ("On-time rate", "Tỷ lệ giải quyết đúng hạn"), ("Online rate", "Tỷ lệ trực tuyến"),
         ("Accountability", "Trách nhiệm giải trình"), ("Reward list", "Danh sách khen thưởng"), ("Satisfaction", "Mức độ hài lòng"),
         ("Home support", "Hỗ trợ tại nhà"), ("Targets scorecard", "Kết quả thực hiện chỉ tiêu"), ("Case history of", "Lịch sử hồ sơ"),
         (" by receiving unit", " theo đơn vị tiếp nhận"), (" by unit", " theo đơn vị"), (" by officer", " theo cán bộ"),

@@ -70,7 +70,7 @@ final class Session: Sendable {
             let damaged = (error as? EventStoreError)?.underlying.map { ($0 as? LMDBError)?.code == .corrupted || ($0 as? LMDBError)?.code == .invalid } ?? false
             throw ToolError("cannot open the store at \(path): \(Session.message(error))", exitCode: damaged ? 3 : 1)
         }
-        ledger = DossierLedger(store: store)
+        ledger = DossierLedger(store: store, timeGuard: try StoreSettings.read(path).timeGuard())
     }
 
     func requireWritable(_ action: String) throws {
@@ -122,5 +122,38 @@ func parsePeriod(_ text: String, cutOff15th: Bool) throws -> Period {
         return try Period.parse(text, cutOff15th: cutOff15th)
     } catch {
         throw ValidationError("--period: \(error.description)")
+    }
+}
+
+/// A store's settings, in `<store>/settings.json`, written by `dossier init` (absent: the defaults).
+struct StoreSettings: Codable, Equatable {
+    /// Rule 6 of events.md: how many minutes after the instant of its append an event may be dated (0 to 60).
+    var timeToleranceMinutes = TimeGuard.defaultMinutes
+
+    enum CodingKeys: String, CodingKey { case timeToleranceMinutes = "time_tolerance_minutes" }
+
+    static func file(_ store: String) -> String { store + "/settings.json" }
+
+    static func read(_ store: String) throws -> StoreSettings {
+        guard let data = FileManager.default.contents(atPath: file(store)) else { return StoreSettings() }
+        do {
+            return try JSONDecoder().decode(StoreSettings.self, from: data)
+        } catch {
+            throw ToolError("cannot read the store's settings \(file(store)): \(error); fix or remove the file (the defaults apply without it)")
+        }
+    }
+
+    func write(_ store: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(self).write(to: URL(fileURLWithPath: StoreSettings.file(store)), options: .atomic)
+        } catch {
+            throw ToolError("cannot write the store's settings \(StoreSettings.file(store)): \(error.localizedDescription)")
+        }
+    }
+
+    func timeGuard() throws -> TimeGuard {
+        do { return try TimeGuard(minutes: timeToleranceMinutes) } catch { throw ToolError("\(error) (in \(StoreSettings.file("the store")))") }
     }
 }

@@ -50,11 +50,12 @@ struct History: AsyncParsableCommand {
         session.print(history.report)
         guard global.format == .table else { return }
         let renderer = global.renderer
-        if let state = history.state, let standing = history.report.rows.last?.standing {
-            let holder = state.steps.last.map { "\($0.holderActor ?? "-") @ \($0.holderUnit)" } ?? "-"
+        if let judged = history.judgement {
+            let holder = judged.holder.map { "\($0.holderActor ?? "-") @ \($0.holderUnit)" } ?? "-"
+            let overdue = judged.hoursOverdue > 0 ? " \(renderer.text(.hours(rounded2(judged.hoursOverdue))))h" : ""
             session.write(global.language == .vi
-                ? "\nTrạng thái: \(state.status.rawValue), \(standing); đang giữ: \(holder); hẹn trả: \(renderer.text(.instant(state.legalDue)))\n"
-                : "\nstate: \(state.status.rawValue), \(standing); holder: \(holder); legal due: \(renderer.text(.instant(state.legalDue)))\n")
+                ? "\nTrạng thái lúc \(renderer.text(.instant(judged.at))): \(judged.status.rawValue), \(judged.standing)\(overdue); đang giữ: \(holder); hẹn trả: \(renderer.text(.instant(judged.legalDue)))\n"
+                : "\nstate at \(renderer.text(.instant(judged.at))): \(judged.status.rawValue), \(judged.standing)\(overdue); holder: \(holder); legal due: \(renderer.text(.instant(judged.legalDue)))\n")
         }
         if let problem = history.chainProblem {
             session.write("hash links: BROKEN: \(problem)\n")

@@ -7,9 +7,12 @@ public import EventLog
 /// ``BulkLoading/bulkLoad(from:)``.
 public final class DossierLedger: Sendable {
     public let store: any EventStore & BulkLoading
+    /// Rule 6 (events.md): how far in the future an event may be dated, for every write but a replica.
+    public let timeGuard: TimeGuard
 
-    public init(store: any EventStore & BulkLoading) {
+    public init(store: any EventStore & BulkLoading, timeGuard: TimeGuard = .standard) {
         self.store = store
+        self.timeGuard = timeGuard
     }
 
     /// The catalogs and calendar recorded in the log (the built-in calendar plus what operators
@@ -56,10 +59,11 @@ public final class DossierLedger: Sendable {
                              catalogEntries: result.appended, positions: result.positions)
     }
 
-    /// Appends one event after checking it as an import would (events.md rules 1–5: catalogs,
-    /// the dossier's lifecycle from its stored events), with the dossier's current version as
-    /// the expected version, so a concurrent append to the same dossier is refused rather than
-    /// slipping in between the check and the write.
+    /// Appends one event after checking it as an import would (events.md rules 1–7: the time
+    /// guard, catalogs, the dossier's lifecycle from its stored effective events, the rules of
+    /// corrections), with the dossier's current version as the expected version, so a
+    /// concurrent append to the same dossier is refused rather than slipping in between the
+    /// check and the write.
     ///
     /// With `expected`, the dossier must be at that version (0: not yet stored) first.
     ///
@@ -70,32 +74,35 @@ public final class DossierLedger: Sendable {
     public func append(_ event: DossierEvent, rules: DomainRules? = nil, expected: StreamVersion? = nil) async throws -> AppendResult {
         var resolved: DomainRules
         if let rules { resolved = rules } else { resolved = try await rulesRecorded() }
-        try CatalogChecks.check(event, against: resolved.catalog)
         let (stream, proposed) = try Records.proposed(event)
-        guard let (lifecycle, version) = try await storedLifecycle(of: stream, unless: proposed.id) else {
+        guard var (replay, version) = try await storedReplay(of: stream, unless: proposed.id, rules: resolved) else {
             // The same event again is an idempotent repeat: the store counts it.
             return try await store.append([proposed], to: stream, expected: .any)
         }
+        try timeGuard.check(event)
+        try CatalogChecks.check(event, against: resolved.catalog)
         if let expected, expected != version {
             throw EventStoreError.wrongExpectedVersion(stream, expected: .exact(expected), actual: version)
         }
-        try lifecycle.check(event)
+        try replay.apply(event, rules: resolved)
         return try await store.append([proposed], to: stream, expected: .exact(version))
     }
 
-    /// The lifecycle and version of a stored dossier, or nil when it holds the event `id` already.
-    private func storedLifecycle(of stream: StreamID, unless id: EventID) async throws -> (Lifecycle, StreamVersion)? {
-        var lifecycle = Lifecycle()
+    /// The replay of a stored dossier (its effective events folded) and its version, or nil
+    /// when it holds the event `id` already. Events the fold refuses (appended past the
+    /// domain's checks) are skipped, as projections skip them.
+    private func storedReplay(of stream: StreamID, unless id: EventID, rules: DomainRules) async throws -> (DossierReplay, StreamVersion)? {
+        var replay = DossierReplay(dossier: stream.name)
         var version = StreamVersion.none
         var next = StreamVersion(1)
         while true {
             let batch = try await store.read(stream: stream, from: next, direction: .forward, limit: 1024)
             for record in batch {
                 if record.id == id { return nil }
-                if case .dossier(let stored) = try Records.decode(record) { lifecycle.advance(stored) }
+                if case .dossier(let stored) = try Records.decode(record) { try? replay.apply(stored, rules: rules) }
                 version = record.version
             }
-            guard let last = batch.last else { return (lifecycle, version) }
+            guard let last = batch.last else { return (replay, version) }
             next = last.version.next
         }
     }
@@ -119,7 +126,8 @@ public final class DossierLedger: Sendable {
         if replica, let head = try await store.head() {
             throw ImportError("a replica import needs an empty store; this one holds \(head.position) events")
         }
-        let source = try JSONLinesImport(path: path, mode: mode, replica: replica, rules: try await rules(), progress: progress)
+        let source = try JSONLinesImport(path: path, mode: mode, replica: replica, rules: try await rules(), timeGuard: timeGuard,
+                                         progress: progress)
         let (result, used) = try await store.bulkLoad(from: source)
         used.closeRejects()
         var summary = used.summary

@@ -40,9 +40,12 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private var pipeline: LinePipeline?
     private var batch: PreparedBatch?
     private var rejects: UnsafeMutablePointer<FILE>?
-    /// The store's stream slots (``BulkEvent/streamSlot``), and each slot's lifecycle.
+    /// The store's stream slots (``BulkEvent/streamSlot``), and each slot's lifecycle and
+    /// effective events (the latest in ``journal``), which a correction is checked against.
     private var slots = StreamSlotTable()
     private var lifecycles: [Lifecycle] = []
+    private var tops: [Int32] = []
+    private var journal = EffectiveJournal()
     /// More streams than this and the slots start again (the store and this source forget
     /// what they kept per stream), so memory stays bounded whatever the number of dossiers.
     let slotLimit: Int
@@ -52,14 +55,14 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     private let progress: @Sendable (Int) -> Void
     static let progressInterval = 16_384
 
-    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, slotLimit: Int = 1 << 22,
+    init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, timeGuard: TimeGuard = .standard, slotLimit: Int = 1 << 22,
          progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ImportError) {
         self.mode = mode
         self.slotLimit = slotLimit
         self.progress = progress
         var keepRaw = false
         if case .keepValid = mode { keepRaw = true }
-        preparer = LinePreparer(rules: rules, replica: replica, keepRaw: keepRaw)
+        preparer = LinePreparer(rules: rules, replica: replica, keepRaw: keepRaw, timeGuard: replica ? nil : timeGuard)
         reader = try LineReader(path: path)
         var info = stat()
         estimatedBytes = stat(path, &info) == 0 ? Int(info.st_size) : 0
@@ -77,6 +80,8 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         batch = nil
         slots = StreamSlotTable()
         lifecycles = []
+        tops = []
+        journal = EffectiveJournal()
         summary = ImportSummary()
         if case .keepValid(let rejectsPath) = mode {
             if let rejects { fclose(rejects) }
@@ -106,36 +111,73 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
             case .catalog:
                 guard try admit(line: prepared.line, raw: raw, { try !isDuplicate(id: id, stream: stream, type: type, payload: payload, lookup) }) else { continue }
                 summary.catalogEntries += 1
-                return try handOver(prepared, batch, slot: slots.slot(of: stream, hash: prepared.streamHash), lifecycle: Lifecycle(), lookup)
-            case .event(let eventType, let at):
+                return try handOver(prepared, batch, slot: slots.slot(of: stream, hash: prepared.streamHash), lifecycle: Lifecycle(), top: -1, lookup)
+            case .event, .void:
                 let known = slots.slot(of: stream, hash: prepared.streamHash)
                 var lifecycle = Lifecycle()
+                var top: Int32 = -1
                 guard try admit(line: prepared.line, raw: raw, {
                     if try isDuplicate(id: id, stream: stream, type: type, payload: payload, lookup) { return false }
-                    lifecycle = try known.map { lifecycles[$0] } ?? storedLifecycle(stream, lookup)
-                    try lifecycle.check(eventType, at: at, id: String(decoding: id, as: UTF8.self), dossier: String(decoding: stream, as: UTF8.self))
-                    lifecycle.advance(eventType, at: at)
+                    (lifecycle, top) = try known.map { (lifecycles[$0], tops[$0]) } ?? storedLifecycle(stream, lookup)
+                    switch prepared.kind {
+                    case .void(let event):
+                        (lifecycle, top) = try self.void(event, stream: stream, lifecycle: lifecycle, top: top, lookup)
+                    case .event(let eventType, let at):
+                        try lifecycle.check(eventType, at: at, id: String(decoding: id, as: UTF8.self), dossier: String(decoding: stream, as: UTF8.self))
+                        lifecycle.advance(eventType, at: at)
+                        top = journal.push(EffectiveEvent(version: lifecycle.version, type: eventType, at: at), after: top)
+                    default:
+                        break
+                    }
                     return true
                 }) else { continue }
                 summary.appended += 1
-                return try handOver(prepared, batch, slot: known, lifecycle: lifecycle, lookup)
+                return try handOver(prepared, batch, slot: known, lifecycle: lifecycle, top: top, lookup)
             }
         }
+    }
+
+    /// Checks a correction against the dossier's effective events (events.md rule 7) and
+    /// returns the lifecycle and journal top after it.
+    private func void(_ event: DossierEvent, stream: UnsafeRawBufferPointer, lifecycle: Lifecycle, top: Int32,
+                      _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> (Lifecycle, Int32) {
+        guard case .voided(let void) = event.body else { preconditionFailure("a prepared void is a voided event") }
+        var effective = journal.effective(from: top)
+        var targetType: EventType?
+        var targetIndex: Int?
+        var target = void.target
+        let found = try target.withUTF8 { bytes in try lookup(.event(id: UnsafeRawBufferPointer(bytes))) }
+        if case .event(let record?) = found, record.stream.name.utf8.elementsEqual(stream) {
+            targetType = EventType(wireName: record.type)
+            targetIndex = effective.lastIndex { $0.version == Int(record.version.rawValue) }
+        }
+        let index = try Corrections.check(event, targetType: targetType, targetIndex: targetIndex, effective: effective)
+        effective.remove(at: index)
+        return (Lifecycle(effective: effective, version: lifecycle.version + 1), journal.replace(from: top, with: effective))
     }
 
     /// An admitted line as the store takes it. A stream new to this load gets its slot only now,
     /// so that slots count the streams handed over; `lifecycle` is the stream's after the line.
     /// Past ``slotLimit`` streams, the store and this source start their slots again.
-    private func handOver(_ prepared: PreparedLine, _ batch: PreparedBatch, slot known: Int?, lifecycle: Lifecycle,
+    private func handOver(_ prepared: PreparedLine, _ batch: PreparedBatch, slot known: Int?, lifecycle: Lifecycle, top: Int32,
                           _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent {
         let stream = batch.bytes(prepared.stream)
         if known == nil && slots.count >= slotLimit {
             _ = try lookup(.restartSlots)
             slots = StreamSlotTable()
             lifecycles.removeAll(keepingCapacity: true)
+            tops.removeAll(keepingCapacity: true)
+            // The store wrote what it collected: dossiers met from now on are read back from it.
+            journal = EffectiveJournal()
         }
         let slot = known ?? slots.slot(assigning: stream, hash: prepared.streamHash)
-        if slot == lifecycles.count { lifecycles.append(lifecycle) } else if known != nil { lifecycles[slot] = lifecycle }
+        if slot == lifecycles.count {
+            lifecycles.append(lifecycle)
+            tops.append(top)
+        } else if known != nil {
+            lifecycles[slot] = lifecycle
+            tops[slot] = top
+        }
         return BulkEvent(id: batch.bytes(prepared.id), stream: stream, type: batch.bytes(prepared.type), payload: batch.bytes(prepared.payload),
                          streamSlot: slot, replica: prepared.replica, isKnownNew: true)
     }
@@ -177,16 +219,19 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         return true
     }
 
-    /// The lifecycle of a dossier from its events already stored.
-    private func storedLifecycle(_ name: UnsafeRawBufferPointer, _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> Lifecycle {
-        var lifecycle = Lifecycle()
+    /// The lifecycle of a dossier from its events already stored, and its effective events
+    /// pushed on the journal (the top returned).
+    private func storedLifecycle(_ name: UnsafeRawBufferPointer, _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> (Lifecycle, Int32) {
         let stream = try StreamID(String(decoding: name, as: UTF8.self))
-        guard case .events(let stored) = try lookup(.stream(stream)) else { return lifecycle }
+        guard case .events(let stored) = try lookup(.stream(stream)) else { return (Lifecycle(), -1) }
+        var events: [(version: Int, event: DossierEvent)] = []
         for record in stored {
             guard case .dossier(let event) = try Records.decode(record) else { continue }
-            lifecycle.advance(event)
+            events.append((Int(record.version.rawValue), event))
         }
-        return lifecycle
+        let effective = Corrections.effective(events)
+        let version = events.last?.version ?? 0
+        return (Lifecycle(effective: effective, version: version), journal.replace(from: -1, with: effective))
     }
 
     func closeRejects() {
@@ -197,4 +242,57 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
 
 extension String {
     func replacingNewlines() -> String { String(map { $0.isNewline ? " " : $0 }) }
+}
+
+/// The effective events of the dossiers of one import, for checking corrections: one node per
+/// event in one array (24 bytes each), each dossier's latest effective node linking back to the
+/// one before it. Cleared when the import starts its stream slots again.
+struct EffectiveJournal {
+    private struct Node {
+        var at: Instant
+        var previous: Int32
+        var version: UInt32
+        var type: EventType
+    }
+
+    private var nodes: [Node] = []
+
+    /// Adds `event` after the node `top` (-1: none) and returns its node.
+    mutating func push(_ event: EffectiveEvent, after top: Int32) -> Int32 {
+        precondition(nodes.count < Int(Int32.max), "an import's journal holds fewer than 2^31 events between slot restarts")
+        nodes.append(Node(at: event.at, previous: top, version: UInt32(truncatingIfNeeded: event.version), type: event.type))
+        return Int32(nodes.count - 1)
+    }
+
+    /// The effective events ending at node `top`, oldest first.
+    func effective(from top: Int32) -> [EffectiveEvent] {
+        var events: [EffectiveEvent] = []
+        var index = top
+        while index >= 0 {
+            let node = nodes[Int(index)]
+            events.append(EffectiveEvent(version: Int(node.version), type: node.type, at: node.at))
+            index = node.previous
+        }
+        return events.reversed()
+    }
+
+    /// Replaces the effective events ending at `top` by `events` (a correction removed one):
+    /// the nodes they share at the start are kept. Returns the new top.
+    mutating func replace(from top: Int32, with events: [EffectiveEvent]) -> Int32 {
+        var chain: [Int32] = []
+        var index = top
+        while index >= 0 {
+            chain.append(index)
+            index = nodes[Int(index)].previous
+        }
+        chain.reverse()
+        var kept: Int32 = -1
+        var shared = 0
+        while shared < min(chain.count, events.count), Int(nodes[Int(chain[shared])].version) == events[shared].version {
+            kept = chain[shared]
+            shared += 1
+        }
+        for event in events[shared...] { kept = push(event, after: kept) }
+        return kept
+    }
 }

@@ -9,6 +9,8 @@ import Foundation
 struct PreparedLine {
     enum Kind {
         case event(EventType, at: Instant)
+        /// A correction: checked against the dossier's effective events by the writer's side.
+        case void(DossierEvent)
         case catalog
         /// A line refused by the parser: the batch's rejection at this index.
         case rejected(Int)
@@ -158,6 +160,8 @@ struct LinePreparer: Sendable {
     var rules: DomainRules
     let replica: Bool
     let keepRaw: Bool
+    /// Rule 6; nil for a replica import, which reproduces the exported `recorded`.
+    let timeGuard: TimeGuard?
 
     /// Parses and checks one line and adds it to `batch` (a blank line adds nothing).
     mutating func prepare(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, into batch: PreparedBatch) {
@@ -173,9 +177,11 @@ struct LinePreparer: Sendable {
                 let (stream, proposed) = try Records.proposed(entry)
                 batch.append(store(.catalog, line: line, stream, proposed, replica: try replicaFields(exported, id: id, line: line), raw: raw, batch))
             case .event(let parsed):
+                try timeGuard?.check(parsed.event)
                 try CatalogChecks.check(parsed.event, against: rules.catalog)
                 let (stream, proposed) = try Records.proposed(parsed.event)
-                batch.append(store(.event(parsed.event.type, at: parsed.event.at), line: line, stream, proposed,
+                let kind: PreparedLine.Kind = parsed.event.type == .voided ? .void(parsed.event) : .event(parsed.event.type, at: parsed.event.at)
+                batch.append(store(kind, line: line, stream, proposed,
                                    replica: try replicaFields(parsed.exported, id: parsed.event.id, line: line), raw: raw, batch))
             }
         } catch var rejection as EventRejection {

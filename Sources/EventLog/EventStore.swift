@@ -10,6 +10,9 @@ public protocol EventReader: Sendable {
     /// Up to `limit` events of the whole log from `position` (inclusive), in seq order.
     func readAll(from position: GlobalPosition, limit: Int) async throws -> [RecordedEvent]
 
+    /// The event stored under `id`, or `nil`.
+    func event(id: EventID) async throws -> RecordedEvent?
+
     /// The position of the first event recorded at or after `time`, or `nil` when there is none.
     /// Recording times never decrease along the log, so this is a binary search.
     func firstPosition(recordedAtOrAfter time: RecordedTime) async throws -> GlobalPosition?

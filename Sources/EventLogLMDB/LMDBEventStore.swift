@@ -274,6 +274,13 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         return events
     }
 
+    public func event(id: EventID) async throws -> RecordedEvent? {
+        try await reading { [tables] txn in
+            guard let seq = try txn.position(ofID: id, in: tables) else { return nil }
+            return try txn.withRecord(at: seq, in: tables) { $0.decode() }
+        }
+    }
+
     public func readAll(from position: GlobalPosition, limit: Int) async throws -> [RecordedEvent] {
         try await reading { txn in
             var events: [RecordedEvent] = []

@@ -10,8 +10,8 @@ public import LedgerLMDB
 ///   is its finish, or the far future while open. Open dossiers (and those finished after an
 ///   instant T) are the keys from T on: the late list and a period's population are short scans;
 /// - `finished_late`: (finish, code) for dossiers finished late;
-/// - `activity`: (instant, code) for feedback and home-support visits, which can come after the
-///   finish or without a receipt;
+/// - `activity`: (instant, code) for feedback, home-support visits and corrections, which can
+///   come after the finish or without a receipt (a dossier whose every event was voided);
 /// - `summary`: `latest_at` -> the latest `at` of the events applied (the default report instant);
 /// - `anomalies`: seq -> why the fold refused an event that is in the log (appended without the
 ///   domain's checks); the state skips it.
@@ -19,7 +19,7 @@ public import LedgerLMDB
 /// Instants in keys are big-endian microseconds with the sign bit flipped, so they sort in time.
 public struct DossierProjection: Projection {
     public static let name = "dossiers"
-    public static let version = 1
+    public static let version = 2
     public static let databases = [
         Database.Specification("states"), Database.Specification("by_end"), Database.Specification("finished_late"),
         Database.Specification("activity"), Database.Specification("summary"), Database.Specification("anomalies"),
@@ -125,7 +125,11 @@ public struct DossierProjection: Projection {
         }
         for index in piece.events {
             do {
-                try state.apply(events[index].event, rules: rules)
+                if let replay = try events[index].replayThrough(rules: rules) {
+                    state = replay.state  // a correction: the fold of the effective events that remain
+                } else {
+                    try state.apply(events[index].event, rules: rules)
+                }
             } catch {
                 piece.anomalies.append((events[index].position, error.description))
             }
@@ -158,8 +162,8 @@ public struct DossierProjection: Projection {
                 entries.append(IndexEntry(database: finishedLate, key: TimeKey.bytes(finish.at) + code, value: []))
             }
         }
-        for event in state.feedback + state.visits {
-            entries.append(IndexEntry(database: activity, key: TimeKey.bytes(event.at) + code, value: []))
+        for at in Set(state.feedback.map(\.at) + state.visits.map(\.at) + state.voids.map(\.at)).sorted() {
+            entries.append(IndexEntry(database: activity, key: TimeKey.bytes(at) + code, value: []))
         }
         return entries
     }

@@ -34,11 +34,27 @@ public struct ProjectedEvent: Sendable {
     /// The event's version in its dossier: 1 for a dossier's first event.
     public let version: StreamVersion
     public let event: DossierEvent
+    /// For a correction (`voided`): every event of its dossier before it, in order, so that a
+    /// projection can fold the effective events that remain (events.md, "Corrections"). Nil
+    /// for every other event.
+    public let earlier: [DossierEvent]?
 
-    public init(position: GlobalPosition, version: StreamVersion, event: DossierEvent) {
+    public init(position: GlobalPosition, version: StreamVersion, event: DossierEvent, earlier: [DossierEvent]? = nil) {
         self.position = position
         self.version = version
         self.event = event
+        self.earlier = earlier
+    }
+
+    /// The dossier's replay through this correction (nil for another event): its events
+    /// before it, then the correction, each checked as a write path checks it.
+    /// - Throws: ``EventRejection`` when the correction itself is refused.
+    public func replayThrough(rules: DomainRules) throws(EventRejection) -> DossierReplay? {
+        guard let earlier, event.type == .voided else { return nil }
+        var replay = DossierReplay(dossier: event.dossier)
+        for before in earlier { try? replay.apply(before, rules: rules) }  // refused ones are skipped, as when they came
+        try replay.apply(event, rules: rules)
+        return replay
     }
 }
 

@@ -2,13 +2,14 @@ public import DossierDomain
 public import LedgerLMDB
 
 /// Dossiers received per local day and receiving unit, by channel and online level: the online
-/// rate (indicators.md) sums a period's days instead of reading every dossier.
+/// rate (indicators.md) sums a period's days instead of reading every dossier. A voided
+/// `received` is taken off its day again.
 ///
 /// `received`: (local day as 4 big-endian bytes, days since 1970-01-01, sign bit flipped; unit
 /// code) -> four big-endian 32-bit counts in ``Counts`` order.
 public struct ReceiptCounts: Projection {
     public static let name = "receipts"
-    public static let version = 1
+    public static let version = 2
     public static let databases = [Database.Specification("received")]
 
     public let received: Database
@@ -57,17 +58,27 @@ public struct ReceiptCounts: Projection {
 
     public func apply(_ events: [ProjectedEvent], rules: DomainRules, in txn: borrowing WriteTransaction) throws {
         var increments: [[UInt8]: Counts] = [:]
-        for item in events {
-            guard case .received(let r) = item.event.body else { continue }
+        func count(_ event: DossierEvent, _ sign: Int) {
+            guard case .received(let r) = event.body else { return }
             var counts = Counts()
             switch (r.channel, r.onlineLevel) {
-            case (.direct, _): counts.direct = 1
-            case (.postal, _): counts.postal = 1
-            case (.online, .full?): counts.onlineFull = 1
-            case (.online, _): counts.onlinePartial = 1
+            case (.direct, _): counts.direct = sign
+            case (.postal, _): counts.postal = sign
+            case (.online, .full?): counts.onlineFull = sign
+            case (.online, _): counts.onlinePartial = sign
             }
-            let key = Self.key(day: item.event.at.localDate, unit: item.event.unit)
+            let key = Self.key(day: event.at.localDate, unit: event.unit)
             increments[key, default: Counts()] = increments[key, default: Counts()] + counts
+        }
+        for item in events {
+            if item.event.type == .voided {
+                // A receipt voided (a dossier created by mistake) no longer counts.
+                guard case .voided(let void) = item.event.body, (try? item.replayThrough(rules: rules)) != nil,
+                      let target = item.earlier?.last(where: { $0.id == void.target }) else { continue }
+                count(target, -1)
+            } else {
+                count(item.event, 1)
+            }
         }
         for (key, increment) in increments.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let stored = try key.withUnsafeBytes { k in try txn.withValue(forKey: k, in: received) { Counts($0) } } ?? Counts()

@@ -27,6 +27,8 @@ public struct AccountabilityRow: ReportRow, Hashable {
     public var complaints = 0
     public var dissatisfied = 0
     public var homeVisits = 0
+    /// Events of this officer (unit) voided by a correction made in the period: a signal, not a fault.
+    public var entriesVoided = 0
     public var dossiers: Set<String> = []
 
     public init(officer: String?, unit: String) {
@@ -37,18 +39,19 @@ public struct AccountabilityRow: ReportRow, Hashable {
     public var violationCount: Int { violations.values.reduce(0, +) }
     /// Everything that counts against the row.
     public var faults: Int { stepsLate + stepsOpenLate + deadlinesMissed + violationCount + complaints }
-    /// A reward: steps held, none late (finished or open at the end), no violation, no complaint.
+    /// A reward: steps held, none late (finished or open at the end), no missed legal due, no
+    /// violation, no complaint (corrections are not faults).
     public var deservesReward: Bool { stepsHeld > 0 && faults == 0 }
 
     public static let fields = ["officer", "unit", "steps_held", "steps_finished", "steps_late", "overrun_hours", "steps_open_late",
                                 "open_overrun_hours", "deadlines_missed", "late_without_apology", "apology_too_late",
-                                "repeated_reschedule", "late_supplement_request", "complaints", "dissatisfied", "home_visits", "dossiers"]
+                                "repeated_reschedule", "late_supplement_request", "complaints", "dissatisfied", "home_visits", "entries_voided", "dossiers"]
     public var values: [Value] {
         [officer.map(Value.text) ?? .null, .text(unit), .integer(stepsHeld), .integer(stepsFinished), .integer(stepsLate),
          .hours(rounded2(Double(overrun) / 3_600_000_000)), .integer(stepsOpenLate), .hours(rounded2(Double(openOverrun) / 3_600_000_000)),
          .integer(deadlinesMissed), .integer(violations[.lateWithoutApology] ?? 0), .integer(violations[.apologyTooLate] ?? 0),
          .integer(violations[.repeatedReschedule] ?? 0), .integer(violations[.lateSupplementRequest] ?? 0),
-         .integer(complaints), .integer(dissatisfied), .integer(homeVisits), .codes(dossiers.sorted())]
+         .integer(complaints), .integer(dissatisfied), .integer(homeVisits), .integer(entriesVoided), .codes(dossiers.sorted())]
     }
 }
 
@@ -106,6 +109,10 @@ extension Inspector {
             }
             for event in state.visits where period.contains(event.at) {
                 add(event.actor, event.unit, code) { $0.homeVisits += 1 }
+            }
+            // Placed by the correction's instant, attributed to whoever recorded the voided event.
+            for void in state.voids where period.contains(void.at) {
+                add(void.targetActor, void.targetUnit, code) { $0.entriesVoided += 1 }
             }
         }
         var result = Array(rows.values)

@@ -19,15 +19,29 @@ public struct HistoryRow: ReportRow, Hashable {
     public var standing: String
     /// Working hours overdue at this event (W(due, at)), or the overrun once finished late.
     public var hoursOverdue: Double
+    /// The correction that voided this event, if any (events.md, "Corrections").
+    public var voidedBy: VoidRecord?
 
     public static let fields = ["seq", "version", "at", "type", "actor", "unit", "hash", "status", "holder_actor", "holder_unit",
-                                "due", "rescheduled_due", "standing", "hours_overdue"]
+                                "due", "rescheduled_due", "standing", "hours_overdue", "voided_at", "voided_by", "void_reason"]
     public var values: [Value] {
         [.integer(Int(seq.rawValue)), .integer(Int(version.rawValue)), .instant(event.at), .text(event.type.rawValue),
          .text(event.actor), .text(event.unit), .digest(hash.hex), .text(status.rawValue),
          holder?.holderActor.map(Value.text) ?? .null, holder.map { .text($0.holderUnit) } ?? .null,
-         .instant(legalDue), .instant(rescheduledDue), .text(standing), .hours(rounded2(hoursOverdue))]
+         .instant(legalDue), .instant(rescheduledDue), .text(standing), .hours(rounded2(hoursOverdue)),
+         .instant(voidedBy?.at), voidedBy.map { .text($0.actor) } ?? .null, voidedBy.map { .text($0.reason) } ?? .null]
     }
+}
+
+/// Where a dossier stands at an instant, as a case history states it beside its rows.
+public struct HistoryJudgement: Sendable, Hashable {
+    /// The instant it is judged at: `--as-of`, else the dossier's latest event.
+    public var at: Instant
+    public var status: DossierStatus
+    public var standing: String
+    public var hoursOverdue: Double
+    public var holder: Step?
+    public var legalDue: Instant?
 }
 
 /// A dossier's case history up to a limit, the state there, and whether its events are intact.
@@ -35,6 +49,9 @@ public struct CaseHistory: Sendable {
     public let report: Report<HistoryRow>
     /// The state at the limit (after the last row).
     public let state: DossierState?
+    /// The state judged at the limit's instant (with every correction in the log applied), so
+    /// that a history and a late list at the same instant agree.
+    public let judgement: HistoryJudgement?
     /// Nil when every event's hash recomputes and each links to the dossier's previous one;
     /// else what is wrong, at which seq.
     public let chainProblem: String?
@@ -85,32 +102,53 @@ public struct LogReader: Sendable {
         guard let head = try await ledger.store.head() else { throw UnknownDossier(code: code) }
         let events = try await events(of: code, through: head.position)
         guard !events.isEmpty else { throw UnknownDossier(code: code) }
+        // Every correction in the log marks the event it voided, whatever the limit.
+        var whole = DossierReplay(dossier: code)
+        for (_, event) in events { try? whole.apply(event, rules: rules) }
+        let voidedBy = Dictionary(whole.state.voids.map { ($0.targetID, $0) }) { first, _ in first }
         var rows: [HistoryRow] = []
-        var state = DossierState(dossier: code)
-        var reached: DossierState?
+        var replay = DossierReplay(dossier: code)
         for (record, event) in events {
-            if case .version(let n) = limit, state.version >= n { break }
+            if case .version(let n) = limit, record.version.rawValue > UInt64(max(n, 0)) { break }
             if case .instant(let t) = limit, event.at > t { break }
-            try state.apply(event, rules: rules)
-            reached = state
-            let standing: String = switch state.standing(at: event.at) {
-            case .finished(let c): c.rawValue
-            case .open(overdue: true, _): "overdue"
-            case .open(_, waiting: true): "waiting"
-            case .open: "in_time"
-            case .unknown: state.receipt == nil ? "not_received" : "unknown"
-            }
-            let overdue = try state.overdueTime(at: event.at, rules: rules)
+            try replay.apply(event, rules: rules)
+            let state = replay.state
+            let (standing, overdue) = try Self.judge(state, at: event.at, rules: rules)
             rows.append(HistoryRow(seq: record.position, version: record.version, event: event, hash: record.hash,
                                    status: state.status, holder: state.custody(at: event.at), legalDue: state.legalDue,
-                                   rescheduledDue: state.rescheduledDue, standing: standing,
-                                   hoursOverdue: Double(overdue) / 3_600_000_000))
+                                   rescheduledDue: state.rescheduledDue, standing: standing, hoursOverdue: overdue,
+                                   voidedBy: voidedBy[event.id]))
+        }
+        // The judgement: at --as-of (also after the last event), else at the last row; a
+        // version limit judges the replay as it stood then.
+        var judgement: HistoryJudgement?
+        let judgedAt: Instant? = if case .instant(let t) = limit { t } else { rows.last?.event.at }
+        let judged: DossierState? = if case .instant(let t) = limit {
+            try DossierState.fold(events.map(\.event), rules: rules, through: .instant(t))
+        } else if case .version = limit { replay.state } else { whole.state }
+        if let judgedAt, let judged {
+            let (standing, overdue) = try Self.judge(judged, at: judgedAt, rules: rules)
+            judgement = HistoryJudgement(at: judgedAt, status: judged.status, standing: standing, hoursOverdue: overdue,
+                                         holder: judged.custody(at: judgedAt), legalDue: judged.legalDue)
         }
         let provenance = Provenance(projection: "log", version: Int(RecordLayout.format),
                                     checkpoint: Checkpoint(position: head.position, hash: head.hash))
         return CaseHistory(report: Report(title: "Case history of \(code)", provenance: provenance,
-                                          reportInstant: rows.last?.event.at, rows: rows),
-                           state: reached, chainProblem: try await chainProblem(events.map(\.record)))
+                                          reportInstant: judgedAt, rows: rows),
+                           state: rows.isEmpty ? nil : replay.state, judgement: judgement,
+                           chainProblem: try await chainProblem(events.map(\.record)))
+    }
+
+    /// The standing of `state` at `instant` (as a case history writes it) and hours overdue.
+    private static func judge(_ state: DossierState, at instant: Instant, rules: DomainRules) throws -> (String, Double) {
+        let standing: String = switch state.standing(at: instant) {
+        case .finished(let c): c.rawValue
+        case .open(overdue: true, _): "overdue"
+        case .open(_, waiting: true): "waiting"
+        case .open: "in_time"
+        case .unknown: state.receipt == nil ? (state.voids.isEmpty ? "not_received" : "voided") : "unknown"
+        }
+        return (standing, Double(try state.overdueTime(at: instant, rules: rules)) / 3_600_000_000)
     }
 
     /// Recomputes each record's hashes and checks that each links to the dossier's previous one.

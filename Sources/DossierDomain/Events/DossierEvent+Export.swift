@@ -50,6 +50,9 @@ extension DossierEvent {
             out.field("rating", f.rating.rawValue)
             if let v = f.complaint { out.raw("complaint", v ? "true" : "false") }
             if let v = f.aboutActor { out.field("about_actor", v) }
+        case .voided(let v):
+            out.field("target", v.target)
+            out.field("reason", v.reason)
         }
         if let exported {
             out.raw("seq", String(exported.seq))

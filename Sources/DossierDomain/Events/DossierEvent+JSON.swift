@@ -40,6 +40,7 @@ extension DossierEvent {
             .stopped: FieldName.mask(.reason),
             .homeSupportVisit: FieldName.mask(.purpose, .minutes),
             .feedback: FieldName.mask(.rating, .complaint, .aboutActor),
+            .voided: FieldName.mask(.target, .reason),
         ]
         return typeFields.mapValues { envelopeFields | exportFields | $0 }
     }()
@@ -160,12 +161,12 @@ extension DossierEvent {
             let actor = try limited(.actor, 1...64, required: true) ?? ""
             let unit = try limited(.unit, 1...64, required: true) ?? ""
             let note = try limited(.note, 0...1000, required: false)
-            let body = try self.body(type, at: at)
+            let body = try self.body(type, at: at, actor: actor, id: id)
             return ParsedLine(event: DossierEvent(id: id, dossier: dossier, at: at, actor: actor, unit: unit, note: note, body: body),
                               exported: try exported())
         }
 
-        func body(_ type: EventType, at: Instant) throws(EventRejection) -> EventBody {
+        func body(_ type: EventType, at: Instant, actor: String, id: String) throws(EventRejection) -> EventBody {
             switch type {
             case .received:
                 let channel = try choice(.channel, Channel.self, required: true) ?? .direct
@@ -242,6 +243,14 @@ extension DossierEvent {
                 }
                 return .feedback(Feedback(rating: try choice(.rating, Rating.self, required: true) ?? .neutral,
                                           complaint: complaint, aboutActor: try limited(.aboutActor, 1...64, required: false)))
+            case .voided:
+                let target = try limited(.target, 1...64, required: true) ?? ""
+                guard target.utf8.allSatisfy(DossierEvent.isIDByte) else { throw reject(.target, "must be an event id (1–64 of A-Z a-z 0-9 . _ : -)") }
+                guard target != id else { throw reject(.target, "an event cannot void itself") }
+                guard isOfficer(actor) else {
+                    throw reject(.actor, "a correction is made by an officer, not `\(actor)`")
+                }
+                return .voided(Voided(target: target, reason: try string(.reason)))
             }
         }
     }

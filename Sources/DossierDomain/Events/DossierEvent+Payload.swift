@@ -55,6 +55,9 @@ extension DossierEvent {
             w.choice(f.rating)
             w.optional(f.complaint) { w, v in w.byte(v ? 1 : 0) }
             w.optional(f.aboutActor) { w, v in w.string(v) }
+        case .voided(let v):
+            w.string(v.target)
+            w.string(v.reason)
         }
         return w.bytes
     }
@@ -120,6 +123,8 @@ extension DossierEvent {
             body = .feedback(Feedback(rating: try r.choice(Rating.self),
                                       complaint: try r.optional { r throws(PayloadError) in try r.flag() },
                                       aboutActor: try r.optional { r throws(PayloadError) in try r.string() }))
+        case .voided:
+            body = .voided(Voided(target: try r.string(), reason: try r.string()))
         }
         guard r.atEnd else { throw PayloadError(eventID: id, reason: "bytes left after the payload") }
         self.init(id: id, dossier: dossier, at: at, actor: actor, unit: unit, note: note, body: body)

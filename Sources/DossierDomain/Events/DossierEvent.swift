@@ -42,6 +42,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
     case stopped
     case homeSupportVisit = "home_support_visit"
     case feedback
+    case voided
 
     /// The name in the store, versioned: `dossier.received.v1`. Never derived from Swift names
     /// at run time, never changed; a new shape of an event gets `.v2`.
@@ -60,6 +61,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
         case .stopped: "dossier.stopped.v1"
         case .homeSupportVisit: "dossier.home_support_visit.v1"
         case .feedback: "dossier.feedback.v1"
+        case .voided: "dossier.voided.v1"
         }
     }
 
@@ -86,6 +88,7 @@ public enum EventBody: Sendable, Hashable {
     case stopped(Stopped)
     case homeSupportVisit(HomeSupportVisit)
     case feedback(Feedback)
+    case voided(Voided)
 
     public var type: EventType {
         switch self {
@@ -101,6 +104,7 @@ public enum EventBody: Sendable, Hashable {
         case .stopped: .stopped
         case .homeSupportVisit: .homeSupportVisit
         case .feedback: .feedback
+        case .voided: .voided
         }
     }
 }
@@ -231,5 +235,18 @@ public struct Feedback: Sendable, Hashable {
         self.rating = rating
         self.complaint = complaint
         self.aboutActor = aboutActor
+    }
+}
+
+/// A correction (events.md, "Corrections"): the event `target` of the same dossier was recorded
+/// by mistake. Both stay in the log; the dossier's state is the fold of its effective events.
+public struct Voided: Sendable, Hashable {
+    /// The id of the event it voids: the dossier's latest effective event other than `deadline_missed`.
+    public var target: String
+    public var reason: String
+
+    public init(target: String, reason: String) {
+        self.target = target
+        self.reason = reason
     }
 }

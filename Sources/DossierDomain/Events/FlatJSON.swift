@@ -30,6 +30,7 @@ enum FieldName: Int, CaseIterable, Sendable {
     case holderUnit, holderActor
     case newDue, responsibleUnit
     case outcome, via, purpose, minutes, rating, complaint, aboutActor
+    case target
     case stream, entry
 
     /// As written in JSON.
@@ -70,6 +71,7 @@ enum FieldName: Int, CaseIterable, Sendable {
         case .rating: "rating"
         case .complaint: "complaint"
         case .aboutActor: "about_actor"
+        case .target: "target"
         case .stream: "stream"
         case .entry: "entry"
         }
@@ -99,7 +101,7 @@ enum FieldName: Int, CaseIterable, Sendable {
 
 /// One line's object: the value of each known name, and any other keys in order.
 struct FlatObject {
-    private var known = InlineArray<37, FlatJSONValue?>(repeating: nil)
+    private var known = InlineArray<38, FlatJSONValue?>(repeating: nil)  // one per FieldName (a test checks the count)
     /// Names present (with any value, null included).
     private(set) var present: UInt64 = 0
     /// Names present with a value other than null.

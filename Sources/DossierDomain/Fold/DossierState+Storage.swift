@@ -4,7 +4,7 @@
 /// instants as microseconds, strings with a 16-bit length, optionals with a presence byte);
 /// a new layout gets a new ``DossierState/storageFormat`` and projections rebuild.
 extension DossierState {
-    public static let storageFormat: UInt8 = 1
+    public static let storageFormat: UInt8 = 2
 
     public func encoded() -> [UInt8] {
         var w = PayloadWriter()
@@ -12,6 +12,7 @@ extension DossierState {
         w.byte(DossierState.storageFormat)
         w.string(dossier)
         w.uint32(UInt32(lifecycle.version))
+        w.uint32(UInt32(lifecycle.effectiveCount))
         w.optional(lifecycle.lastAt) { w, v in w.instant(v) }
         w.choice(lifecycle.status)
         w.byte((lifecycle.isReceived ? 1 : 0) | (lifecycle.isFinished ? 2 : 0))
@@ -63,6 +64,10 @@ extension DossierState {
         }
         w.array(feedback) { w, e in w.event(e) }
         w.array(visits) { w, e in w.event(e) }
+        w.array(voids) { w, v in
+            w.string(v.id); w.instant(v.at); w.string(v.actor); w.string(v.unit); w.string(v.reason)
+            w.string(v.targetID); w.choice(v.targetType); w.instant(v.targetAt); w.string(v.targetActor); w.string(v.targetUnit)
+        }
         return w.bytes
     }
 
@@ -77,11 +82,12 @@ extension DossierState {
         let dossier = try r.string()
         self.init(dossier: dossier)
         let version = Int(try r.uint32())
+        let effectiveCount = Int(try r.uint32())
         let lastAt = try r.optional { r throws(PayloadError) in try r.instant() }
         let status = try r.choice(DossierStatus.self)
         let flags = try r.byte()
         guard flags < 4 else { throw PayloadError(eventID: dossier, reason: "lifecycle flags \(flags)") }
-        lifecycle = Lifecycle(version: version, lastAt: lastAt, status: status, isReceived: flags & 1 != 0,
+        lifecycle = Lifecycle(version: version, effectiveCount: effectiveCount, lastAt: lastAt, status: status, isReceived: flags & 1 != 0,
                               isFinished: flags & 2 != 0, openRequests: Int(try r.uint32()))
         receipt = try r.optional { r throws(PayloadError) in
             Receipt(at: try r.instant(), actor: try r.string(), unit: try r.string(), procedure: try r.string(),
@@ -127,6 +133,11 @@ extension DossierState {
         }
         feedback = try r.array { r throws(PayloadError) in try r.event(dossier: dossier) }
         visits = try r.array { r throws(PayloadError) in try r.event(dossier: dossier) }
+        voids = try r.array { r throws(PayloadError) in
+            VoidRecord(id: try r.string(), at: try r.instant(), actor: try r.string(), unit: try r.string(), reason: try r.string(),
+                       targetID: try r.string(), targetType: try r.choice(EventType.self), targetAt: try r.instant(),
+                       targetActor: try r.string(), targetUnit: try r.string())
+        }
         guard r.atEnd else { throw PayloadError(eventID: dossier, reason: "bytes left after the state") }
     }
 }

@@ -94,12 +94,16 @@ public struct DossierState: Sendable, Hashable {
     public internal(set) var recordedMisses: [DeadlineMissed] = []
     public internal(set) var feedback: [DossierEvent] = []
     public internal(set) var visits: [DossierEvent] = []
+    /// The corrections of this dossier so far (events.md, "Corrections"), in order: kept
+    /// whatever they undid, also when no effective event is left.
+    public internal(set) var voids: [VoidRecord] = []
 
     public init(dossier: String) { self.dossier = dossier }
 
     // MARK: Folding
 
     /// Checks `event` against the lifecycle rules (events.md, rules 3 and 4) and applies it.
+    /// A `voided` event needs the dossier's events before it: fold it with ``DossierReplay``.
     /// - Throws: ``EventRejection`` naming the event and the rule; the state is unchanged.
     public mutating func apply(_ event: DossierEvent, rules: DomainRules) throws(EventRejection) {
         try check(event)
@@ -109,6 +113,17 @@ public struct DossierState: Sendable, Hashable {
     /// The rules an event must keep to follow this state (see ``Lifecycle``).
     public func check(_ event: DossierEvent) throws(EventRejection) {
         try lifecycle.check(event)
+    }
+
+    /// The state of these effective events (already checked), after `version` events in all.
+    static func refolded(_ dossier: String, effective: [(version: Int, event: DossierEvent)], version: Int,
+                         voids: [VoidRecord], rules: DomainRules) -> DossierState {
+        var state = DossierState(dossier: dossier)
+        for item in effective { state.evolve(item.event, rules: rules) }
+        state.lifecycle = Lifecycle(effective: effective.map { EffectiveEvent(version: $0.version, type: $0.event.type, at: $0.event.at) },
+                                    version: version)
+        state.voids = voids
+        return state
     }
 
     /// Applies an event already checked. Dues come from the catalog and calendar in `rules`.
@@ -160,6 +175,8 @@ public struct DossierState: Sendable, Hashable {
             visits.append(event)
         case .feedback:
             feedback.append(event)
+        case .voided:
+            break  // DossierReplay refolds the effective events
         }
     }
 
@@ -217,21 +234,25 @@ public struct DossierState: Sendable, Hashable {
         supplements.contains { $0.requestedAt <= instant && ($0.receivedAt.map { instant < $0 } ?? true) }
     }
 
-    /// The state after its first `count` events, or up to an instant: time travel for case
-    /// histories. Events must be the dossier's, in order.
+    /// The state of a dossier from its events (voids included), or nil before any: time travel
+    /// for case histories and views.
+    ///
+    /// - `.version(n)`: after its first `n` events, as the log stood then (later corrections unknown).
+    /// - `.instant(t)`: what was effective on the whole of `events` (every correction in them
+    ///   applies, also to the past), folded up to `t`: a correction applies to every report.
+    ///
+    /// Events must be the dossier's, in order.
     public static func fold(_ events: some Sequence<DossierEvent>, rules: DomainRules, through limit: FoldLimit = .all) throws(EventRejection) -> DossierState? {
-        var state: DossierState?
+        var replay: DossierReplay?
         for event in events {
-            switch limit {
-            case .all: break
-            case .version(let n): if (state?.version ?? 0) >= n { return state }
-            case .instant(let t): if event.at > t { return state }
-            }
-            var next = state ?? DossierState(dossier: event.dossier)
+            if case .version(let n) = limit, (replay?.state.version ?? 0) >= n { break }
+            var next = replay ?? DossierReplay(dossier: event.dossier)
             try next.apply(event, rules: rules)
-            state = next
+            replay = next
         }
-        return state
+        guard let replay else { return nil }
+        guard case .instant(let t) = limit else { return replay.state }
+        return replay.state(at: t, rules: rules)
     }
 }
 

@@ -16,13 +16,18 @@ public struct ProvinceGenerator: Sendable {
         public var first: LocalDate
         /// Events after this instant are not emitted.
         public var end: Instant
+        /// The share of dossiers with a correction: a fifth created by mistake, half a forward to
+        /// the wrong unit undone and redone, the rest a `processed` recorded by mistake.
+        public var corrections: Double
 
         public init(seed: UInt64 = 1, dossiers: Int = 200_000, first: LocalDate = LocalDate(year: 2024, month: 1, day: 2),
-                    end: Instant = Instant(localDate: LocalDate(year: 2026, month: 11, day: 27), microsecondOfDay: 17 * 3_600_000_000)) {
+                    end: Instant = Instant(localDate: LocalDate(year: 2026, month: 11, day: 27), microsecondOfDay: 17 * 3_600_000_000),
+                    corrections: Double = 0.005) {
             self.seed = seed
             self.dossiers = dossiers
             self.first = first
             self.end = end
+            self.corrections = corrections
         }
     }
 
@@ -132,6 +137,15 @@ public struct ProvinceGenerator: Sendable {
             procedure: procedure.code, channel: channel, onlineLevel: channel == .online ? (Double.random(in: 0..<1, using: &rng) < 0.4 + 0.5 * progress ? .full : .partial) : nil,
             assist: assist == .none ? nil : assist, competentUnit: competent == receiving ? nil : competent, submitted: submitted)))
         guard var due = try? schedule.due(from: at, limit: procedure.limit), let budget = try? schedule.workingTime(from: at, to: due) else { return b.events }
+        // Corrections (events.md, "Corrections"), on options.corrections of the dossiers (0.5%):
+        // a dossier created by mistake, a forward to the wrong unit undone and redone, a
+        // `processed` recorded by mistake (in the proportions 2 : 5 : 3).
+        let correction = Double.random(in: 0..<1, using: &rng) / max(options.corrections, 1e-9)
+        if correction < 0.2 {
+            b.add(at + Int64.random(in: 5...40, using: &rng) * minute, receiver, receiving,
+                  .voided(Voided(target: b.events.last?.id ?? "", reason: "Tạo trùng hồ sơ (created twice by mistake)")))
+            return b.events
+        }
 
         // Custody: the desk forwards within its step (before 15:00 the same day), then handlers.
         let quick = budget <= 8 * hour
@@ -142,6 +156,15 @@ public struct ProvinceGenerator: Sendable {
         let stopped = Double.random(in: 0..<1, using: &rng) < 0.007
         guard var t = b.advance(at, by: Int64.random(in: 10...min(180, max(10, budget / minute / 3)), using: &rng) * minute, in: schedule) else { return b.events }
         let stepShare = max(1, Double(budget) / Double(hour) * 0.8 / Double(forwards))
+        if correction >= 0.2 && correction < 0.7 {
+            let wrong = reorganised ? Province.communes.filter { $0 != competent }.randomElement(using: &rng) ?? "H19.X01"
+                : competent == "H19.STNMT" ? "H19.SKHDT" : "H19.STNMT"
+            b.add(t, receiver, receiving, .forwarded(Forwarded(toUnit: wrong, toActor: province.officers(of: wrong, prefix: "cv").first,
+                                                               stepHours: stepShare.rounded(.up))))
+            t = t + Int64.random(in: 5...30, using: &rng) * minute
+            b.add(t, receiver, receiving, .voided(Voided(target: b.events.last?.id ?? "", reason: "Chuyển nhầm đơn vị (forwarded to the wrong unit)")))
+            t = t + minute
+        }
         b.add(t, receiver, receiving, .forwarded(Forwarded(toUnit: competent, toActor: chain[0], stepHours: stepShare.rounded(.up))))
         var holder = chain[0]
 
@@ -199,6 +222,10 @@ public struct ProvinceGenerator: Sendable {
                     b.add(issued + hour, holder, competent, .apologyIssued(ApologyIssued(newDue: finish + day1, reason: "Chờ ý kiến cơ quan liên quan")))
                 }
             }
+        }
+        if !stopped && correction >= 0.7 && correction < 1 {
+            b.add(finish + -90 * minute, holder, competent, .processed(Processed(outcome: .approved)))
+            b.add(finish + -80 * minute, holder, competent, .voided(Voided(target: b.events.last?.id ?? "", reason: "Ghi nhầm kết quả (recorded by mistake)")))
         }
         if stopped {
             b.add(finish, holder, competent, .stopped(Stopped(reason: "Không đủ điều kiện giải quyết")))
