@@ -24,7 +24,7 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
           dossier accountability --period 2026-Q3
           dossier verify
         """,
-        subcommands: [Init.self, Import.self, Append.self, VoidEntry.self, Export.self, History.self, Late.self, Rates.self, Online.self,
+        subcommands: [Init.self, Import.self, Append.self, VoidEntry.self, Export.self, History.self, Late.self, DueSoon.self, Rates.self, Online.self,
                       Accountability.self, Satisfaction.self, HomeSupport.self, Scorecard.self, Sweep.self, Rebuild.self,
                       Verify.self, VerifyExport.self, Checkpoint.self, Stats.self])
 
@@ -44,6 +44,10 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
         } catch let error as ToolError {
             FileHandle.standardError.write(Data("dossier: \(error.description)\n".utf8))
             return error.exitCode
+        } catch let error as UnknownFilter {
+            // A code that names nothing is a usage error: "0 rows" would read as "none late".
+            FileHandle.standardError.write(Data("dossier: \(error.description)\n".utf8))
+            return 2
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -50,8 +50,20 @@ struct Renderer {
         var out = localizedTitle(report.title) + "\n\n" + Renderer.align([header] + cells, numeric: numericColumns(report))
         if report.rows.isEmpty { out += language == .vi ? "(không có dòng nào)\n" : "(no rows)\n" }
         if let summary = report.summary { out += "\n" + summary + "\n" }
+        if let unjudged = unjudgedLine(report.unjudged) { out += "\n" + unjudged + "\n" }
         out += "\n" + footer(report.provenance, reportInstant: report.reportInstant, rows: report.rows.count) + "\n"
         return out
+    }
+
+    /// The dossiers a view could not judge, with the calendar years to load; nil when none.
+    func unjudgedLine(_ unjudged: [Unjudged]) -> String? {
+        guard !unjudged.isEmpty else { return nil }
+        let years = Set(unjudged.map(\.year)).sorted().map(String.init).joined(separator: ", ")
+        let codes = unjudged.prefix(10).map(\.dossier).joined(separator: " ") + (unjudged.count > 10 ? " …" : "")
+        switch language {
+        case .en: return "not judged: \(unjudged.count) dossiers need the calendar of \(years), which is not loaded (dossier import --calendar FILE): \(codes)"
+        case .vi: return "chưa đánh giá được: \(unjudged.count) hồ sơ cần lịch làm việc năm \(years), chưa được nạp (dossier import --calendar FILE): \(codes)"
+        }
     }
 
     func footer(_ provenance: Provenance, reportInstant: Instant?, rows: Int) -> String {
@@ -183,6 +195,11 @@ struct Renderer {
             "{" + zip(Row.fields, row.values).map { "\(Renderer.quote($0)):\(Renderer.json($1))" }.joined(separator: ",") + "}"
         }.joined(separator: ",\n") + "]"
         if let summary = report.summary { out += ",\"summary\":\(Renderer.quote(summary))" }
+        if !report.unjudged.isEmpty {
+            let years = Set(report.unjudged.map(\.year)).sorted().map(String.init).joined(separator: ",")
+            out += ",\"unjudged\":{\"count\":\(report.unjudged.count),\"calendar_years_missing\":[\(years)],"
+                + "\"dossiers\":[" + report.unjudged.map { Renderer.quote($0.dossier) }.joined(separator: ",") + "]}"
+        }
         return out + "}\n"
     }
 
@@ -226,6 +243,7 @@ struct Renderer {
         let checkpoint = ["\(report.provenance.checkpoint.position)", report.provenance.checkpoint.hash.hex]
         var out = (Row.fields + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
         for row in report.rows { out += (row.values.map(cell) + checkpoint).map(field).joined(separator: ",") + "\n" }
+        if let unjudged = unjudgedLine(report.unjudged) { out += "# " + unjudged + "\n" }
         return out
     }
 }

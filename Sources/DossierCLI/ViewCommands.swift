@@ -94,6 +94,41 @@ struct Late: AsyncParsableCommand {
     }
 }
 
+struct DueSoon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "due-soon",
+        abstract: "The due-soon list: open dossiers in time whose legal due comes within a working day, least time left first.",
+        discussion: """
+        What an office head must act on today, before it becomes late: dossiers not waiting for a supplement whose legal
+        due comes within --within working hours (default: the receiving unit's office day, 8 h) of the report instant,
+        counted in the receiving unit's office hours. Filters combine, as in the late list.
+
+        Examples:
+          dossier due-soon
+          dossier due-soon --unit H19.X07 --as-of 2026-11-27T08:00:00+07:00
+          dossier due-soon --within 16 --procedure 1.004203 --format csv
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Judge at this instant (RFC 3339 with an offset).") var asOf: String?
+    @Option(help: "Working hours ahead (default: the receiving unit's office day).") var within: Double?
+    @Option(help: "The unit holding the dossier, or any unit under it.") var unit: String?
+    @Option var procedure: String?
+    @Option(help: "The officer holding the dossier.") var officer: String?
+
+    func validate() throws {
+        _ = try instant(asOf, option: "as-of")
+        if let within, !(within > 0 && within <= 10_000) { throw ValidationError("--within is a number of working hours above 0") }
+    }
+
+    func run() async throws {
+        let session = try Session(global)
+        let inspector = try await session.inspector()
+        let filter = LateFilter(unit: unit, procedure: procedure, officer: officer)
+        session.print(try await inspector.dueSoonList(asOf: try instant(asOf, option: "as-of"), within: within, filter: filter))
+    }
+}
+
 struct Rates: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "On-time rates of a period with all the counts and the 766 score, by a grouping, with a total row.",

@@ -63,6 +63,7 @@ extension Inspector {
     /// first; with `rewards`, only the rows that deserve a reward (officers with steps held and
     /// no fault).
     public func accountability(period: Period, by attribution: Attribution, unit: String? = nil, rewards: Bool = false) throws -> Report<AccountabilityRow> {
+        try rules.catalog.checkFilters(unit: unit, procedure: nil, officer: nil, upTo: period.lastDay)
         let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
         var rows: [String: AccountabilityRow] = [:]
         func add(_ officer: String?, _ unit: String, _ dossier: String, _ change: (inout AccountabilityRow) -> Void) {
@@ -77,9 +78,20 @@ extension Inspector {
             change(&rows[key, default: fresh])
             rows[key, default: fresh].dossiers.insert(dossier)
         }
+        var unjudged = UnjudgedDossiers()
         for state in found {
             let code = state.dossier
-            for judged in try state.judgedSteps(at: instant, rules: rules) {
+            // Placed by the correction's instant, attributed to whoever recorded the voided event
+            // (no calendar needed: it counts also when the dossier cannot be judged, or counts nowhere).
+            for void in state.voids where period.contains(void.at) {
+                add(void.targetActor, void.targetUnit, code) { $0.entriesVoided += 1 }
+            }
+            // Every judgement of the dossier needs its calendar years: without one, it is unjudged.
+            guard let (steps, openSteps, violations) = try unjudged.judge(state, { () throws(CalendarError) in
+                (try state.judgedSteps(at: instant, rules: rules), try state.openSteps(at: min(period.end, instant), rules: rules),
+                 try state.violations(at: instant, rules: rules))
+            }) else { continue }
+            for judged in steps {
                 let step = judged.step
                 if period.contains(step.start) { add(step.holderActor, step.holderUnit, code) { $0.stepsHeld += 1 } }
                 if let end = step.end, period.contains(end) {
@@ -89,13 +101,13 @@ extension Inspector {
                     }
                 }
             }
-            for judged in try state.openSteps(at: min(period.end, instant), rules: rules) where judged.isLate {
+            for judged in openSteps where judged.isLate {
                 add(judged.step.holderActor, judged.step.holderUnit, code) { $0.stepsOpenLate += 1; $0.openOverrun += judged.overrun }
             }
             for missed in state.missedDues(asOf: instant) where period.contains(missed.due) {
                 add(missed.holderActor, missed.holderUnit, code) { $0.deadlinesMissed += 1 }
             }
-            for violation in try state.violations(at: instant, rules: rules) where period.contains(violation.at) {
+            for violation in violations where period.contains(violation.at) {
                 add(violation.officer, violation.unit, code) { $0.violations[violation.kind, default: 0] += 1 }
             }
             for event in state.feedback where period.contains(event.at) {
@@ -110,10 +122,6 @@ extension Inspector {
             for event in state.visits where period.contains(event.at) {
                 add(event.actor, event.unit, code) { $0.homeVisits += 1 }
             }
-            // Placed by the correction's instant, attributed to whoever recorded the voided event.
-            for void in state.voids where period.contains(void.at) {
-                add(void.targetActor, void.targetUnit, code) { $0.entriesVoided += 1 }
-            }
         }
         var result = Array(rows.values)
         if let unit {
@@ -123,6 +131,8 @@ extension Inspector {
         if rewards { result = result.filter(\.deservesReward) }
         result.sort { ($0.faults, $1.officer ?? $1.unit) > ($1.faults, $0.officer ?? $0.unit) }
         let title = rewards ? "Reward list \(period)" : "Accountability \(period) by \(attribution.rawValue)"
-        return Report(title: title, provenance: provenance, reportInstant: instant, rows: result)
+        var report = Report(title: title, provenance: provenance, reportInstant: instant, rows: result)
+        report.unjudged = unjudged.sorted
+        return report
     }
 }

@@ -32,6 +32,16 @@ extension LateEntry: ReportRow {
     }
 }
 
+extension DueSoonEntry: ReportRow {
+    public static let fields = ["dossier", "procedure", "competent_unit", "received", "due", "rescheduled_due", "hours_remaining",
+                                "holder_actor", "holder_unit", "apology", "supplements", "status"]
+    public var values: [Value] {
+        [.text(dossier), .text(procedure), .text(competentUnit), .instant(received), .instant(due), .instant(rescheduledDue),
+         .hours(rounded2(hoursRemaining)), holderActor.map(Value.text) ?? .null, .text(holderUnit), .flag(apology),
+         .integer(supplements), .text(status.rawValue)]
+    }
+}
+
 extension Inspector {
     /// The late list as of `asOf` (default: the latest event's `at`): open dossiers overdue then,
     /// and with ``LateFilter/includeFinished`` those finished late, longest overdue first
@@ -40,9 +50,61 @@ extension Inspector {
     /// Open dossiers come from the `by_end` index (those not finished at T whose earliest due
     /// is before T); each is judged on its state as of T: the stored state when it has no
     /// later event, else a fold of its events up to T.
+    ///
+    /// - Throws: ``UnknownFilter`` for a unit, procedure or officer the catalogs do not know.
     public func lateList(asOf: Instant? = nil, filter: LateFilter = LateFilter()) async throws -> Report<LateEntry> {
+        let (provenance, instant, states) = try await statesOpen(asOf: asOf, filter: filter, overdueOnly: true)
+        var entries: [LateEntry] = []
+        var unjudged = UnjudgedDossiers()
+        for state in states {
+            guard let entry = try unjudged.judge(state, { () throws(CalendarError) in
+                try state.lateEntry(at: instant, rules: rules, includeFinished: filter.includeFinished)
+            }), matches(procedure: entry.procedure, holder: entry.holderActor, unit: entry.holderUnit, filter, on: instant.localDate) else { continue }
+            entries.append(entry)
+        }
+        var report = Report(title: "Late dossiers as of \(instant)", provenance: provenance, reportInstant: instant,
+                            rows: LateEntry.ordered(entries))
+        report.unjudged = kept(unjudged, among: states, filter, at: instant)
+        return report
+    }
+
+    /// The due-soon list as of `asOf` (default: the latest event's `at`): open dossiers in time
+    /// then, not waiting, whose legal due comes within `within` working hours (default: the
+    /// receiving unit's office day), least time remaining first (indicators.md, "Due-soon list").
+    /// The late list's filters apply (``LateFilter/includeFinished`` is ignored).
+    /// - Throws: ``UnknownFilter`` for a unit, procedure or officer the catalogs do not know.
+    public func dueSoonList(asOf: Instant? = nil, within hours: Double? = nil, filter: LateFilter = LateFilter()) async throws -> Report<DueSoonEntry> {
+        let (provenance, instant, states) = try await statesOpen(asOf: asOf, filter: filter, overdueOnly: false)
+        let within = hours.map { Int64(($0 * 3_600_000_000).rounded()) }
+        var entries: [DueSoonEntry] = []
+        var unjudged = UnjudgedDossiers()
+        for state in states {
+            guard let entry = try unjudged.judge(state, { () throws(CalendarError) in try state.dueSoonEntry(at: instant, within: within, rules: rules) }),
+                  matches(procedure: entry.procedure, holder: entry.holderActor, unit: entry.holderUnit, filter, on: instant.localDate) else { continue }
+            entries.append(entry)
+        }
+        var report = Report(title: "Due soon as of \(instant)", provenance: provenance, reportInstant: instant,
+                            rows: DueSoonEntry.ordered(entries))
+        report.unjudged = kept(unjudged, among: states, filter, at: instant)
+        return report
+    }
+
+    /// The unjudged dossiers that the filters would keep (custody needs no calendar).
+    private func kept(_ found: UnjudgedDossiers, among states: [DossierState], _ filter: LateFilter, at instant: Instant) -> [Unjudged] {
+        let byCode = Dictionary(states.map { ($0.dossier, $0) }) { first, _ in first }
+        return found.sorted.filter { item in
+            guard let state = byCode[item.dossier], let receipt = state.receipt else { return false }
+            let holder = state.custody(at: instant)
+            return matches(procedure: receipt.procedure, holder: holder?.holderActor, unit: holder?.holderUnit ?? receipt.unit, filter, on: instant.localDate)
+        }
+    }
+
+    /// The filters checked against the catalogs, then the states of the dossiers open at the
+    /// report instant (with those finished late when asked), as of that instant.
+    private func statesOpen(asOf: Instant?, filter: LateFilter, overdueOnly: Bool) async throws -> (Provenance, Instant, [DossierState]) {
         let (provenance, instant, found) = try snapshot(asOf: asOf) { txn, instant in
-            try lateCandidates(at: instant, includeFinished: filter.includeFinished, txn)
+            try rules.catalog.checkFilters(unit: filter.unit, procedure: filter.procedure, officer: filter.officer, upTo: instant.localDate)
+            return try openCandidates(at: instant, dueBefore: overdueOnly ? instant : nil, includeFinished: overdueOnly && filter.includeFinished, txn)
         }
         var states = found.current
         for code in found.refold {
@@ -50,33 +112,29 @@ extension Inspector {
                 states.append(state)
             }
         }
-        var entries: [LateEntry] = []
-        for state in states {
-            guard let entry = try state.lateEntry(at: instant, rules: rules, includeFinished: filter.includeFinished),
-                  matches(entry, filter, on: instant.localDate) else { continue }
-            entries.append(entry)
-        }
-        return Report(title: "Late dossiers as of \(instant)", provenance: provenance, reportInstant: instant,
-                      rows: LateEntry.ordered(entries))
+        return (provenance, instant, states)
     }
 
-    private func matches(_ entry: LateEntry, _ filter: LateFilter, on date: LocalDate) -> Bool {
-        if let procedure = filter.procedure, entry.procedure != procedure { return false }
-        if let officer = filter.officer, entry.holderActor != officer { return false }
-        if let unit = filter.unit, !rules.catalog.lineage(of: entry.holderUnit, on: date).contains(unit) { return false }
+    private func matches(procedure: String, holder: String?, unit: String, _ filter: LateFilter, on date: LocalDate) -> Bool {
+        if let wanted = filter.procedure, procedure != wanted { return false }
+        if let officer = filter.officer, holder != officer { return false }
+        if let wanted = filter.unit, !rules.catalog.lineage(of: unit, on: date).contains(wanted) { return false }
         return true
     }
 
-    /// States that may be late at `instant`: current ones (no event after it) and the codes of
-    /// those to fold again up to it.
-    func lateCandidates(at instant: Instant, includeFinished: Bool, _ txn: borrowing ReadTransaction) throws -> (current: [DossierState], refold: [String]) {
+    /// States of dossiers open at `instant` (received by then, not finished by then) whose
+    /// earliest legal due is before `dueBefore` (when given), and with `includeFinished` those
+    /// finished late by then: current ones (no event after it) and the codes of those to fold
+    /// again up to it.
+    func openCandidates(at instant: Instant, dueBefore: Instant?, includeFinished: Bool, _ txn: borrowing ReadTransaction) throws -> (current: [DossierState], refold: [String]) {
         let projection = dossiers.projection
         var codes: [String] = []
+        let bound = dueBefore?.microseconds ?? Int64.max
         try txn.withCursor(on: projection.byEnd) { cursor in
             var step = Cursor.Position.atLeast(TimeKey.bytes(instant + 1))
             while let code = try cursor.move(to: step, { key, value -> String? in
                 let due = TimeKey.microseconds(value, at: 0), received = TimeKey.microseconds(value, at: 8)
-                return due < instant.microseconds && received <= instant.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : ""
+                return due < bound && received <= instant.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : ""
             }) {
                 if let code, !code.isEmpty { codes.append(code) }
                 step = .next

@@ -35,6 +35,8 @@ public struct RateRow: ReportRow, Hashable {
     public var openOverdue = 0
     public var waiting = 0
     public var withdrawn = 0
+    public var dueSoon = 0
+    public var notReturned = 0
     /// On time under Quyết định 766 (indicator 2.1).
     public var onTime766 = 0
 
@@ -57,15 +59,17 @@ public struct RateRow: ReportRow, Hashable {
         }
         if outcome.waiting { waiting += 1 }
         if outcome.withdrawn { withdrawn += 1 }
+        if outcome.dueSoon { dueSoon += 1 }
+        if outcome.notReturned { notReturned += 1 }
         if outcome.onTime766 == true { onTime766 += 1 }
     }
 
     public static let fields = ["group", "population", "received", "carried_over", "early", "on_time", "late", "open_in_time",
-                                "open_overdue", "waiting", "withdrawn", "on_time_rate", "score_766"]
+                                "open_overdue", "waiting", "withdrawn", "due_soon", "not_returned", "on_time_rate", "score_766"]
     public var values: [Value] {
         [.text(group), .integer(population), .integer(received), .integer(carriedOver), .integer(early), .integer(onTime),
          .integer(late), .integer(openInTime), .integer(openOverdue), .integer(waiting), .integer(withdrawn),
-         .percent(onTimeRate), .points(score766)]
+         .integer(dueSoon), .integer(notReturned), .percent(onTimeRate), .points(score766)]
     }
 }
 
@@ -75,20 +79,25 @@ extension Inspector {
     /// its unit's row and every ancestor's.
     ///
     /// A dossier whose legal due is unknown (its procedure missing from the catalog) cannot be
-    /// bucketed and is left out; the case history says why.
+    /// bucketed and is left out; the case history says why. One whose due needs a calendar year
+    /// not loaded is left out and listed in ``Report/unjudged``.
     public func onTimeRates(period: Period, by grouping: Grouping, rollUp: RollUp = .tree) throws -> Report<RateRow> {
         let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
         var rows: [String: RateRow] = [:]
         var total = RateRow(group: "total")
+        var unjudged = UnjudgedDossiers()
         for state in found {
-            guard let receipt = state.receipt, let outcome = state.outcome(in: period) else { continue }
+            guard let receipt = state.receipt, state.isInPopulation(of: period),
+                  let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) else { continue }
             total.count(outcome)
             for group in groups(of: state, receipt: receipt, grouping, period: period, rollUp: rollUp, today: instant.localDate) {
                 rows[group, default: RateRow(group: group)].count(outcome)
             }
         }
-        return Report(title: "On-time rate \(period) by \(grouping.rawValue)", provenance: provenance, reportInstant: instant,
-                      rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        var report = Report(title: "On-time rate \(period) by \(grouping.rawValue)", provenance: provenance, reportInstant: instant,
+                            rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        report.unjudged = unjudged.sorted
+        return report
     }
 
     private func groups(of state: DossierState, receipt: Receipt, _ grouping: Grouping, period: Period, rollUp: RollUp, today: LocalDate) -> [String] {

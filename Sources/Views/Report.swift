@@ -35,6 +35,9 @@ public struct Report<Row: ReportRow>: Sendable {
     public var rows: [Row]
     /// A one-line summary shown under the table (the scorecard's "5/6 met"), if any.
     public var summary: String?
+    /// Dossiers the view met but could not judge: their dues reach a year whose calendar is not
+    /// loaded (every December, before the next year's notice). Never silently left out.
+    public var unjudged: [Unjudged] = []
 
     public init(title: String, provenance: Provenance, reportInstant: Instant?, rows: [Row], summary: String? = nil) {
         self.title = title
@@ -57,4 +60,36 @@ public func percentage(_ part: Int, of whole: Int) -> Double? {
 /// Rounds to 2 decimals, half up.
 public func rounded2(_ value: Double) -> Double {
     (value * 100 + 0.5 + 1e-9).rounded(.down) / 100
+}
+
+/// A dossier a view could not judge, and the calendar year to load first.
+public struct Unjudged: Sendable, Hashable {
+    public let dossier: String
+    public let year: Int
+
+    public init(dossier: String, year: Int) {
+        self.dossier = dossier
+        self.year = year
+    }
+}
+
+/// Collects the dossiers a view cannot judge for want of a calendar year.
+struct UnjudgedDossiers {
+    private(set) var found: Set<Unjudged> = []
+
+    /// Runs `judge`; a missing calendar year makes the dossier unjudged (nil) instead of failing the view.
+    mutating func judge<T>(_ state: DossierState, _ judge: () throws(CalendarError) -> T?) throws -> T? {
+        if let year = state.missingCalendarYear {
+            found.insert(Unjudged(dossier: state.dossier, year: year))
+            return nil
+        }
+        do {
+            return try judge()
+        } catch .yearNotLoaded(let year) {
+            found.insert(Unjudged(dossier: state.dossier, year: year))
+            return nil
+        }
+    }
+
+    var sorted: [Unjudged] { found.sorted { ($0.year, $0.dossier) < ($1.year, $1.dossier) } }
 }

@@ -71,6 +71,7 @@ extension Inspector {
         let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
         var rows: [String: SatisfactionRow] = [:]
         var total = SatisfactionRow(group: "total")
+        var unjudged = UnjudgedDossiers()
         for state in found {
             guard let receipt = state.receipt else { continue }
             var row = rows[receipt.unit] ?? SatisfactionRow(group: receipt.unit)
@@ -81,15 +82,18 @@ extension Inspector {
                 total.add(f)
                 if f.complaint == true || f.rating == .dissatisfied { unhappy = true }
             }
-            if let outcome = state.outcome(in: period) {
+            if state.isInPopulation(of: period),
+               let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
                 let late = outcome.bucket == .late || outcome.bucket == .openOverdue
                 row.add(late: late, unhappy: unhappy)
                 total.add(late: late, unhappy: unhappy)
             }
             rows[receipt.unit] = row
         }
-        return Report(title: "Satisfaction \(period) by receiving unit", provenance: provenance, reportInstant: instant,
-                      rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        var report = Report(title: "Satisfaction \(period) by receiving unit", provenance: provenance, reportInstant: instant,
+                            rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        report.unjudged = unjudged.sorted
+        return report
     }
 
     /// Home-support visits of `period` per unit or officer (the visit's actor and unit), with
@@ -99,6 +103,7 @@ extension Inspector {
         let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
         var rows: [String: HomeSupportRow] = [:]
         var total = HomeSupportRow(group: "total")
+        var unjudged = UnjudgedDossiers()
         func update(_ group: String?, _ change: (inout HomeSupportRow) -> Void) {
             change(&total)
             guard let group else { return }
@@ -113,11 +118,14 @@ extension Inspector {
                     row.purposes[visit.purpose, default: 0] += 1
                 }
             }
-            if let receipt = state.receipt, receipt.assist == .homeVisit, period.contains(receipt.at), let outcome = state.outcome(in: period) {
+            if let receipt = state.receipt, receipt.assist == .homeVisit, period.contains(receipt.at),
+               let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
                 update(attribution == .unit ? receipt.unit : receipt.actor) { $0.assisted.count(outcome) }
             }
         }
-        return Report(title: "Home support \(period) by \(attribution.rawValue)", provenance: provenance, reportInstant: instant,
-                      rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        var report = Report(title: "Home support \(period) by \(attribution.rawValue)", provenance: provenance, reportInstant: instant,
+                            rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        report.unjudged = unjudged.sorted
+        return report
     }
 }

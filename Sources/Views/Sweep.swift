@@ -26,7 +26,7 @@ extension Inspector {
         // Candidates as of the instant, and the latest state of those with later events (an
         // event appended now must follow those).
         let (provenance, _, (candidates, later)) = try snapshot(asOf: instant) { txn, instant in
-            let candidates = try lateCandidates(at: instant, includeFinished: false, txn)
+            let candidates = try openCandidates(at: instant, dueBefore: instant, includeFinished: false, txn)
             return (candidates, try candidates.refold.compactMap { try dossiers.projection.state(of: $0, in: txn) })
         }
         var asOfStates = candidates.current

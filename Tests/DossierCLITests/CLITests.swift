@@ -148,15 +148,22 @@ struct CLITests {
         try Data(bytes).write(to: URL(fileURLWithPath: invalidUTF8))
         let utf8 = try dossier(["import", "--store", store, invalidUTF8])
         #expect(utf8.status == 1 && utf8.stderr.contains("line 1") && utf8.stderr.contains("UTF-8"))
+        // A year with no calendar: the dossiers that need it are not silently left out, but counted and named.
         let noCalendar = try dossier(["late", "--store", store, "--as-of", "2027-06-01T10:00:00+07:00"])
-        #expect(noCalendar.status == 1 && noCalendar.stderr.contains("calendar for 2027 is not loaded"), "\(noCalendar.stderr)")
+        #expect(noCalendar.status == 0 && noCalendar.stdout.contains("not judged: ") && noCalendar.stdout.contains("calendar of 2027"),
+                "\(noCalendar.stdout)")
+        let noCalendarJSON = try dossier(["late", "--store", store, "--as-of", "2027-06-01T10:00:00+07:00", "--format", "json"]).stdout
+        #expect(noCalendarJSON.contains(#""unjudged":{"count":"#) && noCalendarJSON.contains(#""calendar_years_missing":[2027]"#))
+        let noCalendarCSV = try dossier(["late", "--store", store, "--as-of", "2027-06-01T10:00:00+07:00", "--format", "csv"]).stdout
+        #expect(noCalendarCSV.contains("\n# not judged: "))
         // An operator loads the year (without a code change); the same question then has an answer.
         let year = TemporaryDirectory.path + "/calendar-2027.json"
         try #"[{"year": 2027, "notice": "Thông báo 2027 (test)", "days_off": ["2027-01-01", "2027-04-30", "2027-09-02"], "saturdays_worked": []}]"#
             .write(toFile: year, atomically: true, encoding: .utf8)
         let loaded = try dossier(["import", "--store", store, "--calendar", year])
         #expect(loaded.status == 0 && loaded.stdout.contains("1 recorded"), "\(loaded.stderr)")
-        #expect(try dossier(["late", "--store", store, "--as-of", "2027-06-01T10:00:00+07:00"]).status == 0)
+        let judged = try dossier(["late", "--store", store, "--as-of", "2027-06-01T10:00:00+07:00"])
+        #expect(judged.status == 0 && !judged.stdout.contains("not judged"))
         for run in [missing, period, instant, directory, absent, long, utf8, noCalendar] {
             #expect(!run.stderr.contains("Fatal") && run.stderr.split(separator: "\n").count <= 2)
         }

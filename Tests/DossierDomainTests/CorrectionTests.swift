@@ -30,7 +30,7 @@ struct CorrectionTests {
         #expect(state.receipt == nil && state.status == .notReceived)
         #expect(state.version == 2 && state.lifecycle.effectiveCount == 0)
         #expect(state.voids.map(\.targetID) == ["e1"] && state.voids[0].targetActor == "cb.01")
-        #expect(state.outcome(in: try Period.parse("2025-03", cutOff15th: false)) == nil)
+        #expect(try state.outcome(in: try Period.parse("2025-03", cutOff15th: false), rules: rules) == nil)
         story.received("2025-03-04 09:40")  // checked against the empty state: a first receipt again
         #expect(try story.state().receipt?.at == t("2025-03-04 09:40"))
     }

@@ -263,7 +263,7 @@ struct Score766Scenarios {
         let q1 = try Period.parse("2025-Q1", cutOff15th: false), q2 = try Period.parse("2025-Q2", cutOff15th: false)
         // Q1 (ends 01/04 00:00): open and not waiting at the end, F₇₆₆ = 01/04 00:00 − 3 days = 29/03 00:00 ≤ 04/04 17:00: on time.
         #expect(state.onTime766(periodEnd: q1.end) == true)
-        #expect(state.outcome(in: q1)?.onTime766 == true)
+        #expect(try state.outcome(in: q1, rules: rules)?.onTime766 == true)
         // Q2: two requests were made before its end: late.
         #expect(state.onTime766(periodEnd: q2.end) == false)
     }

@@ -59,19 +59,19 @@ struct PeriodOutcomeTests {
         var early = Story()
         early.received("2025-03-04 09:12")                        // due Fri 07/03 09:12
         early.processed("2025-03-06 15:30")
-        #expect(try early.state().outcome(in: march)?.bucket == .early)
+        #expect(try early.state().outcome(in: march, rules: rules)?.bucket == .early)
 
         var lateAfterEnd = Story()
         lateAfterEnd.received("2025-03-27 09:00")                 // 3 working days: Thu 27 09:00 → Tue 01/04 09:00
         lateAfterEnd.processed("2025-04-02 10:00")                // finished after the period end
-        let outcome = try #require(try lateAfterEnd.state().outcome(in: march))
+        let outcome = try #require(try lateAfterEnd.state().outcome(in: march, rules: rules))
         #expect(outcome.bucket == .openInTime)                    // at 01/04 00:00 the due had not passed
         #expect(outcome.receivedInPeriod)
 
         var overdueAtEnd = Story()
         overdueAtEnd.received("2025-03-24 09:00")                 // due Thu 27/03 09:00
-        #expect(try overdueAtEnd.state().outcome(in: march)?.bucket == .openOverdue)
-        #expect(try overdueAtEnd.state().outcome(in: march)?.countsAsOnTime == false)
+        #expect(try overdueAtEnd.state().outcome(in: march, rules: rules)?.bucket == .openOverdue)
+        #expect(try overdueAtEnd.state().outcome(in: march, rules: rules)?.countsAsOnTime == false)
     }
 
     @Test("waiting at the end is in time and marked waiting; withdrawn is marked among the finished")
@@ -79,15 +79,15 @@ struct PeriodOutcomeTests {
         var waiting = Story()
         waiting.received("2025-03-03 09:00")
         waiting.requested("2025-03-04 09:00")
-        let outcome = try #require(try waiting.state().outcome(in: march))
+        let outcome = try #require(try waiting.state().outcome(in: march, rules: rules))
         #expect(outcome.bucket == .openInTime && outcome.waiting)
 
         var withdrawn = Story()
         withdrawn.received("2025-03-03 09:00")                    // due Thu 06/03 09:00
         withdrawn.add("2025-03-05 10:00", .withdrawn, actor: "citizen")
-        let w = try #require(try withdrawn.state().outcome(in: march))
+        let w = try #require(try withdrawn.state().outcome(in: march, rules: rules))
         #expect(w.bucket == .early && w.withdrawn)
-        #expect(try withdrawn.state().outcome(in: try Period.parse("2025-04")) == nil)  // finished before April
+        #expect(try withdrawn.state().outcome(in: try Period.parse("2025-04"), rules: rules) == nil)  // finished before April
     }
 }
 

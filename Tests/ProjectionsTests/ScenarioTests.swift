@@ -125,7 +125,11 @@ struct ScenarioTests {
         #expect(try await inspector.lateList(asOf: friday, filter: LateFilter(unit: "D")).rows.count == 1)  // C1 is under D then
         #expect(try await inspector.lateList(asOf: friday, filter: LateFilter(unit: "P", officer: "cv.b")).rows.count == 1)
         #expect(try await inspector.lateList(asOf: friday, filter: LateFilter(officer: "cv.a")).rows.isEmpty)
-        #expect(try await inspector.lateList(asOf: friday, filter: LateFilter(procedure: "P9")).rows.isEmpty)
+        // Filters name real things: an unknown code is an error with the nearest known ones, never "0 rows".
+        let unknown = await #expect(throws: UnknownFilter.self) { try await inspector.lateList(asOf: friday, filter: LateFilter(procedure: "P9")) }
+        #expect(unknown?.kind == "procedure" && unknown?.suggestions.first == "P3")
+        let unit = await #expect(throws: UnknownFilter.self) { try await inspector.lateList(asOf: friday, filter: LateFilter(unit: "c1")) }
+        #expect(unit?.suggestions.first == "C1")
         // At the report instant (DG's visit, August) DC is still open and overdue.
         #expect(try await inspector.lateList().rows.map(\.dossier) == ["DC"])
     }

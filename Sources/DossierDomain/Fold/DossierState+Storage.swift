@@ -36,6 +36,7 @@ extension DossierState {
             w.instant(d.from)
             w.optional(d.due) { w, v in w.instant(v) }
             w.optional(d.problem) { w, v in w.string(v) }
+            w.optional(d.missingYear) { w, v in w.uint32(UInt32(truncatingIfNeeded: v)) }
         }
         w.array(apologies) { w, a in
             w.instant(a.at); w.string(a.actor); w.string(a.unit); w.string(a.responsibleUnit); w.instant(a.newDue)
@@ -106,7 +107,8 @@ extension DossierState {
         }
         dues = try r.array { r throws(PayloadError) in
             DueInForce(from: try r.instant(), due: try r.optional { r throws(PayloadError) in try r.instant() },
-                       problem: try r.optional { r throws(PayloadError) in try r.string() })
+                       problem: try r.optional { r throws(PayloadError) in try r.string() },
+                       missingYear: try r.optional { r throws(PayloadError) in Int(try r.uint32()) })
         }
         apologies = try r.array { r throws(PayloadError) in
             ApologyRecord(at: try r.instant(), actor: try r.string(), unit: try r.string(), responsibleUnit: try r.string(),

@@ -31,6 +31,8 @@ public struct DueInForce: Sendable, Hashable {
     /// Nil when it cannot be computed: see `problem`.
     public var due: Instant?
     public var problem: String?
+    /// The year whose calendar is not loaded, when that is why `due` is nil: load it and rebuild.
+    public var missingYear: Int? = nil
 }
 
 /// One custody step: who held the dossier from `start` until `end`.
@@ -188,7 +190,9 @@ public struct DossierState: Sendable, Hashable {
         do {
             return DueInForce(from: start, due: try rules.schedule(for: receipt.unit).due(from: start, limit: limit))
         } catch {
-            return DueInForce(from: start, due: nil, problem: error.description)
+            var missingYear: Int?
+            if case .yearNotLoaded(let year) = error { missingYear = year }
+            return DueInForce(from: start, due: nil, problem: error.description, missingYear: missingYear)
         }
     }
 
@@ -213,6 +217,10 @@ public struct DossierState: Sendable, Hashable {
 
     /// The legal due in force now.
     public var legalDue: Instant? { dues.last?.due }
+
+    /// The year whose calendar must be loaded before the due in force can be computed, if that is
+    /// why it is unknown.
+    public var missingCalendarYear: Int? { dues.last?.missingYear }
 
     /// The legal due in force at `instant`.
     public func legalDue(at instant: Instant) -> Instant? {

@@ -16,6 +16,12 @@ public struct PeriodOutcome: Sendable, Hashable {
     public var waiting: Bool
     /// Of the finished: withdrawn.
     public var withdrawn: Bool
+    /// Of `openInTime` and not waiting: its legal due within one office day of the period end
+    /// (as in the due-soon list at the period end).
+    public var dueSoon = false
+    /// Of those finished early, on time or late in the period (not withdrawn; stopped ones
+    /// included): no `returned` before the period end.
+    public var notReturned = false
     /// Indicator 766 2.1 (nil when it cannot be judged).
     public var onTime766: Bool?
 
@@ -27,7 +33,8 @@ extension DossierState {
     /// The dossier's outcome in `period`, or nil when it is not in the population or its legal
     /// due is unknown. A dossier finished at or after the period end counts as open at the end,
     /// judged at the end instant.
-    public func outcome(in period: Period) -> PeriodOutcome? {
+    /// - Throws: ``CalendarError`` when the due-soon subset needs a year whose calendar is not loaded.
+    public func outcome(in period: Period, rules: DomainRules) throws(CalendarError) -> PeriodOutcome? {
         guard isInPopulation(of: period), let receipt else { return nil }
         let receivedInPeriod = receipt.at >= period.start
         let score = onTime766(periodEnd: period.end)
@@ -38,15 +45,24 @@ extension DossierState {
             case .onTime: .onTime
             case .late: .late
             }
-            return PeriodOutcome(bucket: bucket, receivedInPeriod: receivedInPeriod, waiting: false,
-                                 withdrawn: finish.kind == .withdrawn, onTime766: score)
+            var outcome = PeriodOutcome(bucket: bucket, receivedInPeriod: receivedInPeriod, waiting: false,
+                                        withdrawn: finish.kind == .withdrawn, onTime766: score)
+            outcome.notReturned = finish.kind != .withdrawn && returnedAt.map { $0 >= period.end } ?? true
+            return outcome
         }
         let end = period.end
         if isWaiting(at: end) {
             return PeriodOutcome(bucket: .openInTime, receivedInPeriod: receivedInPeriod, waiting: true, withdrawn: false, onTime766: score)
         }
         guard let due = legalDue(at: end) else { return nil }
-        return PeriodOutcome(bucket: end > due ? .openOverdue : .openInTime, receivedInPeriod: receivedInPeriod,
-                             waiting: false, withdrawn: false, onTime766: score)
+        var outcome = PeriodOutcome(bucket: end > due ? .openOverdue : .openInTime, receivedInPeriod: receivedInPeriod,
+                                    waiting: false, withdrawn: false, onTime766: score)
+        if outcome.bucket == .openInTime {
+            // As the due-soon list at the period end: the state as it stood then (finished later counts as open).
+            var open = self
+            open.finish = nil
+            outcome.dueSoon = try open.dueSoonRemaining(at: end, rules: rules) != nil
+        }
+        return outcome
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import LedgerTesting
+import Testing
+
+/// The due-soon list and filters that name real things, on the real executable.
+@Suite(.temporaryDirectory)
+struct ListsCLITests {
+    @Test("due-soon in table, JSON and CSV; --within widens it; sorted by hours remaining")
+    func dueSoon() throws {
+        let store = try fixedStore()
+        let asOf = "2026-11-27T10:00:00+07:00"  // the fixed store has one dossier open then, due 2026-12-09
+        let json = try dossier(["due-soon", "--store", store, "--as-of", asOf, "--within", "100", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let remaining = json.stdout.matches(of: /"hours_remaining":([0-9.]+)/).compactMap { Double($0.1) }
+        #expect(!remaining.isEmpty && remaining == remaining.sorted() && remaining.allSatisfy { $0 <= 100 })
+        #expect(!json.stdout.contains("hours_overdue"))
+        let narrow = try dossier(["due-soon", "--store", store, "--as-of", asOf, "--format", "json"]).stdout
+        #expect(narrow.contains(#""rows":[]"#))  // 61 h left is not within one office day
+        let table = try dossier(["due-soon", "--store", store, "--as-of", asOf, "--within", "100"])
+        #expect(table.stdout.hasPrefix("Due soon as of") && table.stdout.contains("hours remaining"))
+        let csv = try dossier(["due-soon", "--store", store, "--as-of", asOf, "--within", "100", "--format", "csv"]).stdout
+        #expect(csv.hasPrefix("dossier,procedure,competent_unit,received,due,rescheduled_due,hours_remaining,"))
+        let vi = try dossier(["due-soon", "--store", store, "--as-of", asOf, "--lang", "vi"]).stdout
+        #expect(vi.hasPrefix("Hồ sơ sắp đến hạn tính đến"))
+        #expect(try dossier(["due-soon", "--store", store, "--within", "0"]).status == 2)
+    }
+
+    @Test("a filter that names nothing is an error with the nearest codes, never an empty list")
+    func unknownFilters() throws {
+        let store = try fixedStore()
+        let unit = try dossier(["late", "--store", store, "--unit", "h19.x07"])
+        #expect(unit.status == 2 && unit.stderr.contains("no unit h19.x07") && unit.stderr.contains("H19.X07"), "\(unit.stderr)")
+        let procedure = try dossier(["due-soon", "--store", store, "--procedure", "1.00420"])
+        #expect(procedure.status == 2 && procedure.stderr.contains("no procedure 1.00420"))
+        let officer = try dossier(["late", "--store", store, "--officer", "cv.h19.x07.9"])
+        #expect(officer.status == 2 && officer.stderr.contains("cv.h19.x07."), "\(officer.stderr)")
+        let accountability = try dossier(["accountability", "--store", store, "--period", "2025", "--unit", "H19.X99"])
+        #expect(accountability.status == 2 && accountability.stderr.contains("no unit H19.X99"))
+        // Known codes still answer, even with no row.
+        #expect(try dossier(["late", "--store", store, "--unit", "H19.X07"]).status == 0)
+    }
+}
