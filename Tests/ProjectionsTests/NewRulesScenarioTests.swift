@@ -68,11 +68,7 @@ enum NewRulesScenario {
     }
 
     static func inspector() async throws -> Inspector {
-        let path = TemporaryDirectory.path + "/rules"
-        let ledger = DossierLedger(store: try LMDBEventStore(path: path))
-        try await ledger.record(Scenario.catalog)
-        for event in events.sorted(by: { $0.at < $1.at }) { try await ledger.append(event) }
-        return try await Inspector.open(try ProjectionEngine(storePath: path, ledger: ledger))
+        try await Scenario.inspector("rules", events: events)
     }
 }
 

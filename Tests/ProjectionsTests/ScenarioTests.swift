@@ -93,11 +93,11 @@ enum Scenario {
     }
 
     /// A store holding the catalog and the events at or before `through`, and its inspector.
-    static func inspector(_ name: String = "store", through: Instant? = nil) async throws -> Inspector {
+    static func inspector(_ name: String = "store", through: Instant? = nil, events: [DossierEvent] = Scenario.events) async throws -> Inspector {
         let path = TemporaryDirectory.path + "/" + name
         let ledger = DossierLedger(store: try LMDBEventStore(path: path))
         try await ledger.record(catalog)
-        for event in events where through.map({ event.at <= $0 }) ?? true { try await ledger.append(event) }
+        for event in events.sorted(by: { $0.at < $1.at }) where through.map({ event.at <= $0 }) ?? true { try await ledger.append(event) }
         return try await Inspector.open(try ProjectionEngine(storePath: path, ledger: ledger))
     }
 }
