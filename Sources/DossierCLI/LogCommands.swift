@@ -398,11 +398,14 @@ struct VerifyExport: AsyncParsableCommand {
         commandName: "verify-export",
         abstract: "Check an exported JSON Lines file on its own, without a store; exit code 3 when a hash does not recompute.",
         discussion: """
-        Every line's record is rebuilt from its fields, its hash recomputed over the previous line's hash, and its link to
-        the dossier's previous line checked. Give a whole-log export to check from seq 1.
+        Every line's record is rebuilt from its fields, its hash recomputed over the hash of the event before it, and its
+        link to the dossier's previous line checked. A whole-log export is checked from seq 1; an export of one dossier
+        (or a seq range) carries previous_hash on each line, so each record still recomputes, and the global links that
+        reach events outside the file are said to be not checkable from it.
 
-        Example:
+        Examples:
           dossier export --output log.jsonl && dossier verify-export log.jsonl
+          dossier export --dossier 000.00.17.H19-250304-0001 > one.jsonl && dossier verify-export one.jsonl
         """)
 
     @Option(name: .long, help: "Labels: en or vi.") var lang: Language?
@@ -414,10 +417,20 @@ struct VerifyExport: AsyncParsableCommand {
         let result = try ExportVerifier.verify(path: file) { bar.update(WorkProgress(done: $0, total: max($0, estimatedLines(file)))) }
         bar.finish()
         if let failure = result.failure { throw ToolError("verification FAILED: \(failure)", exitCode: 3) }
-        let first = result.first.map { "seq \($0)" } ?? "-"
-        let partial = result.first.map { $0.rawValue > 1 } ?? false
-        FileHandle.standardOutput.write(Data(("verified \(result.lines) lines, \(first) to \(result.last.map(\.description) ?? "-"): every hash recomputes"
-            + (partial ? " (the export starts after seq 1: its first links are taken as given)" : "") + "\n").utf8))
+        let range = "seq \(result.first.map(String.init(describing:)) ?? "-") to \(result.last.map(\.description) ?? "-")"
+        var message: String
+        if result.globalLinksUnchecked == 0 && result.recordsUnchecked == 0 {
+            message = "verified \(result.lines) lines, \(range): every hash recomputes and every link holds"
+        } else {
+            message = "verified \(result.lines) lines of \(result.streams) \(result.streams == 1 ? "stream" : "streams"), \(range): "
+                + "every record recomputes to its hash and links to its dossier's previous event"
+            if result.recordsUnchecked > 0 {
+                message += "; \(result.recordsUnchecked) lines could not be recomputed (their previous event is not in the file, and no previous_hash)"
+            }
+            message += ". A part of the log: the global links of \(result.globalLinksUnchecked) lines reach events not in the file "
+                + "and cannot be checked from it (check them against the store, with dossier verify, or a signed checkpoint)"
+        }
+        FileHandle.standardOutput.write(Data((message + "\n").utf8))
     }
 }
 

@@ -10,24 +10,33 @@ public struct ExportVerification: Sendable, Hashable {
     public var last: LogHead?
     /// The first problem, naming the line and the seq; nil when every hash recomputes.
     public var failure: String?
+    /// Dossiers (and the catalog stream) with lines in the file.
+    public var streams = 0
+    /// Lines whose event before them in the log is not in the file (a part of the log): their
+    /// global link cannot be checked from the file alone.
+    public var globalLinksUnchecked = 0
+    /// Lines whose record could not be recomputed: neither `previous_hash` nor the event before
+    /// them in the file, or their dossier's previous event is not in the file.
+    public var recordsUnchecked = 0
 
     public var isIntact: Bool { failure == nil }
 }
 
 /// Checks an export (``DossierLedger/export(dossier:from:through:to:)``) without a store, so a
 /// third party can check a history they were given (integrity.md): every line's record is
-/// rebuilt from its fields exactly as the store encoded it, its hash recomputed over the previous
-/// line's hash, and its per-dossier link checked against the dossier's previous line.
+/// rebuilt from its fields exactly as the store encoded it, its hash recomputed over the hash of
+/// the event before it, and its per-dossier link checked against the dossier's previous line.
 ///
-/// A whole-log export is checked from seq 1. An export that starts later (a seq range, or one
-/// dossier) cannot show the link to what is not in it: its first line's global link, and each
-/// dossier's first link, are taken as given and said so in the result's `first`.
+/// A whole-log export is checked from seq 1, every global link included. An export of part of
+/// the log (one dossier, a seq range) carries `previous_hash` on each line: each record still
+/// recomputes to its hash, each dossier's lines still link one to the next (the first to
+/// nothing), and the global links that reach events outside the file are counted as not
+/// checkable from it (``ExportVerification/globalLinksUnchecked``), not failed.
 public enum ExportVerifier: Sendable {
     public static func verify(path: String, progress: (Int) -> Void = { _ in }) throws -> ExportVerification {
         let reader = try LineReader(path: path)
         var result = ExportVerification()
-        var previousHash: EventHash?
-        var previousSeq: UInt64?
+        var previousLine: (seq: UInt64, hash: EventHash)?
         var streams: [String: (version: UInt64, hash: EventHash)] = [:]
         var number = 0
         while let outcome = try reader.nextLine({ bytes -> String? in
@@ -50,34 +59,58 @@ public enum ExportVerifier: Sendable {
             guard let exported, let hash = EventHash(hex: exported.hash) else {
                 return "line \(number): no seq, version, recorded and hash: not an export line"
             }
+            var stated: EventHash?
+            if let text = exported.previousHash {
+                guard let parsed = EventHash(hex: text) else { return "line \(number): previous_hash must be 64 hexadecimal digits" }
+                stated = parsed
+            }
             result.lines += 1
             let seq = exported.seq
-            if let previousSeq, seq != previousSeq + 1 {
-                return "line \(number), seq \(seq): follows seq \(previousSeq); an event is missing, added or out of order"
+            // The global link: to the line before when it is the event before, else as stated (a part of the log).
+            var global: EventHash?
+            if let previousLine, seq == previousLine.seq + 1 {
+                if let stated, stated != previousLine.hash {
+                    return "line \(number), seq \(seq): its previous_hash is not the hash of seq \(previousLine.seq) on the line before"
+                }
+                global = previousLine.hash
+            } else {
+                if let previousLine, seq <= previousLine.seq {
+                    return "line \(number), seq \(seq): follows seq \(previousLine.seq); the lines are out of order or repeated"
+                }
+                if let previousLine, stated == nil {
+                    return "line \(number), seq \(seq): follows seq \(previousLine.seq); an event is missing, added or out of order"
+                }
+                if seq == 1 {
+                    if let stated, stated != .zero { return "line \(number), seq 1: its previous_hash must be 64 zeros" }
+                    global = .zero
+                } else {
+                    global = stated
+                    result.globalLinksUnchecked += 1
+                }
             }
             if result.first == nil { result.first = GlobalPosition(seq) }
             let known = streams[stream]
             if let known, exported.version != known.version + 1 {
-                return "line \(number), seq \(seq): version \(exported.version) of \(stream) follows version \(known.version)"
+                return "line \(number), seq \(seq): version \(exported.version) of \(stream) follows version \(known.version); an event of the dossier is missing"
             }
-            // Without the dossier's earlier lines (a partial export), the stored link is taken as given.
+            // Without the dossier's earlier lines (a seq range), its link is taken as given.
             let previousInStream = known?.hash ?? (exported.version == 1 ? .zero : nil)
-            let global = previousHash ?? (seq == 1 ? .zero : nil)
             let streamID: StreamID
             do { streamID = try StreamID(stream) } catch { return "line \(number): \(error)" }
-            let record: [UInt8]
             if let previousInStream, let global {
-                record = RecordLayout.encode(proposed, stream: streamID, position: GlobalPosition(seq), version: StreamVersion(exported.version),
-                                             recorded: RecordedTime(rawValue: exported.recorded.microseconds),
-                                             previousInStream: previousInStream, previousHash: global)
+                let record = RecordLayout.encode(proposed, stream: streamID, position: GlobalPosition(seq), version: StreamVersion(exported.version),
+                                                 recorded: RecordedTime(rawValue: exported.recorded.microseconds),
+                                                 previousInStream: previousInStream, previousHash: global)
                 let computed = record.withUnsafeBytes { EventHash(bytes: $0, at: $0.count - 32) }
                 if computed != hash {
                     return "line \(number), seq \(seq): the hash does not recompute (the event, its place or its links were changed)"
                 }
+            } else {
+                result.recordsUnchecked += 1
             }
-            previousHash = hash
-            previousSeq = seq
+            previousLine = (seq, hash)
             streams[stream] = (exported.version, hash)
+            result.streams = streams.count
             result.last = LogHead(position: GlobalPosition(seq), hash: hash, recorded: RecordedTime(rawValue: exported.recorded.microseconds))
             if result.lines % 65_536 == 0 { progress(result.lines) }
             return nil

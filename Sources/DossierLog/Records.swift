@@ -36,10 +36,11 @@ public enum Records: Sendable {
         })
     }
 
-    /// The export fields of a record.
-    public static func exported(_ record: RecordedEvent) -> ExportedFields {
+    /// The export fields of a record; with `previous`, the hash of the event before it.
+    public static func exported(_ record: RecordedEvent, previous: EventHash? = nil) -> ExportedFields {
         ExportedFields(seq: record.position.rawValue, version: record.version.rawValue,
-                       recorded: Instant(microsecondsSinceEpoch: record.recorded.rawValue), hash: record.hash.hex)
+                       recorded: Instant(microsecondsSinceEpoch: record.recorded.rawValue), hash: record.hash.hex,
+                       previousHash: previous?.hex)
     }
 
     /// The replica fields a line carries, for the store to reproduce.

@@ -67,4 +67,33 @@ struct CorrectionCLITests {
         #expect(set.status == 0 && set.stdout.contains("time tolerance 60 min"))
         #expect(try String(contentsOfFile: store + "/settings.json", encoding: .utf8).contains(#""time_tolerance_minutes" : 60"#))
     }
+
+    @Test("one dossier's export is checked on its own: records and dossier links verified, global links said to be out of reach")
+    func oneDossierExport() throws {
+        let store = try fixedStore()
+        let (_, code) = try lastEvent(ofType: "returned", in: store)
+        let one = TemporaryDirectory.path + "/one.jsonl"
+        let export = try dossier(["export", "--store", store, "--dossier", code, "--output", one])
+        #expect(export.status == 0, "\(export.stderr)")
+        let lines = try String(contentsOfFile: one, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count >= 3 && lines.allSatisfy { $0.contains(#""previous_hash":""#) })
+        let ok = try dossier(["verify-export", one])
+        #expect(ok.status == 0 && ok.stdout.contains("every record recomputes") && ok.stdout.contains("cannot be checked from it"), "\(ok.stderr)")
+        // Altered, or with an event of the dossier removed: exit 3, naming the line.
+        let altered = TemporaryDirectory.path + "/altered.jsonl"
+        try (lines.map { $0.replacingOccurrences(of: #""type":"returned","at":"2"#, with: #""type":"returned","at":"1"#) }.joined(separator: "\n") + "\n")
+            .write(toFile: altered, atomically: true, encoding: .utf8)
+        let bad = try dossier(["verify-export", altered])
+        #expect(bad.status == 3 && bad.stderr.contains("does not recompute"), "\(bad.stderr)")
+        let removed = TemporaryDirectory.path + "/removed.jsonl"
+        try ((lines.prefix(1) + lines.dropFirst(2)).joined(separator: "\n") + "\n").write(toFile: removed, atomically: true, encoding: .utf8)
+        let gap = try dossier(["verify-export", removed])
+        #expect(gap.status == 3 && gap.stderr.contains("line 2") && gap.stderr.contains("missing"), "\(gap.stderr)")
+        // A whole-log export still checks every global link, and its lines carry no previous_hash.
+        let whole = try dossier(["export", "--store", store]).stdout
+        #expect(!whole.contains("previous_hash"))
+        // The lines of a dossier's export import again (the field is known): a repeat of what is stored.
+        let again = try dossier(["import", "--store", store, one])
+        #expect(again.status == 0 && again.stdout.contains("0 events stored"), "\(again.stderr)")
+    }
 }

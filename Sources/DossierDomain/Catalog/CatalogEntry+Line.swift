@@ -40,6 +40,7 @@ extension CatalogEntry {
         out.raw("version", String(exported.version))
         out.field("recorded", exported.recorded.utcDescription)
         out.field("hash", exported.hash)
+        if let previous = exported.previousHash { out.field("previous_hash", previous) }
         return out.finish()
     }
 }

@@ -59,6 +59,7 @@ extension DossierEvent {
             out.raw("version", String(exported.version))
             out.field("recorded", exported.recorded.utcDescription)
             out.field("hash", exported.hash)
+            if let previous = exported.previousHash { out.field("previous_hash", previous) }
         }
         return out.finish()
     }

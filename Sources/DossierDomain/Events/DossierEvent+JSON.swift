@@ -6,12 +6,17 @@ public struct ExportedFields: Sendable, Hashable {
     public var recorded: Instant
     /// 64 hexadecimal digits.
     public var hash: String
+    /// The hash of the event at seq − 1 (64 zeros for seq 1), carried by exports of part of the
+    /// log (one dossier, a seq range), so that each record recomputes to its hash without the
+    /// events between (integrity.md, "One dossier's export").
+    public var previousHash: String?
 
-    public init(seq: UInt64, version: UInt64, recorded: Instant, hash: String) {
+    public init(seq: UInt64, version: UInt64, recorded: Instant, hash: String, previousHash: String? = nil) {
         self.seq = seq
         self.version = version
         self.recorded = recorded
         self.hash = hash
+        self.previousHash = previousHash
     }
 }
 
@@ -42,7 +47,7 @@ extension DossierEvent {
             .feedback: FieldName.mask(.rating, .complaint, .aboutActor),
             .voided: FieldName.mask(.target, .reason),
         ]
-        return typeFields.mapValues { envelopeFields | exportFields | $0 }
+        return typeFields.mapValues { envelopeFields | exportFields | FieldName.mask(.previousHash) | $0 }
     }()
 
     /// Parses and checks one JSON Lines line (events.md, validation rule 1): JSON syntax, required
@@ -133,7 +138,8 @@ extension DossierEvent {
                   let version = try number(.version), version.isInteger, version.0 >= 1,
                   let recorded = try instant(.recorded),
                   let hash = try optionalString(.hash) else { return nil }
-            return ExportedFields(seq: UInt64(seq.0), version: UInt64(version.0), recorded: recorded, hash: hash)
+            return ExportedFields(seq: UInt64(seq.0), version: UInt64(version.0), recorded: recorded, hash: hash,
+                                  previousHash: try optionalString(.previousHash))
         }
 
         func event() throws(EventRejection) -> ParsedLine {

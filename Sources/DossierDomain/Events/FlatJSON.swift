@@ -23,7 +23,7 @@ enum FlatJSONValue: Sendable, Hashable {
 /// kept by name in a fixed table, so reading a field is an index, not a search or a hash.
 enum FieldName: Int, CaseIterable, Sendable {
     case id, dossier, type, at, actor, unit, note
-    case seq, version, recorded, hash
+    case seq, version, recorded, hash, previousHash
     case procedure, channel, onlineLevel, assist, competentUnit, submitted, due
     case toUnit, toActor, stepDue, stepHours
     case reason, items
@@ -47,6 +47,7 @@ enum FieldName: Int, CaseIterable, Sendable {
         case .version: "version"
         case .recorded: "recorded"
         case .hash: "hash"
+        case .previousHash: "previous_hash"
         case .procedure: "procedure"
         case .channel: "channel"
         case .onlineLevel: "online_level"
@@ -101,7 +102,7 @@ enum FieldName: Int, CaseIterable, Sendable {
 
 /// One line's object: the value of each known name, and any other keys in order.
 struct FlatObject {
-    private var known = InlineArray<38, FlatJSONValue?>(repeating: nil)  // one per FieldName (a test checks the count)
+    private var known = InlineArray<39, FlatJSONValue?>(repeating: nil)  // one per FieldName (a test checks the count)
     /// Names present (with any value, null included).
     private(set) var present: UInt64 = 0
     /// Names present with a value other than null.
