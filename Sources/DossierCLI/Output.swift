@@ -195,6 +195,9 @@ struct Renderer {
             "{" + zip(Row.fields, row.values).map { "\(Renderer.quote($0)):\(Renderer.json($1))" }.joined(separator: ",") + "}"
         }.joined(separator: ",\n") + "]"
         if let summary = report.summary { out += ",\"summary\":\(Renderer.quote(summary))" }
+        if !report.details.isEmpty {
+            out += ",\"details\":{" + report.details.map { "\(Renderer.quote($0.name)):\(Renderer.json($0.value))" }.joined(separator: ",") + "}"
+        }
         if !report.unjudged.isEmpty {
             let years = Set(report.unjudged.map(\.year)).sorted().map(String.init).joined(separator: ",")
             out += ",\"unjudged\":{\"count\":\(report.unjudged.count),\"calendar_years_missing\":[\(years)],"

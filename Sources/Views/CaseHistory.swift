@@ -133,8 +133,14 @@ public struct LogReader: Sendable {
         }
         let provenance = Provenance(projection: "log", version: Int(RecordLayout.format),
                                     checkpoint: Checkpoint(position: head.position, hash: head.hash))
-        return CaseHistory(report: Report(title: "Case history of \(code)", provenance: provenance,
-                                          reportInstant: judgedAt, rows: rows),
+        var report = Report(title: "Case history of \(code)", provenance: provenance, reportInstant: judgedAt, rows: rows)
+        if let judgement {
+            report.details = [("state_at", .instant(judgement.at)), ("status", .text(judgement.status.rawValue)),
+                              ("standing", .text(judgement.standing)), ("hours_overdue", .hours(rounded2(judgement.hoursOverdue))),
+                              ("holder_actor", judgement.holder?.holderActor.map(Value.text) ?? .null),
+                              ("holder_unit", judgement.holder.map { .text($0.holderUnit) } ?? .null), ("due", .instant(judgement.legalDue))]
+        }
+        return CaseHistory(report: report,
                            state: rows.isEmpty ? nil : replay.state, judgement: judgement,
                            chainProblem: try await chainProblem(events.map(\.record)))
     }

@@ -38,6 +38,9 @@ public struct Report<Row: ReportRow>: Sendable {
     /// Dossiers the view met but could not judge: their dues reach a year whose calendar is not
     /// loaded (every December, before the next year's notice). Never silently left out.
     public var unjudged: [Unjudged] = []
+    /// Named values about the report as a whole (a case history's state at its instant), for
+    /// machines: JSON gives them under `details`.
+    public var details: [(name: String, value: Value)] = []
 
     public init(title: String, provenance: Provenance, reportInstant: Instant?, rows: [Row], summary: String? = nil) {
         self.title = title

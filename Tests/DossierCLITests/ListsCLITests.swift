@@ -39,4 +39,17 @@ struct ListsCLITests {
         // Known codes still answer, even with no row.
         #expect(try dossier(["late", "--store", store, "--unit", "H19.X07"]).status == 0)
     }
+
+    @Test("a case history as of T is judged at T, also after the dossier's last event, and agrees with the late list at T")
+    func historyAsOf() throws {
+        let store = try fixedStore()
+        let at = "2026-12-10T08:00:00+07:00"  // after the last event of the fixed store, before the end of the loaded calendar
+        let late = try dossier(["late", "--store", store, "--as-of", at, "--format", "json"]).stdout
+        let row = try #require(late.firstMatch(of: /"dossier":"([^"]+)"[^\n]*"hours_overdue":([0-9.]+)/))
+        let history = try dossier(["history", String(row.1), "--store", store, "--as-of", at, "--format", "json"]).stdout
+        #expect(history.contains(#""standing":"overdue""#) && history.contains(#""hours_overdue":\#(row.2),"#), "\(history)")
+        #expect(history.contains(#""report_instant":"2026-12-10T08:00:00+07:00""#))
+        let table = try dossier(["history", String(row.1), "--store", store, "--as-of", at]).stdout
+        #expect(table.contains("state at 2026-12-10 08:00: processing, overdue \(row.2)h"), "\(table)")
+    }
 }
