@@ -454,6 +454,9 @@ struct Stats: AsyncParsableCommand {
             ("head_hash", head.map { Renderer.quote($0.hash.hex) } ?? "null", head?.hash.hex ?? "-"),
             ("store_bytes", "\(session.store.environment.usedBytes)", String(format: "%.1f MiB", Double(session.store.environment.usedBytes) / 1_048_576)),
         ]
+        let warning = try await calendarWarning(session)
+        items.append(("calendar_loaded_through", warning.year.map(String.init) ?? "null", warning.year.map(String.init) ?? "-"))
+        items.append(("calendar_warning", warning.text.map(Renderer.quote) ?? "null", warning.text ?? "-"))
         let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger, readOnly: true)
         for name in builtInProjections.map({ $0.name }) {
             let status = try engine.status(of: name)
@@ -464,8 +467,30 @@ struct Stats: AsyncParsableCommand {
         switch global.format {
         case .json: session.write("{" + items.map { "\(Renderer.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
         case .csv: session.write("item,value\n" + items.map { "\($0.0),\($0.2)\n" }.joined())
-        case .table: session.write(Renderer.align([["item", "value"]] + items.map { [$0.0.replacingOccurrences(of: "_", with: " "), $0.2] }))
+        case .table:
+            session.write(Renderer.align([["item", "value"]] + items.filter { $0.0 != "calendar_warning" }.map { [$0.0.replacingOccurrences(of: "_", with: " "), $0.2] }))
+            if let text = warning.text { session.write("\nwarning: \(text)\n") }
         }
+    }
+
+    /// The last calendar year loaded, and a warning when the latest event (the latest `at` among
+    /// the last 4,096 events appended) is within 60 days of its end: dues will soon reach a year
+    /// whose days off are unknown, and views would leave those dossiers unjudged.
+    private func calendarWarning(_ session: Session) async throws -> (year: Int?, text: String?) {
+        let years = try await session.ledger.rules().calendar.loadedYears.map(\.year)
+        guard let last = years.max() else { return (nil, nil) }
+        guard let head = try await session.store.head() else { return (last, nil) }
+        let from = GlobalPosition(head.position.rawValue > 4096 ? head.position.rawValue - 4095 : 1)
+        var latest: Instant?
+        for record in try await session.store.readAll(from: from, limit: 4096) {
+            if case .dossier(let event) = try Records.decode(record) { latest = max(latest ?? event.at, event.at) }
+        }
+        guard let latest else { return (last, nil) }
+        let end = LocalDate(year: last, month: 12, day: 31)
+        let daysLeft = end.daysSinceEpoch - latest.localDate.daysSinceEpoch
+        guard daysLeft <= 60 else { return (last, nil) }
+        return (last, "the latest event (\(latest.localDate)) is \(max(daysLeft, 0)) days from the end of \(last), the last calendar year loaded: "
+            + "load the notice of \(last + 1) (dossier import --calendar FILE) before dues reach it, or views will leave those dossiers unjudged")
     }
 }
 

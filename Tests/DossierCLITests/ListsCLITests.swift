@@ -52,4 +52,19 @@ struct ListsCLITests {
         let table = try dossier(["history", String(row.1), "--store", store, "--as-of", at]).stdout
         #expect(table.contains("state at 2026-12-10 08:00: processing, overdue \(row.2)h"), "\(table)")
     }
+
+    @Test("stats warns when the latest event is within 60 days of the last calendar year loaded, until the next year is loaded")
+    func calendarWarning() throws {
+        let store = try fixedStore()  // latest event 2026-11-27: 34 days before the end of 2026
+        let before = try dossier(["stats", "--store", store])
+        #expect(before.status == 0 && before.stdout.contains("warning: the latest event (2026-11-27) is 34 days from the end of 2026"))
+        let json = try dossier(["stats", "--store", store, "--format", "json"]).stdout
+        #expect(json.contains(#""calendar_loaded_through":2026"#) && json.contains(#""calendar_warning":"the latest event"#))
+        let year = TemporaryDirectory.path + "/calendar-2027.json"
+        try #"[{"year": 2027, "notice": "Thông báo 2027 (test)", "days_off": ["2027-01-01"], "saturdays_worked": []}]"#
+            .write(toFile: year, atomically: true, encoding: .utf8)
+        #expect(try dossier(["import", "--store", store, "--calendar", year]).status == 0)
+        let after = try dossier(["stats", "--store", store, "--format", "json"]).stdout
+        #expect(after.contains(#""calendar_loaded_through":2027"#) && after.contains(#""calendar_warning":null"#))
+    }
 }
