@@ -65,14 +65,21 @@ struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a store and record the catalogs in it.",
         discussion: """
-        Example:
+        With --group, members of that Unix group (inspectors' own accounts) may open the store read-only: the directories
+        become setgid (new files, projections included, take the group), data files 0640, LMDB lock files 0660 (readers
+        record themselves there). Run it again to share an existing store.
+
+        Examples:
           dossier init --store ./dossier-data --procedures procedures.json --units units.json --officers officers.json
+          dossier init --store /srv/dossier-data --group inspectors
         """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var catalogs: CatalogFiles
     @Option(help: "Minutes an event may be dated after the instant it is appended (0 to 60; default 5; kept in the store's settings.json).")
     var timeTolerance: Int?
+    @Option(help: "A Unix group whose members may read the store (--read-only): files 0640, lock files 0660, directories setgid.")
+    var group: String?
 
     func validate() throws {
         if let timeTolerance, !(0...60).contains(timeTolerance) { throw ValidationError("--time-tolerance is 0 to 60 minutes, not \(timeTolerance)") }
@@ -87,8 +94,9 @@ struct Init: AsyncParsableCommand {
         }
         let session = try Session(global, creating: true)
         let summary = try await catalogs.record(session)
+        if let group { try StoreSharing.share(global.store, withGroup: group) }
         session.write("store ready at \(global.store)" + (summary.map { "; catalog entries: \($0.appended) recorded, \($0.duplicates) already there" } ?? "")
-            + "; time tolerance \(session.ledger.timeGuard.minutes) min\n")
+            + "; time tolerance \(session.ledger.timeGuard.minutes) min" + (group.map { "; readable by group \($0)" } ?? "") + "\n")
     }
 }
 

@@ -80,7 +80,11 @@ public final class Environment: @unchecked Sendable {
     public init(path: String, configuration: Configuration = .init()) throws(LMDBError) {
         let options = configuration.options
         if !options.contains(.noSubdirectory) && !options.contains(.readOnly) {
-            if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            // In a directory shared with its group (setgid), the new one is readable by the group too.
+            var parent = stat()
+            let parentPath = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+            let shared = stat(parentPath.isEmpty ? "/" : parentPath, &parent) == 0 && parent.st_mode & S_ISGID != 0
+            if mkdir(path, shared ? 0o750 : 0o700) != 0 && errno != EEXIST {
                 throw LMDBError(code: .init(rawValue: errno), operation: "mkdir", path: path)
             }
         }
@@ -120,6 +124,7 @@ public final class Environment: @unchecked Sendable {
             Environment.openPaths.withLock { _ = $0.remove(key) }
             throw LMDBError(code: .corrupted, operation: "open: the data file is \(size) bytes but its pages reach \(needed) bytes: it was truncated", path: path)
         }
+        if !options.contains(.readOnly) && !options.contains(.noSubdirectory) { Environment.shareWithGroupIfSetgid(path) }
         self.path = path
         self.handle = env
         self.options = options
@@ -184,6 +189,21 @@ public final class Environment: @unchecked Sendable {
             pthread_rwlock_unlock(resizeLock)
         }
         return try body(ReadTransaction(handle: txn, path: path))
+    }
+
+    /// A directory with the setgid bit is shared with its group (`dossier init --group`): files
+    /// created in it take its group, and here the data file is made readable by the group
+    /// (0640) and the lock file writable by it (0660), since LMDB's readers record themselves in
+    /// the lock file. Only the owner can change them; anyone else leaves them as they are.
+    private static func shareWithGroupIfSetgid(_ directory: String) {
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_mode & S_ISGID != 0 else { return }
+        for (name, mode) in [("data.mdb", 0o640), ("lock.mdb", 0o660)] {
+            var file = stat()
+            let path = directory + "/" + name
+            guard stat(path, &file) == 0, file.st_uid == geteuid(), file.st_mode & 0o777 != mode_t(mode) else { continue }
+            chmod(path, mode_t(mode))
+        }
     }
 
     /// Begins a transaction holding the resize lock shared; adopts a map that another process
