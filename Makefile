@@ -19,9 +19,10 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-# The demo province: about 200,000 dossiers over 2024–2026, imported, swept, rebuilt, then an
-# inspector's day: one commune's late list, quarterly on-time rates by unit with the 766 score,
-# the accountability top ten, a case history, and a verification of the whole log.
+# The demo province: about 200,000 dossiers over 2024–2026 (0.5% with a correction), imported,
+# swept, rebuilt, then an inspector's day: one commune's late list and due-soon list, quarterly
+# on-time rates by unit with the 766 score, the accountability top ten, two case histories (the
+# dossier that finished latest; one with a voided event), and a verification of the whole log.
 demo: deps
 	$(SWIFT) build -c release --product dossier
 	$(SWIFT) build -c release --product province-generator
@@ -36,12 +37,16 @@ demo: deps
 	$(DOSSIER) rebuild
 	@echo "== the late list of commune H19.X07"
 	$(DOSSIER) late --unit H19.X07
+	@echo "== due soon in commune H19.X07 on the morning of 2026-11-27: act before they are late"
+	$(DOSSIER) due-soon --unit H19.X07 --as-of 2026-11-27T07:30:00+07:00
 	@echo "== on-time rates of 2026-Q3 by unit, with the 766 score"
 	$(DOSSIER) rates --period 2026-Q3 --by unit
 	@echo "== accountability 2026-Q3: the top ten"
 	$(DOSSIER) accountability --period 2026-Q3 --top 10
 	@echo "== the case history of the dossier that finished latest"
 	$(DOSSIER) history $$($(DOSSIER) late --include-finished --format csv | sed -n 2p | cut -d, -f1)
+	@echo "== a case history with a correction: a processed recorded by mistake, voided"
+	$(DOSSIER) history $$(grep -m1 '"reason":"Ghi nhầm kết quả' $(DEMO_DIR)/province/events.jsonl | sed 's/.*"dossier":"\([^"]*\)".*/\1/')
 	@echo "== verify"
 	$(DOSSIER) verify
 

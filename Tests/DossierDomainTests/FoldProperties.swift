@@ -88,3 +88,63 @@ struct FoldProperties {
         }
     }
 }
+
+/// An arbitrary story with wrong entries inserted and voided right away (a forward to the wrong
+/// officer where one is allowed, and a `processed` by mistake at the end of an open dossier):
+/// the corrected log, and how many corrections it holds.
+func arbitraryCorrectedStory(_ seed: UInt64) throws -> (events: [DossierEvent], corrections: Int) {
+    var rng = SplitMix(state: seed ^ 0x5eed)
+    let original = arbitraryStory(seed)
+    var events: [DossierEvent] = []
+    var corrections = 0
+    var replay = DossierReplay(dossier: original[0].dossier)
+    func add(_ event: DossierEvent) throws {
+        try replay.apply(event, rules: rules)
+        events.append(event)
+    }
+    func wrong(_ body: EventBody, at: Instant, actor: String) throws {
+        let id = "w\(events.count)"
+        try add(DossierEvent(id: id, dossier: original[0].dossier, at: at, actor: actor, unit: "TP", body: body))
+        try add(DossierEvent(id: "v\(events.count)", dossier: original[0].dossier, at: at, actor: actor, unit: "TP",
+                             body: .voided(Voided(target: id, reason: "recorded by mistake"))))
+        corrections += 1
+    }
+    for event in original {
+        try add(event)
+        let state = replay.state
+        if state.receipt != nil, !state.isFinished, !state.isWaiting, state.status != .returned, Int.random(in: 0...2, using: &rng) == 0 {
+            try wrong(.forwarded(Forwarded(toUnit: "TP", toActor: "cv.wrong", stepHours: 4)), at: event.at, actor: "cv.9")
+        }
+    }
+    if let last = events.last, replay.state.receipt != nil, !replay.state.isFinished, !replay.state.isWaiting {
+        try wrong(.processed(Processed(outcome: .refused)), at: last.at, actor: "cv.9")
+    }
+    return (events, corrections)
+}
+
+struct CorrectionProperties {
+    @Test("a log with corrections folds to the state of its effective events; the corrections are kept; the state round-trips")
+    func correctedEqualsEffective() async {
+        await propertyCheck(count: 200, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            let original = arbitraryStory(seed)
+            let (corrected, corrections) = try arbitraryCorrectedStory(seed)
+            let plain = try #require(try DossierState.fold(original, rules: rules))
+            let state = try #require(try DossierState.fold(corrected, rules: rules))
+            #expect(state.receipt == plain.receipt && state.dues == plain.dues && state.steps == plain.steps)
+            #expect(state.apologies == plain.apologies && state.supplements == plain.supplements && state.finish == plain.finish)
+            #expect(state.returnedAt == plain.returnedAt && state.recordedMisses == plain.recordedMisses)
+            #expect(state.feedback == plain.feedback && state.visits == plain.visits)
+            #expect(state.status == plain.status && state.lastAt == plain.lastAt && state.lifecycle.effectiveCount == plain.lifecycle.effectiveCount)
+            #expect(state.voids.count == corrections && state.version == plain.version + 2 * corrections)
+            #expect(state.voids.allSatisfy { $0.targetActor == "cv.9" })
+            let bytes = state.encoded()
+            #expect(try bytes.withUnsafeBytes { try DossierState(decoding: $0) } == state)
+            // Folding the corrected log in two parts through a replay gives the same state.
+            let cut = corrected.count / 2
+            var replay = DossierReplay(dossier: corrected[0].dossier)
+            for event in corrected.prefix(cut) { try replay.apply(event, rules: rules) }
+            for event in corrected.dropFirst(cut) { try replay.apply(event, rules: rules) }
+            #expect(replay.state == state)
+        }
+    }
+}

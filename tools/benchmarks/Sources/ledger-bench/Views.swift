@@ -8,7 +8,8 @@ import ProvinceGenerator
 import Views
 
 /// The projections' benchmark: a demo province of about `--events` events (5.4 events per
-/// dossier), imported, then every built-in projection rebuilt from seq 1, then the views queried.
+/// dossier; `--corrections` of them with a correction, 0.5% by default), imported, then every
+/// built-in projection rebuilt from seq 1, then the views queried.
 func viewsBenchmark(_ options: Options) async throws {
     let directory = options.directory + "/province"
     let dossiers = max(1, options.events * 10 / 54)
@@ -21,7 +22,7 @@ func viewsBenchmark(_ options: Options) async throws {
         store = try LMDBEventStore(path: options.directory + "/views")
         print("reusing the store in \(options.directory)/views")
     } else {
-        let (_, generated) = try ProvinceGenerator(options: .init(dossiers: dossiers)).write(to: directory)
+        let (_, generated) = try ProvinceGenerator(options: .init(dossiers: dossiers, corrections: options.corrections)).write(to: directory)
         print("generated \(generated.formatted()) events of \(dossiers.formatted()) dossiers in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
         sync()  // the file on disk first, so that its write-back does not slow the import measured
         store = try freshStore(options, "views")
@@ -61,6 +62,8 @@ func viewsBenchmark(_ options: Options) async throws {
     let late = try await timed("late list (now, whole province)") { try await inspector.lateList() }
     print("  \(late.rows.count) dossiers overdue at \(late.reportInstant.map(\.description) ?? "-")")
     _ = try await timed("late list (one commune)") { try await inspector.lateList(filter: LateFilter(unit: "H19.X07")) }
+    let soon = try await timed("due-soon list (now, whole province)") { try await inspector.dueSoonList() }
+    print("  \(soon.rows.count) dossiers due within an office day")
     let past = try Instant(rfc3339: "2025-03-14T10:00:00+07:00")
     let earlier = try await timed("late list (as of 2025-03-14, refolds dossiers with later events)", runs: 5) { try await inspector.lateList(asOf: past) }
     print("  \(earlier.rows.count) dossiers overdue then")

@@ -15,6 +15,8 @@ import LedgerLMDB
 struct Options {
     var command = "all"
     var events = 1_000_000
+    /// `views`: the share of the province's dossiers with a correction (the demo's 0.5% by default).
+    var corrections = 0.005
     var directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(getpid())").path
 
     init(_ arguments: [String]) throws {
@@ -25,7 +27,8 @@ struct Options {
             switch flag {
             case "--events": guard let n = Int(value), n > 0 else { throw BenchError("--events takes a positive number") }; events = n
             case "--dir", "--store": directory = value
-            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views [--events N] [--dir DIR], or demo --store DIR")
+            case "--corrections": guard let r = Double(value), (0...1).contains(r) else { throw BenchError("--corrections takes a share from 0 to 1") }; corrections = r
+            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views [--events N] [--dir DIR] [--corrections R], or demo --store DIR")
             }
         }
     }
