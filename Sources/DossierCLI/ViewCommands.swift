@@ -269,7 +269,7 @@ struct Sweep: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(global)
         try session.requireWritable("sweep")
-        let at = try instant(asOf, option: "as-of") ?? Instant(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let at = try instant(asOf, option: "as-of") ?? TimeGuard.wallClock()
         let inspector = try await session.inspector()
         let bar = ProgressBar("sweeping")
         let result = try await inspector.sweep(asOf: at) { bar.update($0) }
@@ -278,7 +278,7 @@ struct Sweep: AsyncParsableCommand {
         case .json:
             let events = result.appended.map { $0.jsonLine() }.joined(separator: ",\n")
             session.write("{\"checkpoint\":{\"seq\":\(result.provenance.checkpoint.position),\"hash\":\"\(result.provenance.checkpoint.hash.hex)\"},"
-                + "\"as_of\":\(Renderer.quote(at.description)),\"appended\":[\(events)],\"already_present\":\(result.alreadyPresent),"
+                + "\"as_of\":\(Renderer.quote(at.description)),\"rows\":[\(events)],\"appended\":[\(events)],\"already_present\":\(result.alreadyPresent),"
                 + "\"refused\":[\(result.refused.map(Renderer.quote).joined(separator: ","))]}\n")
         case .csv:
             session.write("dossier,due,holder_unit,holder_actor\n" + result.appended.map { event -> String in

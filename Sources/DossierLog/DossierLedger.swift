@@ -75,10 +75,11 @@ public final class DossierLedger: Sendable {
         var resolved: DomainRules
         if let rules { resolved = rules } else { resolved = try await rulesRecorded() }
         let (stream, proposed) = try Records.proposed(event)
-        guard var (replay, version) = try await storedReplay(of: stream, unless: proposed.id, rules: resolved) else {
+        guard let (stored, version) = try await storedReplay(of: stream, unless: proposed.id, rules: resolved) else {
             // The same event again is an idempotent repeat: the store counts it.
             return try await store.append([proposed], to: stream, expected: .any)
         }
+        var replay = stored
         try timeGuard.check(event)
         try CatalogChecks.check(event, against: resolved.catalog)
         if let expected, expected != version {

@@ -120,8 +120,8 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
                     if try isDuplicate(id: id, stream: stream, type: type, payload: payload, lookup) { return false }
                     (lifecycle, top) = try known.map { (lifecycles[$0], tops[$0]) } ?? storedLifecycle(stream, lookup)
                     switch prepared.kind {
-                    case .void(let event):
-                        (lifecycle, top) = try self.void(event, stream: stream, lifecycle: lifecycle, top: top, lookup)
+                    case .void(let index):
+                        (lifecycle, top) = try self.void(batch.voids[index], stream: stream, lifecycle: lifecycle, top: top, lookup)
                     case .event(let eventType, let at):
                         try lifecycle.check(eventType, at: at, id: String(decoding: id, as: UTF8.self), dossier: String(decoding: stream, as: UTF8.self))
                         lifecycle.advance(eventType, at: at)

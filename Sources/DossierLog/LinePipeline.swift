@@ -9,8 +9,10 @@ import Foundation
 struct PreparedLine {
     enum Kind {
         case event(EventType, at: Instant)
-        /// A correction: checked against the dossier's effective events by the writer's side.
-        case void(DossierEvent)
+        /// A correction: checked against the dossier's effective events by the writer's side;
+        /// the event is the batch's ``PreparedBatch/voids`` at this index (rare: kept out of
+        /// every line's size).
+        case void(Int)
         case catalog
         /// A line refused by the parser: the batch's rejection at this index.
         case rejected(Int)
@@ -123,6 +125,7 @@ final class PreparedBatch: @unchecked Sendable {
     private var lines: [PreparedLine] = []
     private(set) var rejections: [EventRejection] = []
     private(set) var failures: [ImportError] = []
+    private(set) var voids: [DossierEvent] = []
     private let capacity: Int
     private var taken = 0
 
@@ -138,6 +141,12 @@ final class PreparedBatch: @unchecked Sendable {
     func reject(_ rejection: EventRejection, raw: Range<Int>?, line: Int) {
         rejections.append(rejection)
         lines.append(PreparedLine(kind: .rejected(rejections.count - 1), line: line, raw: raw))
+    }
+
+    /// Keeps a correction's event for the writer; returns its index.
+    func keep(void event: DossierEvent) -> Int {
+        voids.append(event)
+        return voids.count - 1
     }
 
     func fail(_ failure: ImportError, line: Int) {
@@ -180,7 +189,7 @@ struct LinePreparer: Sendable {
                 try timeGuard?.check(parsed.event)
                 try CatalogChecks.check(parsed.event, against: rules.catalog)
                 let (stream, proposed) = try Records.proposed(parsed.event)
-                let kind: PreparedLine.Kind = parsed.event.type == .voided ? .void(parsed.event) : .event(parsed.event.type, at: parsed.event.at)
+                let kind: PreparedLine.Kind = parsed.event.type == .voided ? .void(batch.keep(void: parsed.event)) : .event(parsed.event.type, at: parsed.event.at)
                 batch.append(store(kind, line: line, stream, proposed,
                                    replica: try replicaFields(parsed.exported, id: parsed.event.id, line: line), raw: raw, batch))
             }

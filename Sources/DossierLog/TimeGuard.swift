@@ -31,10 +31,15 @@ public struct TimeGuard: Sendable {
 
     /// - Throws: ``EventRejection`` on field `at`, with both instants.
     public func check(_ event: DossierEvent) throws(EventRejection) {
+        try check(event.at, eventID: event.id)
+    }
+
+    /// ``check(_:)`` for an event at `at` (its id names it in the rejection).
+    public func check(_ at: Instant, eventID: String?) throws(EventRejection) {
         let now = now()
-        guard event.at <= now + Int64(minutes) * 60_000_000 else {
-            throw EventRejection(eventID: event.id, field: "at",
-                                 rule: "\(event.at) is in the future: the store appends it at \(now), and an event may be dated at most \(minutes) minutes later (a wrong clock or a mistyped date?)")
+        guard at <= now + Int64(minutes) * 60_000_000 else {
+            throw EventRejection(eventID: eventID, field: "at",
+                                 rule: "\(at) is in the future: the store appends it at \(now), and an event may be dated at most \(minutes) minutes later (a wrong clock or a mistyped date?)")
         }
     }
 }

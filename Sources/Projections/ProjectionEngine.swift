@@ -284,7 +284,9 @@ private struct Batch: Sendable {
         for record in records {
             switch try Records.decode(record) {
             case .dossier(let event):
-                events.append(ProjectedEvent(position: record.position, version: record.version, event: event))
+                // A correction comes with its dossier's earlier events (corrections are rare: a few reads per batch).
+                let earlier = event.type == .voided ? try await earlierEvents(of: event.dossier, before: record.version, ledger) : nil
+                events.append(ProjectedEvent(position: record.position, version: record.version, event: event, earlier: earlier))
             case .catalog(let entry):
                 segments.append(Segment(rules: rules, events: events))
                 events = []
@@ -292,30 +294,21 @@ private struct Batch: Sendable {
             }
         }
         segments.append(Segment(rules: rules, events: events))
-        return Batch(segments: try await withEarlierEvents(segments, ledger), last: Checkpoint(position: last.position, hash: last.hash),
-                     rulesAfter: rules)
+        return Batch(segments: segments, last: Checkpoint(position: last.position, hash: last.hash), rulesAfter: rules)
     }
 
-    /// Gives each correction the events of its dossier before it, read from the log (corrections
-    /// are rare: a few reads per batch).
-    private static func withEarlierEvents(_ segments: [Segment], _ ledger: DossierLedger) async throws -> [Segment] {
-        var result = segments
-        for (s, segment) in segments.enumerated() {
-            for (e, item) in segment.events.enumerated() where item.event.type == .voided {
-                var earlier: [DossierEvent] = []
-                let stream = try StreamID(item.event.dossier)
-                var next = StreamVersion(1)
-                while next < item.version {
-                    let records = try await ledger.store.read(stream: stream, from: next, direction: .forward,
-                                                              limit: Int(item.version.rawValue - next.rawValue))
-                    guard let last = records.last else { break }
-                    for record in records { if case .dossier(let event) = try Records.decode(record) { earlier.append(event) } }
-                    next = last.version.next
-                }
-                result[s].events[e] = ProjectedEvent(position: item.position, version: item.version, event: item.event, earlier: earlier)
-            }
+    /// The events of dossier `code` before its version `version`, read from the log.
+    private static func earlierEvents(of code: String, before version: StreamVersion, _ ledger: DossierLedger) async throws -> [DossierEvent] {
+        var earlier: [DossierEvent] = []
+        let stream = try StreamID(code)
+        var next = StreamVersion(1)
+        while next < version {
+            let records = try await ledger.store.read(stream: stream, from: next, direction: .forward, limit: Int(version.rawValue - next.rawValue))
+            guard let last = records.last else { break }
+            for record in records { if case .dossier(let event) = try Records.decode(record) { earlier.append(event) } }
+            next = last.version.next
         }
-        return result
+        return earlier
     }
 }
 

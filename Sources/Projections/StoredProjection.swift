@@ -66,7 +66,7 @@ public final class StoredProjection<P: Projection>: ProjectionSink {
 /// Events that share the catalogs and calendar in force.
 struct Segment: Sendable {
     let rules: DomainRules
-    var events: [ProjectedEvent]
+    let events: [ProjectedEvent]
 }
 
 /// The `meta` database of a generation: `checkpoint` (seq, 8 bytes; hash, 32) and `version`

@@ -22,7 +22,11 @@ extension Inspector {
     /// `<dossier>:missed:<due in whole Unix seconds>`, actor `system`, `at` the instant, unit and
     /// holder the custody at the due. The projections must be caught up (a second sweep then
     /// adds nothing). Appends in atomic batches of `batchSize` dossiers, each at its version.
+    ///
+    /// - Throws: ``EventRejection`` for an instant in the future beyond the store's time tolerance
+    ///   (its events would be dated then).
     public func sweep(asOf instant: Instant, batchSize: Int = 1000, progress: @Sendable (WorkProgress) -> Void = { _ in }) async throws -> SweepResult {
+        try ledger.timeGuard.check(instant, eventID: nil)
         // Candidates as of the instant, and the latest state of those with later events (an
         // event appended now must follow those).
         let (provenance, _, (candidates, later)) = try snapshot(asOf: instant) { txn, instant in

@@ -234,7 +234,7 @@ struct CLITests {
         #expect(rebuild.status == 0 && rebuild.stdout.contains("rebuilt dossiers v2") && rebuild.stdout.contains("rebuilt receipts v2"))
         #expect(try dossier(["rates", "--store", store, "--period", "2025", "--by", "unit", "--format", "json"]).stdout == before)
         let stats = try dossier(["stats", "--store", store])
-        #expect(stats.status == 0 && stats.stdout.contains("head hash") && stats.stdout.contains("projection dossiers  v2 at seq"))
+        #expect(stats.status == 0 && stats.stdout.contains("head hash") && stats.stdout.contains(/projection dossiers +v2 at seq/))
         let json = try dossier(["stats", "--store", store, "--format", "json"]).stdout
         #expect(json.hasPrefix("{\"events\":") && json.contains("\"projection_dossiers\":{\"version\":2,\"seq\":"))
         #expect(try dossier(["rebuild", "--store", store, "--projection", "nope"]).status == 2)

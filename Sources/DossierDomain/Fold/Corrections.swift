@@ -19,7 +19,7 @@ public struct EffectiveEvent: Sendable, Hashable {
 /// the sweep saw and cannot be voided), be made by an officer, and not be dated before the
 /// latest effective event other than its target. The dossier's state is then the fold of the
 /// effective events that remain.
-public enum Corrections {
+public enum Corrections: Sendable {
     /// Checks the void `event` (whose body is `.voided`) of a dossier whose effective events are
     /// `effective`, oldest first.
     ///
