@@ -49,6 +49,9 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     /// More streams than this and the slots start again (the store and this source forget
     /// what they kept per stream), so memory stays bounded whatever the number of dossiers.
     let slotLimit: Int
+    /// More journal nodes than this (24 bytes each) and the slots start again too, at the next
+    /// new dossier: bounded whatever the number of events per dossier.
+    let journalLimit: Int
     private(set) var summary = ImportSummary()
     let estimatedBytes: Int
     /// Called with the number of lines read, every ``progressInterval`` lines.
@@ -56,9 +59,10 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     static let progressInterval = 16_384
 
     init(path: String, mode: ImportMode, replica: Bool, rules: DomainRules, timeGuard: TimeGuard = .standard, slotLimit: Int = 1 << 22,
-         progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ImportError) {
+         journalLimit: Int = 1 << 24, progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ImportError) {
         self.mode = mode
         self.slotLimit = slotLimit
+        self.journalLimit = journalLimit
         self.progress = progress
         var keepRaw = false
         if case .keepValid = mode { keepRaw = true }
@@ -158,11 +162,12 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
 
     /// An admitted line as the store takes it. A stream new to this load gets its slot only now,
     /// so that slots count the streams handed over; `lifecycle` is the stream's after the line.
-    /// Past ``slotLimit`` streams, the store and this source start their slots again.
+    /// Past ``slotLimit`` streams (or ``journalLimit`` journal nodes), the store and this source
+    /// start their slots again.
     private func handOver(_ prepared: PreparedLine, _ batch: PreparedBatch, slot known: Int?, lifecycle: Lifecycle, top: Int32,
                           _ lookup: (BulkLookup) throws -> BulkLookupResult) throws -> BulkEvent {
         let stream = batch.bytes(prepared.stream)
-        if known == nil && slots.count >= slotLimit {
+        if known == nil && (slots.count >= slotLimit || journal.count >= journalLimit) {
             _ = try lookup(.restartSlots)
             slots = StreamSlotTable()
             lifecycles.removeAll(keepingCapacity: true)
@@ -256,6 +261,8 @@ struct EffectiveJournal {
     }
 
     private var nodes: [Node] = []
+
+    var count: Int { nodes.count }
 
     /// Adds `event` after the node `top` (-1: none) and returns its node.
     mutating func push(_ event: EffectiveEvent, after top: Int32) -> Int32 {

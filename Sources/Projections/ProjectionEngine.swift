@@ -281,12 +281,12 @@ private struct Batch: Sendable {
         var segments: [Segment] = []
         var events: [ProjectedEvent] = []
         events.reserveCapacity(records.count)
+        var corrections: [(segment: Int, index: Int)] = []
         for record in records {
             switch try Records.decode(record) {
             case .dossier(let event):
-                // A correction comes with its dossier's earlier events (corrections are rare: a few reads per batch).
-                let earlier = event.type == .voided ? try await earlierEvents(of: event.dossier, before: record.version, ledger) : nil
-                events.append(ProjectedEvent(position: record.position, version: record.version, event: event, earlier: earlier))
+                if event.type == .voided { corrections.append((segments.count, events.count)) }
+                events.append(ProjectedEvent(position: record.position, version: record.version, event: event))
             case .catalog(let entry):
                 segments.append(Segment(rules: rules, events: events))
                 events = []
@@ -294,7 +294,37 @@ private struct Batch: Sendable {
             }
         }
         segments.append(Segment(rules: rules, events: events))
+        events = []  // the segments hold the only reference: corrections are then set in place, not copied
+        try await giveEarlierEvents(to: corrections, in: &segments, ledger)
         return Batch(segments: segments, last: Checkpoint(position: last.position, hash: last.hash), rulesAfter: rules)
+    }
+
+    /// Gives each correction the events of its dossier before it, read from the log, several
+    /// reads at a time (corrections are rare: a few hundred per batch at most).
+    private static func giveEarlierEvents(to corrections: [(segment: Int, index: Int)], in segments: inout [Segment],
+                                          _ ledger: DossierLedger) async throws {
+        guard !corrections.isEmpty else { return }
+        let wanted = corrections.map { segments[$0.segment].events[$0.index] }
+        var found: [[DossierEvent]] = Array(repeating: [], count: wanted.count)
+        try await withThrowingTaskGroup(of: (Int, [DossierEvent]).self) { group in
+            var next = 0
+            func start() {
+                guard next < wanted.count else { return }
+                let (index, item) = (next, wanted[next])
+                group.addTask { (index, try await earlierEvents(of: item.event.dossier, before: item.version, ledger)) }
+                next += 1
+            }
+            for _ in 0..<16 { start() }
+            while let (index, earlier) = try await group.next() {
+                found[index] = earlier
+                start()
+            }
+        }
+        for (k, place) in corrections.enumerated() {
+            let item = wanted[k]
+            segments[place.segment].events[place.index] = ProjectedEvent(position: item.position, version: item.version, event: item.event,
+                                                                        earlier: found[k])
+        }
     }
 
     /// The events of dossier `code` before its version `version`, read from the log.

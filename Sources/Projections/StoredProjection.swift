@@ -66,7 +66,7 @@ public final class StoredProjection<P: Projection>: ProjectionSink {
 /// Events that share the catalogs and calendar in force.
 struct Segment: Sendable {
     let rules: DomainRules
-    let events: [ProjectedEvent]
+    var events: [ProjectedEvent]
 }
 
 /// The `meta` database of a generation: `checkpoint` (seq, 8 bytes; hash, 32) and `version`

@@ -45,4 +45,29 @@ struct SlotRestartTests {
         #expect(error?.rule.contains("only feedback and home-support visits") == true)
         #expect(try await store.head()?.position.rawValue == UInt64(catalogEntries.count + 28))
     }
+
+    @Test("corrections across slot restarts: a void whose target was written before the restart is checked against the store")
+    func correctionsAcrossRestarts() async throws {
+        let (ledger, store) = try openLedger()
+        try await ledger.record(catalogEntries)
+        // Dossier n: received, forwarded, processed, then (after other dossiers) the processed voided and
+        // the forward voided, latest first; a journal of 4 nodes restarts the slots every few dossiers.
+        func void(_ n: Int, _ k: Int, target: Int, at: String) -> String {
+            #"{"id":"d\#(n)-v\#(k)","dossier":"000.00.17.H19-250304-\#(1000 + n)","type":"voided","at":"\#(at)","actor":"cv.tuphap.02","unit":"H19.17.TP","target":"d\#(n)-\#(target)","reason":"by mistake"}"#
+        }
+        let dossiers = (0..<5).map(dossier)
+        let lines = (0..<3).flatMap { step in dossiers.map { $0[step] } }
+            + (0..<5).map { void($0, 1, target: 3, at: "2025-03-06T16:00:00+07:00") }
+            + (0..<5).map { void($0, 2, target: 2, at: "2025-03-06T16:10:00+07:00") }
+        let rules = try await ledger.rules()
+        let source = try JSONLinesImport(path: try writeFile("c.jsonl", lines), mode: .atomic, replica: false, rules: rules, journalLimit: 4)
+        let (_, used) = try await store.bulkLoad(from: source)
+        #expect(used.summary.appended == 25)
+        #expect(try await store.verify(nil).isIntact)
+        // After both voids only the receipt is effective: a second void of the forward is refused, read back from the store.
+        let again = try JSONLinesImport(path: try writeFile("d.jsonl", [void(0, 3, target: 2, at: "2025-03-06T16:20:00+07:00")]), mode: .atomic,
+                                        replica: false, rules: rules, journalLimit: 4)
+        let error = await #expect(throws: EventRejection.self) { try await store.bulkLoad(from: again) }
+        #expect(error?.rule.contains("voided already") == true)
+    }
 }
