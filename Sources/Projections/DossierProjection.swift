@@ -6,7 +6,8 @@ public import LedgerLMDB
 /// Every dossier's folded state, with the indexes the views need:
 ///
 /// - `states`: dossier code -> ``DossierState/encoded()``;
-/// - `by_end`: (end, code) -> (earliest legal due, receipt), for every received dossier; `end`
+/// - `by_end`: (end, code) -> (earliest legal due, or the receipt when no due is known; receipt),
+///   for every received dossier; `end`
 ///   is its finish, or the far future while open. Open dossiers (and those finished after an
 ///   instant T) are the keys from T on: the late list and a period's population are short scans;
 /// - `finished_late`: (finish, code) for dossiers finished late;
@@ -154,7 +155,10 @@ public struct DossierProjection: Projection {
     private func indexEntries(_ state: DossierState) -> [IndexEntry] {
         var entries: [IndexEntry] = []
         let code = Array(state.dossier.utf8)
-        if let receipt = state.receipt, let due = state.dues.compactMap(\.due).min() {
+        // A dossier whose due is unknown (a calendar year not loaded) is indexed at its receipt,
+        // so that every view meets it and says it could not judge it.
+        if let receipt = state.receipt {
+            let due = state.dues.compactMap(\.due).min() ?? receipt.at
             let end = state.finish?.at
             entries.append(IndexEntry(database: byEnd, key: TimeKey.bytes(end) + code,
                                       value: TimeKey.bytes(due) + TimeKey.bytes(receipt.at)))

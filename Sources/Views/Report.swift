@@ -74,6 +74,11 @@ public struct Unjudged: Sendable, Hashable {
         self.dossier = dossier
         self.year = year
     }
+
+    /// Once each, by year then dossier.
+    static func ordered(_ items: some Sequence<Unjudged>) -> [Unjudged] {
+        Set(items).sorted { ($0.year, $0.dossier) < ($1.year, $1.dossier) }
+    }
 }
 
 /// Collects the dossiers a view cannot judge for want of a calendar year.
@@ -94,5 +99,5 @@ struct UnjudgedDossiers {
         }
     }
 
-    var sorted: [Unjudged] { found.sorted { ($0.year, $0.dossier) < ($1.year, $1.dossier) } }
+    var sorted: [Unjudged] { Unjudged.ordered(found) }
 }

@@ -131,7 +131,10 @@ extension Inspector {
         var summary = "\(scored.filter(\.met).count)/\(scored.count) met"
         let shortfalls = Dictionary(grouping: scored.filter { !$0.met }) { Int($0.achieved.rounded(.down)) }
         for (percent, rows) in shortfalls.sorted(by: { $0.key > $1.key }) { summary += ", \(rows.count) at \(percent)%" }
-        return Report(title: "Targets scorecard \(period)", provenance: rates.provenance, reportInstant: rates.reportInstant,
-                      rows: scored, summary: summary)
+        var report = Report(title: "Targets scorecard \(period)", provenance: rates.provenance, reportInstant: rates.reportInstant,
+                            rows: scored, summary: summary)
+        // What the reports it read could not judge, once each.
+        report.unjudged = Unjudged.ordered(rates.unjudged + (satisfaction?.unjudged ?? []) + (units?.unjudged ?? []))
+        return report
     }
 }

@@ -127,4 +127,27 @@ struct NewRulesScenarioTests {
         let units = try inspector.accountability(period: march, by: .unit).rows
         #expect(units.first { $0.unit == "C1" }?.entriesVoided == 2)
     }
+
+    @Test("a dossier whose due needs a year with no calendar is listed as not judged by every periodic view, never dropped silently")
+    func unjudged() async throws {
+        let path = TemporaryDirectory.path + "/december"
+        // Appended as if on 2027-01-05, so that the time guard lets events of late December through.
+        let ledger = DossierLedger(store: try LMDBEventStore(path: path),
+                                   timeGuard: try TimeGuard(minutes: 5, now: { Scenario.t("2027-01-05 09:00") }))
+        try await ledger.record(Scenario.catalog)
+        // Received Wed 2026-12-30 09:00: 24 working hours (Wed 6 + Thu 8 + 10 more) reach into 2027, whose calendar is not loaded.
+        try await ledger.append(DossierEvent(id: "X-1", dossier: "DX", at: Scenario.t("2026-12-30 09:00"), actor: "cb.a", unit: "C1",
+                                             body: .received(Received(procedure: "P3", channel: .direct))))
+        try await ledger.append(DossierEvent(id: "Y-1", dossier: "DY", at: Scenario.t("2026-12-01 09:00"), actor: "cb.a", unit: "C1",
+                                             body: .received(Received(procedure: "P3", channel: .direct))))
+        let inspector = try await Inspector.open(try ProjectionEngine(storePath: path, ledger: ledger))
+        let december = Period(from: LocalDate(year: 2026, month: 12, day: 1), through: LocalDate(year: 2026, month: 12, day: 31), label: "2026-12")
+        let rates = try inspector.onTimeRates(period: december, by: .competentUnit)
+        #expect(rates.unjudged == [Unjudged(dossier: "DX", year: 2027)])
+        #expect(rates.rows.last?.population == 1)  // DY, judged
+        #expect(try inspector.satisfaction(period: december).unjudged.map(\.dossier) == ["DX"])
+        #expect(try inspector.accountability(period: december, by: .officer).unjudged.map(\.dossier) == ["DX"])
+        let late = try await inspector.lateList(asOf: Scenario.t("2026-12-31 16:00"))
+        #expect(late.unjudged.map(\.dossier) == ["DX"] && late.rows.map(\.dossier) == ["DY"])
+    }
 }
