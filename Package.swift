@@ -42,7 +42,7 @@ let package = Package(
         // Projections: folds of the log kept in their own LMDB environments, caught up and rebuilt.
         .target(name: "Projections", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB"]),
         // The inspectors' views (indicators.md) over the projections, as reports any interface can format.
-        .target(name: "Views", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB", "Projections"]),
+        .target(name: "Views", dependencies: ["DossierDomain", "DossierLog", "EventLog", "Projections"]),
         // The `dossier` command-line tool: commands in a library so that they are tested, and its executable.
         .target(
             name: "DossierCLI",

@@ -1,3 +1,4 @@
+import Dispatch
 import EventLog
 public import LedgerLMDB
 import DossierDomain
@@ -38,6 +39,14 @@ public final class StoredProjection<P: Projection>: ProjectionSink {
     @available(*, noasync, message: "LMDB transactions are thread-bound")
     public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
         try environment.read(body)
+    }
+
+    /// Reads in one consistent snapshot on a thread of the global pool, never blocking the
+    /// caller's task: the policy of the store's own reads, for async code.
+    func reading<R: Sendable>(_ body: @escaping @Sendable (borrowing ReadTransaction) throws -> R) async throws -> R {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try self.environment.read(body) }) }
+        }
     }
 
     /// The checkpoint and code version stored now (see ``status(_:)``). Blocks for one read.

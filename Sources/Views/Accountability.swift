@@ -1,5 +1,4 @@
 public import DossierDomain
-import LedgerLMDB
 import Projections
 
 /// Who the accountability view attributes to.
@@ -62,9 +61,10 @@ extension Inspector {
     /// With `unit`, only rows of that unit and the units under it. Rows with the most faults
     /// first; with `rewards`, only the rows that deserve a reward (officers with steps held and
     /// no fault).
-    public func accountability(period: Period, by attribution: Attribution, unit: String? = nil, rewards: Bool = false) throws -> Report<AccountabilityRow> {
+    public func accountability(period: Period, by attribution: Attribution, unit: String? = nil, rewards: Bool = false) async throws -> Report<AccountabilityRow> {
         try rules.catalog.checkFilters(unit: unit, procedure: nil, officer: nil, upTo: period.lastDay)
-        let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
+        let selection = try await dossiers.dossiers(activeIn: period)
+        let (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         var rows: [String: AccountabilityRow] = [:]
         func add(_ officer: String?, _ unit: String, _ dossier: String, _ change: (inout AccountabilityRow) -> Void) {
             let key: String, fresh: AccountabilityRow

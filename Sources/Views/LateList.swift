@@ -1,7 +1,6 @@
 public import DossierDomain
 import DossierLog
 import EventLog
-import LedgerLMDB
 import Projections
 
 /// Filters of the late list; they combine.
@@ -99,20 +98,19 @@ extension Inspector {
         }
     }
 
-    /// The filters checked against the catalogs, then the states of the dossiers open at the
-    /// report instant (with those finished late when asked), as of that instant.
+    /// The states of the dossiers open at the report instant (with those finished late when
+    /// asked) as of that instant, once the filters are checked against the catalogs.
     private func statesOpen(asOf: Instant?, filter: LateFilter, overdueOnly: Bool) async throws -> (Provenance, Instant, [DossierState]) {
-        let (provenance, instant, found) = try snapshot(asOf: asOf) { txn, instant in
-            try rules.catalog.checkFilters(unit: filter.unit, procedure: filter.procedure, officer: filter.officer, upTo: instant.localDate)
-            return try openCandidates(at: instant, dueBefore: overdueOnly ? instant : nil, includeFinished: overdueOnly && filter.includeFinished, txn)
-        }
-        var states = found.current
-        for code in found.refold {
-            if let state = try await log.state(of: code, through: .instant(instant), checkpoint: provenance.checkpoint.position) {
+        let selection = try await dossiers.openDossiers(asOf: asOf, overdueOnly ? .dueBefore : .all, includeFinishedLate: overdueOnly && filter.includeFinished)
+        let instant = selection.instant
+        try rules.catalog.checkFilters(unit: filter.unit, procedure: filter.procedure, officer: filter.officer, upTo: instant.localDate)
+        var states = selection.current
+        for later in selection.later {
+            if let state = try await log.state(of: later.dossier, through: .instant(instant), checkpoint: selection.provenance.checkpoint.position) {
                 states.append(state)
             }
         }
-        return (provenance, instant, states)
+        return (selection.provenance, instant, states)
     }
 
     private func matches(procedure: String, holder: String?, unit: String, _ filter: LateFilter, on date: LocalDate) -> Bool {
@@ -122,41 +120,4 @@ extension Inspector {
         return true
     }
 
-    /// States of dossiers open at `instant` (received by then, not finished by then) whose
-    /// earliest legal due is before `dueBefore` (when given), and with `includeFinished` those
-    /// finished late by then: current ones (no event after it) and the codes of those to fold
-    /// again up to it.
-    func openCandidates(at instant: Instant, dueBefore: Instant?, includeFinished: Bool, _ txn: borrowing ReadTransaction) throws -> (current: [DossierState], refold: [String]) {
-        let projection = dossiers.projection
-        var codes: [String] = []
-        let bound = dueBefore?.microseconds ?? Int64.max
-        try txn.withCursor(on: projection.byEnd) { cursor in
-            var step = Cursor.Position.atLeast(TimeKey.bytes(instant + 1))
-            while let code = try cursor.move(to: step, { key, value -> String? in
-                let due = TimeKey.microseconds(value, at: 0), received = TimeKey.microseconds(value, at: 8)
-                return due < bound && received <= instant.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : ""
-            }) {
-                if let code, !code.isEmpty { codes.append(code) }
-                step = .next
-            }
-        }
-        if includeFinished {
-            try txn.withCursor(on: projection.finishedLate) { cursor in
-                var step = Cursor.Position.first
-                while let code = try cursor.move(to: step, { key, _ -> String? in
-                    TimeKey.microseconds(key, at: 0) <= instant.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : nil
-                }), let code {
-                    codes.append(code)
-                    step = .next
-                }
-            }
-        }
-        var current: [DossierState] = []
-        var refold: [String] = []
-        for code in codes {
-            guard let state = try projection.state(of: code, in: txn) else { continue }
-            if let last = state.lastAt, last > instant { refold.append(code) } else { current.append(state) }
-        }
-        return (current, refold)
-    }
 }

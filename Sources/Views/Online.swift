@@ -1,5 +1,4 @@
 public import DossierDomain
-import LedgerLMDB
 public import Projections
 
 /// One row of the online rate: dossiers received in the period by channel.
@@ -19,23 +18,9 @@ public struct OnlineRow: ReportRow, Hashable {
 extension Inspector {
     /// The online rate of `period` per receiving unit (rolled up like the on-time rate) with a
     /// total row, from the daily receipt counts (indicators.md, "Online rate").
-    public func onlineRates(period: Period, rollUp: RollUp = .tree) throws -> Report<OnlineRow> {
-        let (provenance, perUnit) = try receipts.read { txn in
-            var perUnit: [String: ReceiptCounts.Counts] = [:]
-            let last = period.lastDay.daysSinceEpoch
-            try txn.withCursor(on: receipts.projection.received) { cursor in
-                var step = Cursor.Position.atLeast(ReceiptCounts.key(day: period.firstDay, unit: ""))
-                while try cursor.move(to: step, { key, value -> Bool in
-                    guard let (day, unit) = ReceiptCounts.day(ofKey: key), day <= last else { return false }
-                    perUnit[unit, default: .init()] = perUnit[unit, default: .init()] + ReceiptCounts.Counts(value)
-                    return true
-                }) == true {
-                    step = .next
-                }
-            }
-            return (try receipts.provenance(txn), perUnit)
-        }
-        let today = try dossiers.read { try dossiers.projection.latestAt(in: $0) }?.localDate ?? period.lastDay
+    public func onlineRates(period: Period, rollUp: RollUp = .tree) async throws -> Report<OnlineRow> {
+        let (provenance, perUnit) = try await receipts.receipts(from: period.firstDay, through: period.lastDay)
+        let today = try await dossiers.latestAt()?.localDate ?? period.lastDay
         var rows: [String: OnlineRow] = [:]
         var total = OnlineRow(group: "total")
         for (unit, counts) in perUnit {

@@ -1,5 +1,4 @@
 public import DossierDomain
-import LedgerLMDB
 import Projections
 
 /// How the on-time rate groups dossiers (indicators.md).
@@ -81,8 +80,9 @@ extension Inspector {
     /// A dossier whose legal due is unknown (its procedure missing from the catalog) cannot be
     /// bucketed and is left out; the case history says why. One whose due needs a calendar year
     /// not loaded is left out and listed in ``Report/unjudged``.
-    public func onTimeRates(period: Period, by grouping: Grouping, rollUp: RollUp = .tree) throws -> Report<RateRow> {
-        let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
+    public func onTimeRates(period: Period, by grouping: Grouping, rollUp: RollUp = .tree) async throws -> Report<RateRow> {
+        let selection = try await dossiers.dossiers(activeIn: period)
+        let (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         var rows: [String: RateRow] = [:]
         var total = RateRow(group: "total")
         var unjudged = UnjudgedDossiers()

@@ -67,8 +67,9 @@ extension Inspector {
     /// Ratings, complaints and indicator 5.4 of `period` per receiving unit, with a total row.
     /// Ratings and complaints are placed by the feedback's instant; the late and unhappy rates
     /// are over the period's population.
-    public func satisfaction(period: Period) throws -> Report<SatisfactionRow> {
-        let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
+    public func satisfaction(period: Period) async throws -> Report<SatisfactionRow> {
+        let selection = try await dossiers.dossiers(activeIn: period)
+        let (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         var rows: [String: SatisfactionRow] = [:]
         var total = SatisfactionRow(group: "total")
         var unjudged = UnjudgedDossiers()
@@ -99,8 +100,9 @@ extension Inspector {
     /// Home-support visits of `period` per unit or officer (the visit's actor and unit), with
     /// the dossiers received with `assist` `home_visit` (by receiving unit or officer) and their
     /// on-time rate; a total row last.
-    public func homeSupport(period: Period, by attribution: Attribution) throws -> Report<HomeSupportRow> {
-        let (provenance, instant, found) = try snapshot(asOf: nil) { txn, _ in try states(activeIn: period, txn) }
+    public func homeSupport(period: Period, by attribution: Attribution) async throws -> Report<HomeSupportRow> {
+        let selection = try await dossiers.dossiers(activeIn: period)
+        let (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         var rows: [String: HomeSupportRow] = [:]
         var total = HomeSupportRow(group: "total")
         var unjudged = UnjudgedDossiers()

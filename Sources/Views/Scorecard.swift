@@ -100,13 +100,13 @@ public struct ScoreRow: ReportRow, Hashable {
 
 extension Inspector {
     /// Each target's achieved value for `period`, and a summary such as "5/6 met, 1 at 99%".
-    public func scorecard(period: Period, targets: [Target]) throws -> Report<ScoreRow> {
+    public func scorecard(period: Period, targets: [Target]) async throws -> Report<ScoreRow> {
         let needs = Set(targets.map(\.indicator))
-        let rates = try onTimeRates(period: period, by: .competentUnit)
-        let online = needs.contains(.onlineRate) ? try onlineRates(period: period) : nil
-        let satisfaction = needs.contains(.satisfaction54) ? try satisfaction(period: period) : nil
+        let rates = try await onTimeRates(period: period, by: .competentUnit)
+        let online = needs.contains(.onlineRate) ? try await onlineRates(period: period) : nil
+        let satisfaction = needs.contains(.satisfaction54) ? try await satisfaction(period: period) : nil
         let units = needs.isDisjoint(with: [.complaints, .lateWithoutApology, .deadlinesMissed])
-            ? nil : try accountability(period: period, by: .unit)
+            ? nil : try await accountability(period: period, by: .unit)
         func row<R>(_ report: Report<R>?, _ unit: String?, group: (R) -> String) -> R? {
             report?.rows.first { group($0) == (unit ?? "total") }
         }

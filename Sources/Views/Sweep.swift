@@ -29,13 +29,11 @@ extension Inspector {
         try ledger.timeGuard.check(instant, eventID: nil)
         // Candidates as of the instant, and the latest state of those with later events (an
         // event appended now must follow those).
-        let (provenance, _, (candidates, later)) = try snapshot(asOf: instant) { txn, instant in
-            let candidates = try openCandidates(at: instant, dueBefore: instant, includeFinished: false, txn)
-            return (candidates, try candidates.refold.compactMap { try dossiers.projection.state(of: $0, in: txn) })
-        }
-        var asOfStates = candidates.current
-        for code in candidates.refold {
-            if let state = try await log.state(of: code, through: .instant(instant), checkpoint: provenance.checkpoint.position) { asOfStates.append(state) }
+        let selection = try await dossiers.openDossiers(asOf: instant, .dueBefore)
+        let (provenance, later) = (selection.provenance, selection.later)
+        var asOfStates = selection.current
+        for state in later {
+            if let asOf = try await log.state(of: state.dossier, through: .instant(instant), checkpoint: provenance.checkpoint.position) { asOfStates.append(asOf) }
         }
         let latest = Dictionary(later.map { ($0.dossier, $0) }) { a, _ in a }
         var proposals: [(DossierEvent, StreamVersion)] = []

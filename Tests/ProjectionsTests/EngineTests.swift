@@ -181,7 +181,7 @@ struct ViewProperties {
             let period = Period(from: first, through: last, label: "p")
             var totals: [RateRow] = []
             for grouping in Grouping.allCases {
-                let rows = try inspector.onTimeRates(period: period, by: grouping, rollUp: .none).rows
+                let rows = try await inspector.onTimeRates(period: period, by: grouping, rollUp: .none).rows
                 let total = try #require(rows.last)
                 let groups = rows.dropLast()
                 #expect(groups.map(\.population).reduce(0, +) == total.population, "\(grouping)")
@@ -190,7 +190,7 @@ struct ViewProperties {
                 totals.append(total)
             }
             #expect(Set(totals.map(\.population)).count == 1 && totals[0].population > 0)
-            let online = try inspector.onlineRates(period: period, rollUp: .none).rows
+            let online = try await inspector.onlineRates(period: period, rollUp: .none).rows
             #expect(online.dropLast().map(\.counts.total).reduce(0, +) == online.last?.counts.total)
             #expect(online.last.map { $0.counts.total == $0.counts.direct + $0.counts.postal + $0.counts.online } ?? false)
         }

@@ -100,7 +100,7 @@ struct NewRulesScenarioTests {
     @Test("rates of March: due_soon and not_returned across the period end; a dossier created by mistake counts nowhere")
     func rateSubsets() async throws {
         let inspector = try await NewRulesScenario.inspector()
-        let total = try #require(try inspector.onTimeRates(period: march, by: .competentUnit).rows.last)
+        let total = try #require(try await inspector.onTimeRates(period: march, by: .competentUnit).rows.last)
         // Population: SA SB SC SD SE SH SI SJ SK SL SN = 11 (SM's only event was voided).
         #expect(total.population == 11)
         // At Tue 04-01 00:00 only SH is open in time, not waiting, and due within 8 h (Tue 07:00–09:00 = 2 h).
@@ -113,7 +113,7 @@ struct NewRulesScenarioTests {
     @Test("entries_voided by the voided event's actor; a legal due missed keeps an officer off the reward list")
     func accountability() async throws {
         let inspector = try await NewRulesScenario.inspector()
-        let rows = try inspector.accountability(period: march, by: .officer)
+        let rows = try await inspector.accountability(period: march, by: .officer)
         let byOfficer = Dictionary(uniqueKeysWithValues: rows.rows.compactMap { row in row.officer.map { ($0, row) } })
         #expect(byOfficer["cb.a"]?.entriesVoided == 1)   // SL's wrong forward
         #expect(byOfficer["cb.b"]?.entriesVoided == 1)   // SM, which counts nowhere else
@@ -121,10 +121,10 @@ struct NewRulesScenarioTests {
         // cv.r held SN when its due (Thu 03-20 09:00) passed: no late step (its step had no due), no violation (in-time apology).
         let r = try #require(byOfficer["cv.r"])
         #expect(r.deadlinesMissed == 1 && r.stepsLate == 0 && r.violationCount == 0 && r.complaints == 0)
-        let rewards = try inspector.accountability(period: march, by: .officer, rewards: true).rows.compactMap(\.officer)
+        let rewards = try await inspector.accountability(period: march, by: .officer, rewards: true).rows.compactMap(\.officer)
         #expect(!rewards.contains("cv.r"))
         #expect(rewards.contains("cb.c"))                 // SN's desk forwarded within its step
-        let units = try inspector.accountability(period: march, by: .unit).rows
+        let units = try await inspector.accountability(period: march, by: .unit).rows
         #expect(units.first { $0.unit == "C1" }?.entriesVoided == 2)
     }
 
@@ -142,11 +142,11 @@ struct NewRulesScenarioTests {
                                              body: .received(Received(procedure: "P3", channel: .direct))))
         let inspector = try await Inspector.open(try ProjectionEngine(storePath: path, ledger: ledger))
         let december = Period(from: LocalDate(year: 2026, month: 12, day: 1), through: LocalDate(year: 2026, month: 12, day: 31), label: "2026-12")
-        let rates = try inspector.onTimeRates(period: december, by: .competentUnit)
+        let rates = try await inspector.onTimeRates(period: december, by: .competentUnit)
         #expect(rates.unjudged == [Unjudged(dossier: "DX", year: 2027)])
         #expect(rates.rows.last?.population == 1)  // DY, judged
-        #expect(try inspector.satisfaction(period: december).unjudged.map(\.dossier) == ["DX"])
-        #expect(try inspector.accountability(period: december, by: .officer).unjudged.map(\.dossier) == ["DX"])
+        #expect(try await inspector.satisfaction(period: december).unjudged.map(\.dossier) == ["DX"])
+        #expect(try await inspector.accountability(period: december, by: .officer).unjudged.map(\.dossier) == ["DX"])
         let late = try await inspector.lateList(asOf: Scenario.t("2026-12-31 16:00"))
         #expect(late.unjudged.map(\.dossier) == ["DX"] && late.rows.map(\.dossier) == ["DY"])
     }

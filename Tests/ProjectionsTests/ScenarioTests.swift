@@ -137,7 +137,7 @@ struct ScenarioTests {
     @Test("on-time rate of March 2025: 5 dossiers, 2 early, 1 late, 1 open in time (waiting), 1 overdue: 60.00%, 766 score 8.00")
     func onTimeRate() async throws {
         let inspector = try await Scenario.inspector()
-        let report = try inspector.onTimeRates(period: march, by: .competentUnit)
+        let report = try await inspector.onTimeRates(period: march, by: .competentUnit)
         #expect(report.rows.map(\.group) == ["C1", "D", "P", "total"])  // rolled up through the March tree
         for row in report.rows {
             #expect(row.population == 5 && row.received == 5 && row.carriedOver == 0)
@@ -148,37 +148,37 @@ struct ScenarioTests {
             // subtracted in calendar time, Mon 03-10 09:00 − 24 h = Sun 09:00 > Wed 03-05 17:00: late.
             #expect(row.score766 == 8.00)
         }
-        let channels = try inspector.onTimeRates(period: march, by: .channel)
+        let channels = try await inspector.onTimeRates(period: march, by: .channel)
         #expect(channels.rows.map(\.group) == ["direct", "online", "postal", "total"])
         #expect(channels.rows.map(\.population) == [2, 2, 1, 5])
-        #expect(try inspector.onTimeRates(period: march, by: .officer).rows.map(\.group) == ["cv.a", "cv.b", "total"])
+        #expect(try await inspector.onTimeRates(period: march, by: .officer).rows.map(\.group) == ["cv.a", "cv.b", "total"])
     }
 
     @Test("a 2024 district dossier rolls up to its district, to today's successor on request, or not at all")
     func reorganisation() async throws {
         let inspector = try await Scenario.inspector()
         let q4 = try Period.parse("2024-Q4")
-        #expect(try inspector.onTimeRates(period: q4, by: .competentUnit).rows.map(\.group) == ["D", "P", "total"])
-        #expect(try inspector.onTimeRates(period: q4, by: .competentUnit, rollUp: .successors).rows.map(\.group) == ["C1", "P", "total"])
-        #expect(try inspector.onTimeRates(period: q4, by: .competentUnit, rollUp: .none).rows.map(\.group) == ["D", "total"])
-        #expect(try inspector.onTimeRates(period: q4, by: .competentUnit).rows.allSatisfy { $0.early == 1 && $0.onTimeRate == 100 })
+        #expect(try await inspector.onTimeRates(period: q4, by: .competentUnit).rows.map(\.group) == ["D", "P", "total"])
+        #expect(try await inspector.onTimeRates(period: q4, by: .competentUnit, rollUp: .successors).rows.map(\.group) == ["C1", "P", "total"])
+        #expect(try await inspector.onTimeRates(period: q4, by: .competentUnit, rollUp: .none).rows.map(\.group) == ["D", "total"])
+        #expect(try await inspector.onTimeRates(period: q4, by: .competentUnit).rows.allSatisfy { $0.early == 1 && $0.onTimeRate == 100 })
     }
 
     @Test("online rate of March 2025: 5 received, 2 online (1 full, 1 partial), 2 direct, 1 postal: 40.00%")
     func onlineRate() async throws {
         let inspector = try await Scenario.inspector()
-        let report = try inspector.onlineRates(period: march)
+        let report = try await inspector.onlineRates(period: march)
         #expect(report.rows.map(\.group) == ["C1", "D", "P", "total"])
         let total = try #require(report.rows.last)
         #expect(total.counts.total == 5 && total.counts.online == 2 && total.counts.onlineFull == 1 && total.counts.onlinePartial == 1)
         #expect(total.counts.direct == 2 && total.counts.postal == 1 && total.onlineRate == 40.00)
-        #expect(try inspector.onlineRates(period: try Period.parse("2025-08")).rows.last?.onlineRate == 100.00)
+        #expect(try await inspector.onlineRates(period: try Period.parse("2025-08")).rows.last?.onlineRate == 100.00)
     }
 
     @Test("accountability of March 2025 per officer and unit; cb.a alone deserves a reward")
     func accountability() async throws {
         let inspector = try await Scenario.inspector()
-        let officers = try inspector.accountability(period: march, by: .officer)
+        let officers = try await inspector.accountability(period: march, by: .officer)
         #expect(officers.rows.map(\.officer) == ["cv.b", "cv.a", "cb.a"])  // most faults first
         let (b, a, desk) = (officers.rows[0], officers.rows[1], officers.rows[2])
         #expect(b.stepsHeld == 2 && b.stepsFinished == 1 && b.stepsLate == 0 && b.deadlinesMissed == 2)
@@ -187,20 +187,20 @@ struct ScenarioTests {
         #expect(a.stepsHeld == 3 && a.stepsFinished == 2 && a.stepsLate == 1 && a.overrun == 8 * 3_600_000_000)
         #expect(a.deadlinesMissed == 1 && a.violations == [.lateSupplementRequest: 1] && a.dossiers == ["DA", "DD", "DE"])
         #expect(desk.stepsHeld == 5 && desk.stepsFinished == 5 && desk.faults == 0)
-        #expect(try inspector.accountability(period: march, by: .officer, rewards: true).rows.map(\.officer) == ["cb.a"])
+        #expect(try await inspector.accountability(period: march, by: .officer, rewards: true).rows.map(\.officer) == ["cb.a"])
 
-        let units = try inspector.accountability(period: march, by: .unit)
+        let units = try await inspector.accountability(period: march, by: .unit)
         let c1 = try #require(units.rows.first { $0.unit == "C1" })
         #expect(c1.stepsHeld == 10 && c1.stepsFinished == 8 && c1.stepsLate == 1 && c1.deadlinesMissed == 3)
         #expect(c1.violationCount == 4 && c1.complaints == 1 && c1.dissatisfied == 1 && c1.homeVisits == 0)
-        let august = try inspector.accountability(period: try Period.parse("2025-08"), by: .unit)
+        let august = try await inspector.accountability(period: try Period.parse("2025-08"), by: .unit)
         #expect(august.rows.first { $0.unit == "C1" }?.homeVisits == 1)
     }
 
     @Test("satisfaction of March 2025: 1 satisfied, 1 dissatisfied with a complaint; 5.4 = 100 − (40 + 20) = 40")
     func satisfaction() async throws {
         let inspector = try await Scenario.inspector()
-        let total = try #require(try inspector.satisfaction(period: march).rows.last)
+        let total = try #require(try await inspector.satisfaction(period: march).rows.last)
         #expect(total.satisfied == 1 && total.dissatisfied == 1 && total.complaints == 1)
         #expect(total.population == 5 && total.late == 2 && total.unhappyDossiers == 1 && total.score54 == 40)
     }
@@ -208,16 +208,16 @@ struct ScenarioTests {
     @Test("home support of August 2025: one delivery visit of 40 minutes at C1")
     func homeSupport() async throws {
         let inspector = try await Scenario.inspector()
-        let report = try inspector.homeSupport(period: try Period.parse("2025-08"), by: .unit)
+        let report = try await inspector.homeSupport(period: try Period.parse("2025-08"), by: .unit)
         #expect(report.rows.map(\.group) == ["C1", "total"])
         #expect(report.rows[0].visits == 1 && report.rows[0].minutes == 40 && report.rows[0].purposes == [.deliver: 1])
-        #expect(try inspector.homeSupport(period: try Period.parse("2025-08"), by: .officer).rows.map(\.group) == ["cb.a", "total"])
+        #expect(try await inspector.homeSupport(period: try Period.parse("2025-08"), by: .officer).rows.map(\.group) == ["cb.a", "total"])
     }
 
     @Test("scorecard of March 2025: on time 60 of 98 (61.22%), online 40 of 50 (80%), complaints 1 of 0: 0/3 met")
     func scorecard() async throws {
         let inspector = try await Scenario.inspector()
-        let report = try inspector.scorecard(period: march, targets: [
+        let report = try await inspector.scorecard(period: march, targets: [
             Target(name: "on time", indicator: .onTimeRate, comparison: .atLeast, threshold: 98),
             Target(name: "online", indicator: .onlineRate, unit: "D", comparison: .atLeast, threshold: 50),
             Target(name: "complaints", indicator: .complaints, comparison: .atMost, threshold: 0),

@@ -68,8 +68,8 @@ func viewsBenchmark(_ options: Options) async throws {
     let earlier = try await timed("late list (as of 2025-03-14, refolds dossiers with later events)", runs: 5) { try await inspector.lateList(asOf: past) }
     print("  \(earlier.rows.count) dossiers overdue then")
     let quarter = try Period.parse("2025-Q3")
-    let rates = try await timed("on-time rates 2025-Q3 by unit", runs: 3) { try inspector.onTimeRates(period: quarter, by: .competentUnit) }
+    let rates = try await timed("on-time rates 2025-Q3 by unit", runs: 3) { try await inspector.onTimeRates(period: quarter, by: .competentUnit) }
     if let total = rates.rows.last { print("  total: population \(total.population), on-time rate \(total.onTimeRate ?? 0)%, 766 score \(total.score766 ?? 0)") }
-    _ = try await timed("online rate 2025", runs: 5) { try inspector.onlineRates(period: try Period.parse("2025")) }
-    _ = try await timed("accountability 2025-Q3 by officer", runs: 3) { try inspector.accountability(period: quarter, by: .officer) }
+    _ = try await timed("online rate 2025", runs: 5) { try await inspector.onlineRates(period: try Period.parse("2025")) }
+    _ = try await timed("accountability 2025-Q3 by officer", runs: 3) { try await inspector.accountability(period: quarter, by: .officer) }
 }
