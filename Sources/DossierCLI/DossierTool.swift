@@ -1,8 +1,6 @@
 public import ArgumentParser
 import DossierDomain
 import Foundation
-import LedgerLMDB
-import EventLogLMDB
 import EventLog
 import Projections
 import Views

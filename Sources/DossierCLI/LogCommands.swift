@@ -3,8 +3,6 @@ import DossierDomain
 import DossierLog
 import EventLog
 import Foundation
-import LedgerLMDB
-import EventLogLMDB
 import Projections
 import Views
 
@@ -346,7 +344,7 @@ struct Verify: AsyncParsableCommand {
         let first = GlobalPosition(signed == nil ? (from ?? 1) : 1)
         let bar = ProgressBar("verifying")
         let total = Int(head.position.rawValue - first.rawValue + 1)
-        let report = try verifyLog(session.store, first...head.position) { bar.update(WorkProgress(done: $0, total: total)) }
+        let report = try await session.store.verify(first...head.position) { bar.update(WorkProgress(done: $0, total: total)) }
         bar.finish()
         if let failure = report.failure {
             throw ToolError("verification FAILED: \(failure)", exitCode: 3)
@@ -452,15 +450,15 @@ struct Stats: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(global)
         let head = try await session.store.head()
-        let tables = try statistics(of: session.store)
-        let dossiers = (tables.first { $0.name == "streams" }?.statistics.entries ?? 1) - 1
+        let statistics = try await session.store.statistics()
+        let dossiers = Int(statistics.streams) - 1  // the catalog's system stream aside
         // (field, JSON value, text) in a stable order.
         var items: [(String, String, String)] = [
             ("events", "\(head?.position.rawValue ?? 0)", "\(head?.position.rawValue ?? 0)"),
             ("dossiers", "\(max(0, dossiers))", "\(max(0, dossiers))"),
             ("head_seq", head.map { "\($0.position)" } ?? "null", head.map { "\($0.position)" } ?? "-"),
             ("head_hash", head.map { Renderer.quote($0.hash.hex) } ?? "null", head?.hash.hex ?? "-"),
-            ("store_bytes", "\(session.store.environment.usedBytes)", String(format: "%.1f MiB", Double(session.store.environment.usedBytes) / 1_048_576)),
+            ("store_bytes", "\(statistics.bytes)", String(format: "%.1f MiB", Double(statistics.bytes) / 1_048_576)),
         ]
         let warning = try await calendarWarning(session)
         items.append(("calendar_loaded_through", warning.year.map(String.init) ?? "null", warning.year.map(String.init) ?? "-"))
@@ -500,13 +498,4 @@ struct Stats: AsyncParsableCommand {
         return (last, "the latest event (\(latest.localDate)) is \(max(daysLeft, 0)) days from the end of \(last), the last calendar year loaded: "
             + "load the notice of \(last + 1) (dossier import --calendar FILE) before dues reach it, or views will leave those dossiers unjudged")
     }
-}
-
-/// Verification on this thread (the store's synchronous API), reporting events checked.
-private func verifyLog(_ store: LMDBEventStore, _ range: ClosedRange<GlobalPosition>, progress: (Int) -> Void) throws -> VerificationReport {
-    try store.verifySynchronously(range, progress: progress)
-}
-
-private func statistics(of store: LMDBEventStore) throws -> [(name: String, statistics: DatabaseStatistics)] {
-    try store.tableStatistics()
 }

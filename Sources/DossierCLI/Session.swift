@@ -2,9 +2,7 @@ public import ArgumentParser
 import DossierDomain
 import DossierLog
 import EventLog
-import EventLogLMDB
 import Foundation
-import LedgerLMDB
 import Projections
 import Views
 
@@ -42,7 +40,7 @@ struct ToolError: Error, CustomStringConvertible {
 /// An open store, its ledger and (on demand) its projections.
 final class Session: Sendable {
     let options: GlobalOptions
-    let store: LMDBEventStore
+    let store: any EventStore & BulkLoading
     let ledger: DossierLedger
     let readOnly: Bool
 
@@ -50,25 +48,19 @@ final class Session: Sendable {
     init(_ options: GlobalOptions, creating: Bool = false) throws {
         self.options = options
         let path = options.store
-        let exists = FileManager.default.fileExists(atPath: path + "/data.mdb")
+        let location = StoreLocation(path)
+        let exists = location.exists
         if !exists && !creating {
             throw ToolError("no store at \(path); create one with `dossier init --store \(path)` (or set --store / DOSSIER_STORE)")
         }
-        readOnly = options.readOnly || (exists && access(path + "/data.mdb", W_OK) != 0) || (exists && access(path, W_OK) != 0)
+        readOnly = options.readOnly || (exists && !location.isWritable)
         if creating && readOnly { throw ToolError("cannot create or change the store at \(path): it is read-only") }
-        if creating && !exists {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw ToolError("cannot create the store directory \(path): \(error.localizedDescription)")
-            }
-        }
+        if creating && !exists { try location.create() }
         do {
-            store = try LMDBEventStore(path: path, configuration: .init(readOnly: readOnly))
-        } catch {
-            // A damaged data file (truncated, not LMDB's) is a failed verification, whatever the command.
-            let damaged = (error as? EventStoreError)?.underlying.map { ($0 as? LMDBError)?.code == .corrupted || ($0 as? LMDBError)?.code == .invalid } ?? false
-            throw ToolError("cannot open the store at \(path): \(Session.message(error))", exitCode: damaged ? 3 : 1)
+            store = try location.open(readOnly: readOnly)
+        } catch let error as EventStoreError {
+            // A damaged store is a failed verification, whatever the command.
+            throw ToolError("cannot open the store at \(path): \(Session.message(error))", exitCode: error.code == .corruptStore ? 3 : 1)
         }
         ledger = DossierLedger(store: store, timeGuard: try StoreSettings.read(path).timeGuard())
     }

@@ -2,8 +2,6 @@ public import ArgumentParser
 import DossierDomain
 import DossierLog
 import Foundation
-import LedgerLMDB
-import EventLogLMDB
 import EventLog
 import Projections
 public import Views

@@ -17,8 +17,34 @@ public protocol EventReader: Sendable {
     /// Recording times never decrease along the log, so this is a binary search.
     func firstPosition(recordedAtOrAfter time: RecordedTime) async throws -> GlobalPosition?
 
-    /// Recomputes both hash links of every event in `range` (the whole log when `nil`).
-    func verify(_ range: ClosedRange<GlobalPosition>?) async throws -> VerificationReport
+    /// Recomputes both hash links of every event in `range` (the whole log when `nil`), calling
+    /// `progress` now and then with the number of events checked.
+    func verify(_ range: ClosedRange<GlobalPosition>?, progress: @escaping @Sendable (Int) -> Void) async throws -> VerificationReport
+
+    /// How much the store holds.
+    func statistics() async throws -> StoreStatistics
+}
+
+extension EventReader {
+    /// ``verify(_:progress:)`` without progress.
+    public func verify(_ range: ClosedRange<GlobalPosition>?) async throws -> VerificationReport {
+        try await verify(range, progress: { _ in })
+    }
+}
+
+/// What a store holds, in terms every backend has.
+public struct StoreStatistics: Sendable, Hashable {
+    public let events: UInt64
+    /// Streams: the dossiers, and the catalog's system stream.
+    public let streams: UInt64
+    /// Bytes the store occupies (log and indexes).
+    public let bytes: Int
+
+    public init(events: UInt64, streams: UInt64, bytes: Int) {
+        self.events = events
+        self.streams = streams
+        self.bytes = bytes
+    }
 }
 
 /// Appends to the log.

@@ -21,6 +21,9 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let invalidEvent = Code("invalid event")
         /// A stored record cannot be decoded; see ``EventStoreError/position``.
         public static let corruptRecord = Code("corrupt record")
+        /// The store's files are damaged or not a store at all (truncated, another format):
+        /// found when it is opened; a failed verification, whatever the command.
+        public static let corruptStore = Code("corrupt store")
         /// The disk (or a storage quota) is full; nothing of the failed append was stored.
         public static let storageFull = Code("storage full")
         /// The storage failed; see ``EventStoreError/underlying``.

@@ -330,9 +330,9 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         }
     }
 
-    public func verify(_ range: ClosedRange<GlobalPosition>?) async throws -> VerificationReport {
+    public func verify(_ range: ClosedRange<GlobalPosition>?, progress: @escaping @Sendable (Int) -> Void) async throws -> VerificationReport {
         try await withCheckedThrowingContinuation { continuation in
-            readers.async { continuation.resume(with: Result { try self.verifySynchronously(range) }) }
+            readers.async { continuation.resume(with: Result { try self.verifySynchronously(range, progress: progress) }) }
         }
     }
 
@@ -409,6 +409,8 @@ extension EventStoreError {
         case let error as LMDBError where error.code == .noSpace || (error.code == .ioError && isNearlyFull(error.path)):
             // LMDB reports a write cut short by a full disk as EIO: the free space tells them apart.
             self.init(.storageFull, "the disk holding \(error.path) is full; nothing of this write was stored", underlying: error)
+        case let error as LMDBError where error.code == .corrupted || error.code == .invalid:
+            self.init(.corruptStore, "the store at \(error.path) is damaged or not a store (\(error.operation))", underlying: error)
         case let error as LMDBError where error.code == .accessDenied:
             self.init(.readOnly, "no permission to write \(error.path)", underlying: error)
         case let error as LMDBError:
@@ -427,6 +429,14 @@ private func isNearlyFull(_ path: String) -> Bool {
 }
 
 extension LMDBEventStore {
+    public func statistics() async throws -> StoreStatistics {
+        let tables = try await withCheckedThrowingContinuation { continuation in
+            readers.async { continuation.resume(with: Result { try self.tableStatistics() }) }
+        }
+        let count = { (name: String) in UInt64(tables.first { $0.name == name }?.statistics.entries ?? 0) }
+        return StoreStatistics(events: count(self.tables.log.name), streams: count(self.tables.streams.name), bytes: environment.usedBytes)
+    }
+
     /// Pages and entries of each of the store's databases, for `stats` and the benchmark.
     @available(*, noasync, message: "reads the environment on the caller's thread")
     public func tableStatistics() throws -> [(name: String, statistics: DatabaseStatistics)] {

@@ -36,6 +36,9 @@ struct ListsCLITests {
         #expect(officer.status == 2 && officer.stderr.contains("cv.h19.x07."), "\(officer.stderr)")
         let accountability = try dossier(["accountability", "--store", store, "--period", "2025", "--unit", "H19.X99"])
         #expect(accountability.status == 2 && accountability.stderr.contains("no unit H19.X99"))
+        // A PostgreSQL URL is understood, and refused clearly by this build.
+        let postgres = try dossier(["late", "--store", "postgres://127.0.0.1:1/ledger"])
+        #expect(postgres.status == 1 && postgres.stderr.contains("no PostgreSQL backend yet"), "\(postgres.stderr)")
         // Known codes still answer, even with no row.
         #expect(try dossier(["late", "--store", store, "--unit", "H19.X07"]).status == 0)
     }
