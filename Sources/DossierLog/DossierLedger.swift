@@ -89,6 +89,24 @@ public final class DossierLedger: Sendable {
         return try await store.append([proposed], to: stream, expected: .exact(version))
     }
 
+    /// Appends events whose lifecycle the caller checked against each dossier's state at
+    /// `expected` (the sweep's `deadline_missed`), in one atomic batch: the time guard and the
+    /// catalogs are checked here, and each dossier must still be at its expected version (a
+    /// concurrent append refuses the whole batch; check again and retry).
+    ///
+    /// - Throws: ``EventRejection`` for an event that breaks rule 5 or 6; ``EventStoreError``
+    ///   `.wrongExpectedVersion` when a dossier moved meanwhile.
+    @discardableResult
+    public func append(checked events: [(DossierEvent, expected: StreamVersion)], rules: DomainRules) async throws -> AppendResult {
+        let batch = try events.map { event, version in
+            try timeGuard.check(event)
+            try CatalogChecks.check(event, against: rules.catalog)
+            let (stream, proposed) = try Records.proposed(event)
+            return StreamAppend(stream: stream, expected: .exact(version), events: [proposed])
+        }
+        return try await store.append(batch)
+    }
+
     /// The replay of a stored dossier (its effective events folded) and its version, or nil
     /// when it holds the event `id` already. Events the fold refuses (appended past the
     /// domain's checks) are skipped, as projections skip them.

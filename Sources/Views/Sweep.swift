@@ -58,11 +58,8 @@ extension Inspector {
         }
         var done = 0
         for start in stride(from: 0, to: proposals.count, by: batchSize) {
-            let batch = try proposals[start..<min(start + batchSize, proposals.count)].map { event, version in
-                let (stream, proposed) = try Records.proposed(event)
-                return StreamAppend(stream: stream, expected: .exact(version), events: [proposed])
-            }
-            _ = try await ledger.store.append(batch)
+            let batch = Array(proposals[start..<min(start + batchSize, proposals.count)])
+            _ = try await ledger.append(checked: batch, rules: rules)
             done += batch.count
             progress(WorkProgress(done: done, total: proposals.count))
         }
