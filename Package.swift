@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "LedgerLMDB", targets: ["LedgerLMDB"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "EventLogLMDB", targets: ["EventLogLMDB"]),
+        .library(name: "EventLogMemory", targets: ["EventLogMemory"]),
         .library(name: "DossierDomain", targets: ["DossierDomain"]),
         .library(name: "DossierLog", targets: ["DossierLog"]),
         .library(name: "Projections", targets: ["Projections"]),
@@ -35,6 +36,8 @@ let package = Package(
         ),
         // The event store on LMDB.
         .target(name: "EventLogLMDB", dependencies: ["EventLog", "LedgerLMDB"]),
+        // The event store in memory: for tests of the layers above the store.
+        .target(name: "EventLogMemory", dependencies: ["EventLog"]),
         // The dossier domain: events, catalogs, calendar, deadlines, the fold. Pure: imports nothing of ours.
         .target(name: "DossierDomain"),
         // The dossier log: the domain on an event store. Catalogs in the log, validated import, export, replicas.
@@ -53,7 +56,7 @@ let package = Package(
         ),
         .executableTarget(name: "dossier", dependencies: ["DossierCLI"]),
         // Helpers shared by the test targets: temporary directories, child processes.
-        .target(name: "LedgerTesting", dependencies: []),
+        .target(name: "LedgerTesting", dependencies: ["EventLog"]),
 
         .testTarget(
             name: "LedgerLMDBTests",
@@ -81,6 +84,14 @@ let package = Package(
             name: "EventLogLMDBTests",
             dependencies: [
                 "EventLogLMDB", "LedgerLMDB", "LedgerTesting", "LedgerTestHelper",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        // One suite of the store's behaviour, run on every backend.
+        .testTarget(
+            name: "EventStoreConformanceTests",
+            dependencies: [
+                "EventLog", "EventLogMemory", "EventLogLMDB", "LedgerTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

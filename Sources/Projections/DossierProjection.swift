@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 public import DossierDomain
 import EventLog
 public import LedgerLMDB
@@ -40,6 +41,9 @@ public struct DossierProjection: Projection {
 
     private static let latestKey = Array("latest_at".utf8)
 
+    /// How many threads fold a batch's dossiers: the machine's online cores (at most 16).
+    static let parallelism = max(1, min(16, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
     /// The latest `at` among the events applied, or nil before any.
     public func latestAt(in txn: borrowing Transaction<some TransactionAccess>) throws -> Instant? {
         try Self.latestKey.withUnsafeBytes { key in
@@ -66,11 +70,12 @@ public struct DossierProjection: Projection {
             slots[code] = work.count
             work.append(Work(code: code, stored: stored, events: [index]))
         }
-        // 2. Fold, encode and index every dossier, on both cores: dossiers are independent.
+        // 2. Fold, encode and index every dossier, on every core: dossiers are independent.
+        let parts = Self.parallelism
         work.withUnsafeMutableBufferPointer { buffer in
             let shared = SharedWork(buffer)
-            DispatchQueue.concurrentPerform(iterations: 2) { part in
-                for k in stride(from: part, to: shared.buffer.count, by: 2) { fold(&shared.buffer[k], events, rules) }
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for k in stride(from: part, to: shared.buffer.count, by: parts) { fold(&shared.buffer[k], events, rules) }
             }
         }
         // 3. Write, in key order.
