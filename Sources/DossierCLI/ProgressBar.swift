@@ -37,9 +37,9 @@ final class ProgressBar: Sendable {
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }
 
-    /// Ends the line when something was drawn.
+    /// Ends the line when something was drawn (once).
     func finish() {
-        guard enabled, state.withLock({ $0.drawn }) else { return }
+        guard enabled, state.withLock({ state in defer { state.drawn = false }; return state.drawn }) else { return }
         FileHandle.standardError.write(Data("\n".utf8))
     }
 }

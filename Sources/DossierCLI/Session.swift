@@ -69,13 +69,17 @@ final class Session: Sendable {
         if readOnly { throw ToolError("cannot \(action): the store at \(options.store) is open read-only (it is not writable, or --read-only was given)") }
     }
 
-    /// The projections, built or caught up first (with progress on a terminal), then the views.
+    /// The views, over projections built or caught up as each is first needed (with progress
+    /// on a terminal).
     func inspector() async throws -> Inspector {
         let engine = try ProjectionEngine(storePath: options.store, ledger: ledger, readOnly: readOnly)
         let bars = [DossierProjection.name: ProgressBar("catching up \(DossierProjection.name)"),
                     ReceiptCounts.name: ProgressBar("catching up \(ReceiptCounts.name)")]
-        defer { bars.values.forEach { $0.finish() } }
-        return try await Inspector.open(engine) { name, progress in bars[name]?.update(progress) }
+        defer { bars[DossierProjection.name]?.finish() }
+        return try await Inspector.open(engine) { name, progress in
+            bars[name]?.update(progress)
+            if progress.done >= progress.total { bars[name]?.finish() }
+        }
     }
 
     func print<Row: ReportRow>(_ report: Report<Row>) {

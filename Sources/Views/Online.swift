@@ -19,7 +19,7 @@ extension Inspector {
     /// The online rate of `period` per receiving unit (rolled up like the on-time rate) with a
     /// total row, from the daily receipt counts (indicators.md, "Online rate").
     public func onlineRates(period: Period, rollUp: RollUp = .tree) async throws -> Report<OnlineRow> {
-        let (provenance, perUnit) = try await receipts.receipts(from: period.firstDay, through: period.lastDay)
+        let (provenance, perUnit) = try await receipts().receipts(from: period.firstDay, through: period.lastDay)
         let today = try await dossiers.latestAt()?.localDate ?? period.lastDay
         var rows: [String: OnlineRow] = [:]
         var total = OnlineRow(group: "total")

@@ -70,4 +70,15 @@ struct ListsCLITests {
         let after = try dossier(["stats", "--store", store, "--format", "json"]).stdout
         #expect(after.contains(#""calendar_loaded_through":2027"#) && after.contains(#""calendar_warning":null"#))
     }
+
+    @Test("a view opens and catches up only the projections it reads")
+    func projectionsOnDemand() throws {
+        let store = try fixedStore()  // imported and swept: the sweep reads the dossiers projection only
+        let projections = store + "/projections"
+        func built() throws -> Set<String> { Set(try FileManager.default.contentsOfDirectory(atPath: projections).filter { !$0.contains("@") && !$0.hasSuffix(".lock") }) }
+        #expect(try dossier(["late", "--store", store]).status == 0)
+        #expect(try built() == ["dossiers"])
+        #expect(try dossier(["online", "--store", store, "--period", "2026"]).status == 0)
+        #expect(try built() == ["dossiers", "receipts"])
+    }
 }
