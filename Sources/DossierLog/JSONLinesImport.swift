@@ -54,6 +54,8 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
     let journalLimit: Int
     private(set) var summary = ImportSummary()
     let estimatedBytes: Int
+    /// Every line's id is looked up (rule 2: a repeat, or a conflict).
+    var asksAboutIDs: Bool { true }
     /// Called with the number of lines read, every ``progressInterval`` lines.
     private let progress: @Sendable (Int) -> Void
     static let progressInterval = 16_384

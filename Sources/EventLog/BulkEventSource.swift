@@ -72,10 +72,15 @@ extension BulkEvent: Sendable {}
 /// ask the store what is stored already.
 ///
 /// The store may pull a source more than once: it calls ``rewind()`` and starts again when the
-/// load must be redone (the map had to grow).
+/// load must be redone (LMDB: the map had to grow). ``BulkEvent/streamSlot`` numbers and
+/// ``BulkLookup/restartSlots`` let a store keep per-stream state in arrays; a store that keeps
+/// none ignores the slots and answers the restart with no events.
 public protocol BulkEventSource: Sendable {
     /// About how many bytes of events it holds, to size the map once (0: unknown).
     var estimatedBytes: Int { get }
+    /// Whether it will ask ``BulkLookup/event(id:)``, said up front so that the store keeps the
+    /// load's ids from the start (a validating importer does; a replay of known events need not).
+    var asksAboutIDs: Bool { get }
     /// Goes back to the first event; stream slots start again from 0.
     mutating func rewind() throws
     /// The next event, or nil at the end. Throwing abandons the load: nothing is stored.
@@ -97,6 +102,7 @@ where S.Element == (StreamID, ProposedEvent), S.Iterator: Sendable {
     }
 
     public var estimatedBytes: Int { events.underestimatedCount * 250 }
+    public var asksAboutIDs: Bool { false }
 
     public mutating func rewind() {
         iterator = events.makeIterator()

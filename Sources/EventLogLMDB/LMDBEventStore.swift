@@ -166,9 +166,9 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         var source = original
         // About 1.5 bytes of map per byte of events, for the log and its indexes, twice over.
         try environment.reserveMap(environment.usedBytes + source.estimatedBytes * 3)
-        // First without tracking the load's ids (faster); a source that asks about ids, or a
-        // load that repeats one, is redone with tracking.
-        var trackIDs = false
+        // A source that asks about ids says so: its load tracks them from the start. Otherwise
+        // first without (faster); a load that repeats an id is redone with tracking.
+        var trackIDs = source.asksAboutIDs
         var result: AppendResult?
         while result == nil {
             do {

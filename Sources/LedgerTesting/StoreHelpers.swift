@@ -49,6 +49,7 @@ public struct ReplicaSource: BulkEventSource {
     public init(_ events: [RecordedEvent]) { self.events = events }
 
     public var estimatedBytes: Int { events.count * 250 }
+    public var asksAboutIDs: Bool { false }
 
     public mutating func rewind() {
         next = 0
