@@ -95,9 +95,9 @@ public final class LMDBEventStore: EventStore, BulkLoading {
             do {
                 try environment.write { txn in
                     outcomes = []
-                    var logWriter = try LogWriter(txn, tables: tables, clock: configuration.clock)
+                    var logWriter = try AppendWriter(txn, tables: tables, clock: configuration.clock)
                     for request in group {
-                        let plan: LogWriter.Plan
+                        let plan: AppendWriter.Plan
                         do {
                             plan = try logWriter.plan(request.batch, txn)
                         } catch let error as EventStoreError {
@@ -174,7 +174,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
             do {
                 result = try environment.write { txn in
                     try source.rewind()  // every attempt (the map may also have had to grow) starts from the first event
-                    var logWriter = try LogWriter(txn, tables: tables, mode: .bulk(trackIDs: trackIDs), flushInterval: flushInterval,
+                    var logWriter = try BulkWriter(txn, tables: tables, trackIDs: trackIDs, flushInterval: flushInterval,
                                                   expectedEvents: source.estimatedBytes / 128, clock: configuration.clock)
                     let before = logWriter.head?.position.rawValue ?? 0
                     var duplicates = 0
@@ -187,7 +187,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
                     return AppendResult(positions: after > before ? GlobalPosition(before + 1)...GlobalPosition(after) : nil,
                                         duplicates: duplicates, streamVersions: [:])
                 }
-            } catch is LogWriter.LoadNeedsIDTracking where !trackIDs {
+            } catch is BulkWriter.LoadNeedsIDTracking where !trackIDs {
                 trackIDs = true
             }
         }
@@ -197,7 +197,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     }
 
     /// Answers a bulk source's question from inside the load's transaction.
-    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction, _ logWriter: inout LogWriter,
+    private func answer(_ lookup: BulkLookup, _ txn: borrowing WriteTransaction, _ logWriter: inout BulkWriter,
                         tracking: Bool) throws -> BulkLookupResult {
         switch lookup {
         case .restartSlots:
@@ -206,7 +206,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         case .stream(let stream):
             return .events(try Self.readStream(txn, tables: tables, stream: stream, from: StreamVersion(1), direction: .forward, limit: .max))
         case .event(let id):
-            guard tracking else { throw LogWriter.LoadNeedsIDTracking() }
+            guard tracking else { throw BulkWriter.LoadNeedsIDTracking() }
             guard let seq = try logWriter.position(ofID: id, txn) else { return .event(nil) }
             return .event(try txn.withRecord(at: seq, in: tables) { $0.decode() })
         }
