@@ -1,0 +1,215 @@
+import ArgumentParser
+import DossierDomain
+import DossierLog
+import EventLog
+import Foundation
+import Projections
+import Views
+
+// Commands that check the log and say what it holds: verify, checkpoint, verify-export, stats.
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute every hash link of the log (or from a seq); exit code 3 when it is broken.",
+        discussion: """
+        With --checkpoint and --public-key, also prove that the log still extends a signed checkpoint (see
+        `dossier checkpoint`): a log rewritten after it fails, even when every hash was recomputed.
+
+        Examples:
+          dossier verify
+          dossier verify --from 500000
+          dossier verify --checkpoint 2026-11-29.checkpoint --public-key office.key.pub
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "First seq to check.") var from: UInt64?
+    @Option(help: "A signed checkpoint the log must still extend.") var checkpoint: String?
+    @Option(help: "The public key (base64) the checkpoint must be signed with.") var publicKey: String?
+
+    func validate() throws {
+        if (checkpoint == nil) != (publicKey == nil) { throw ValidationError("--checkpoint and --public-key go together") }
+    }
+
+    func run() async throws {
+        let session = try Session(global)
+        var signed: SignedCheckpoint?
+        if let checkpoint, let publicKey {
+            let parsed: SignedCheckpoint
+            do {
+                parsed = try SignedCheckpoint(text: String(decoding: try readFile(checkpoint), as: UTF8.self))
+            } catch let error as CheckpointError {
+                throw ToolError("\(checkpoint): \(error)")
+            }
+            guard let key = Data(base64Encoded: String(decoding: try readFile(publicKey), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                  key.count == 32 else { throw ToolError("\(publicKey) does not hold a base64 Ed25519 public key (32 bytes)") }
+            guard parsed.isSigned(by: key) else {
+                throw ToolError("verification FAILED: the checkpoint's signature does not verify with \(publicKey)", exitCode: 3)
+            }
+            let stored = try await session.store.readAll(from: parsed.head.position, limit: 1).first
+            guard let stored, stored.position == parsed.head.position else {
+                throw ToolError("verification FAILED: the log ends before seq \(parsed.head.position) of the checkpoint: events were removed", exitCode: 3)
+            }
+            guard stored.hash == parsed.head.hash else {
+                throw ToolError("verification FAILED: seq \(stored.position) has hash \(stored.hash.hex.prefix(16))…, the signed checkpoint says \(parsed.head.hash.hex.prefix(16))…: the log was rewritten", exitCode: 3)
+            }
+            signed = parsed
+        }
+        guard let head = try await session.store.head() else { session.write("the log is empty\n"); return }
+        let first = GlobalPosition(signed == nil ? (from ?? 1) : 1)
+        let bar = ProgressBar("verifying")
+        let total = Int(head.position.rawValue - first.rawValue + 1)
+        let report = try await session.store.verify(first...head.position) { bar.update(WorkProgress(done: $0, total: total)) }
+        bar.finish()
+        if let failure = report.failure {
+            throw ToolError("verification FAILED: \(failure)", exitCode: 3)
+        }
+        session.write("verified \(report.checked) events: every hash link holds; head \(head)\n")
+        if let signed { session.write("the log extends the signed checkpoint at seq \(signed.head.position)\n") }
+    }
+}
+
+struct Checkpoint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the log's head (seq, hash, time); with --key, a signed checkpoint to keep outside this machine.",
+        discussion: """
+        Examples:
+          dossier checkpoint --new-key office.key          (writes office.key, private, and office.key.pub)
+          dossier checkpoint --key office.key --output 2026-11-29.checkpoint
+          dossier verify --checkpoint 2026-11-29.checkpoint --public-key office.key.pub
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Sign with this Ed25519 private key (base64).") var key: String?
+    @Option(help: "Write the signed checkpoint here instead of standard output.") var output: String?
+    @Option(help: "Create a key pair: the private key in this file (mode 0600), the public key beside it (.pub).") var newKey: String?
+
+    func run() async throws {
+        if let newKey {
+            let (privateKey, publicKey) = SignedCheckpoint.newKeyPair()
+            guard FileManager.default.createFile(atPath: newKey, contents: Data((privateKey.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600]),
+                  FileManager.default.createFile(atPath: newKey + ".pub", contents: Data((publicKey.base64EncodedString() + "\n").utf8)) else {
+                throw ToolError("cannot write \(newKey) and \(newKey).pub")
+            }
+            FileHandle.standardOutput.write(Data("wrote \(newKey) (keep it secret) and \(newKey).pub (give it to the inspectors)\n".utf8))
+            return
+        }
+        let session = try Session(global)
+        guard let head = try await session.store.head() else { throw ToolError("the log is empty: nothing to checkpoint") }
+        guard let key else {
+            session.write("seq \(head.position)\nhash \(head.hash.hex)\nrecorded \(Instant(microsecondsSinceEpoch: head.recorded.rawValue).utcDescription)\n")
+            return
+        }
+        guard let privateKey = Data(base64Encoded: String(decoding: try readFile(key), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ToolError("\(key) does not hold a base64 key; create one with `dossier checkpoint --new-key FILE`")
+        }
+        let signed: SignedCheckpoint
+        do { signed = try SignedCheckpoint(signing: head, privateKey: privateKey) } catch { throw ToolError("\(key): \(error)") }
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(signed.text.utf8)) else { throw ToolError("cannot write \(output)") }
+            session.write("signed checkpoint at seq \(head.position) written to \(output)\n")
+        } else {
+            session.write(signed.text)
+        }
+    }
+}
+
+struct VerifyExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-export",
+        abstract: "Check an exported JSON Lines file on its own, without a store; exit code 3 when a hash does not recompute.",
+        discussion: """
+        Every line's record is rebuilt from its fields, its hash recomputed over the hash of the event before it, and its
+        link to the dossier's previous line checked. A whole-log export is checked from seq 1; an export of one dossier
+        (or a seq range) carries previous_hash on each line, so each record still recomputes, and the global links that
+        reach events outside the file are said to be not checkable from it.
+
+        Examples:
+          dossier export --output log.jsonl && dossier verify-export log.jsonl
+          dossier export --dossier 000.00.17.H19-250304-0001 > one.jsonl && dossier verify-export one.jsonl
+        """)
+
+    @Option(name: .long, help: "Labels: en or vi.") var lang: Language?
+    @Argument(help: "The exported file.") var file: String
+
+    func run() async throws {
+        try checkReadableFile(file)
+        let bar = ProgressBar("verifying \(file)")
+        let result = try ExportVerifier.verify(path: file) { bar.update(WorkProgress(done: $0, total: max($0, estimatedLines(file)))) }
+        bar.finish()
+        if let failure = result.failure { throw ToolError("verification FAILED: \(failure)", exitCode: 3) }
+        let range = "seq \(result.first.map(String.init(describing:)) ?? "-") to \(result.last.map(\.description) ?? "-")"
+        var message: String
+        if result.globalLinksUnchecked == 0 && result.recordsUnchecked == 0 {
+            message = "verified \(result.lines) lines, \(range): every hash recomputes and every link holds"
+        } else {
+            message = "verified \(result.lines) lines of \(result.streams) \(result.streams == 1 ? "stream" : "streams"), \(range): "
+                + "every record recomputes to its hash and links to its dossier's previous event"
+            if result.recordsUnchecked > 0 {
+                message += "; \(result.recordsUnchecked) lines could not be recomputed (their previous event is not in the file, and no previous_hash)"
+            }
+            message += ". A part of the log: the global links of \(result.globalLinksUnchecked) lines reach events not in the file "
+                + "and cannot be checked from it (check them against the store, with dossier verify, or a signed checkpoint)"
+        }
+        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+    }
+}
+
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Events, dossiers, head seq and hash, store size, projection checkpoints.",
+        discussion: "Example:\n  dossier stats")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let session = try Session(global)
+        let head = try await session.store.head()
+        let statistics = try await session.store.statistics()
+        let dossiers = Int(statistics.streams) - 1  // the catalog's system stream aside
+        // (field, JSON value, text) in a stable order.
+        var items: [(String, String, String)] = [
+            ("events", "\(head?.position.rawValue ?? 0)", "\(head?.position.rawValue ?? 0)"),
+            ("dossiers", "\(max(0, dossiers))", "\(max(0, dossiers))"),
+            ("head_seq", head.map { "\($0.position)" } ?? "null", head.map { "\($0.position)" } ?? "-"),
+            ("head_hash", head.map { Renderer.quote($0.hash.hex) } ?? "null", head?.hash.hex ?? "-"),
+            ("store_bytes", "\(statistics.bytes)", String(format: "%.1f MiB", Double(statistics.bytes) / 1_048_576)),
+        ]
+        let warning = try await calendarWarning(session)
+        items.append(("calendar_loaded_through", warning.year.map(String.init) ?? "null", warning.year.map(String.init) ?? "-"))
+        items.append(("calendar_warning", warning.text.map(Renderer.quote) ?? "null", warning.text ?? "-"))
+        let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger, readOnly: true)
+        for name in builtInProjections.map({ $0.name }) {
+            let status = try engine.status(of: name)
+            items.append(("projection_\(name)",
+                          status.map { "{\"version\":\($0.version.map(String.init) ?? "null"),\"seq\":\($0.checkpoint.position),\"hash\":\"\($0.checkpoint.hash.hex)\"}" } ?? "null",
+                          status.map { "v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)" } ?? "not built (run `dossier rebuild`)"))
+        }
+        switch global.format {
+        case .json: session.write("{" + items.map { "\(Renderer.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
+        case .csv: session.write("item,value\n" + items.map { "\($0.0),\($0.2)\n" }.joined())
+        case .table:
+            session.write(Renderer.align([["item", "value"]] + items.filter { $0.0 != "calendar_warning" }.map { [$0.0.replacingOccurrences(of: "_", with: " "), $0.2] }))
+            if let text = warning.text { session.write("\nwarning: \(text)\n") }
+        }
+    }
+
+    /// The last calendar year loaded, and a warning when the latest event (the latest `at` among
+    /// the last 4,096 events appended) is within 60 days of its end: dues will soon reach a year
+    /// whose days off are unknown, and views would leave those dossiers unjudged.
+    private func calendarWarning(_ session: Session) async throws -> (year: Int?, text: String?) {
+        let years = try await session.ledger.rules().calendar.loadedYears.map(\.year)
+        guard let last = years.max() else { return (nil, nil) }
+        guard let head = try await session.store.head() else { return (last, nil) }
+        let from = GlobalPosition(head.position.rawValue > 4096 ? head.position.rawValue - 4095 : 1)
+        var latest: Instant?
+        for record in try await session.store.readAll(from: from, limit: 4096) {
+            if case .dossier(let event) = try Records.decode(record) { latest = max(latest ?? event.at, event.at) }
+        }
+        guard let latest else { return (last, nil) }
+        let end = LocalDate(year: last, month: 12, day: 31)
+        let daysLeft = end.daysSinceEpoch - latest.localDate.daysSinceEpoch
+        guard daysLeft <= 60 else { return (last, nil) }
+        return (last, "the latest event (\(latest.localDate)) is \(max(daysLeft, 0)) days from the end of \(last), the last calendar year loaded: "
+            + "load the notice of \(last + 1) (dossier import --calendar FILE) before dues reach it, or views will leave those dossiers unjudged")
+    }
+}
