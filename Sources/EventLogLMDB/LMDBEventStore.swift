@@ -51,7 +51,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     let tables: Tables
     private let configuration: Configuration
     private let writer = DispatchQueue(label: "dossierledger.eventstore.writer")
-    private let readers = DispatchQueue(label: "dossierledger.eventstore.readers", attributes: .concurrent)
+    let readers = DispatchQueue(label: "dossierledger.eventstore.readers", attributes: .concurrent)
     private let pending = PendingAppends()
 
     /// Opens the store at `path`, creating it unless read-only, and clears reader slots that
@@ -397,53 +397,5 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         }
         guard let seq else { return nil }
         return try txn.withRecord(at: seq, in: tables) { $0.hash }
-    }
-}
-
-extension EventStoreError {
-    /// Maps a storage error to the store's vocabulary; an `EventStoreError` passes unchanged.
-    init(_ error: any Error) {
-        switch error {
-        case let error as EventStoreError:
-            self = error
-        case let error as LMDBError where error.code == .noSpace || (error.code == .ioError && isNearlyFull(error.path)):
-            // LMDB reports a write cut short by a full disk as EIO: the free space tells them apart.
-            self.init(.storageFull, "the disk holding \(error.path) is full; nothing of this write was stored", underlying: error)
-        case let error as LMDBError where error.code == .corrupted || error.code == .invalid:
-            self.init(.corruptStore, "the store at \(error.path) is damaged or not a store (\(error.operation))", underlying: error)
-        case let error as LMDBError where error.code == .accessDenied:
-            self.init(.readOnly, "no permission to write \(error.path)", underlying: error)
-        case let error as LMDBError:
-            self.init(.storage, "\(error.operation) failed on \(error.path)", underlying: error)
-        default:
-            self.init(.storage, "\(error)")
-        }
-    }
-}
-
-/// Whether the filesystem holding `path` has less than 1 MiB free.
-private func isNearlyFull(_ path: String) -> Bool {
-    var info = statvfs()
-    guard statvfs(path, &info) == 0 else { return false }
-    return UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20
-}
-
-extension LMDBEventStore {
-    public func statistics() async throws -> StoreStatistics {
-        let tables = try await withCheckedThrowingContinuation { continuation in
-            readers.async { continuation.resume(with: Result { try self.tableStatistics() }) }
-        }
-        let count = { (name: String) in UInt64(tables.first { $0.name == name }?.statistics.entries ?? 0) }
-        return StoreStatistics(events: count(self.tables.log.name), streams: count(self.tables.streams.name), bytes: environment.usedBytes)
-    }
-
-    /// Pages and entries of each of the store's databases, for `stats` and the benchmark.
-    @available(*, noasync, message: "reads the environment on the caller's thread")
-    public func tableStatistics() throws -> [(name: String, statistics: DatabaseStatistics)] {
-        do {
-            return try environment.read { txn in
-                try [tables.log, tables.ids, tables.streams, tables.streamIndex].map { ($0.name, try txn.statistics(of: $0)) }
-            }
-        } catch { throw EventStoreError(error) }
     }
 }
