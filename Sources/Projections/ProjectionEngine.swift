@@ -158,7 +158,7 @@ public final class ProjectionEngine: Sendable {
     /// catch-up applies the new events in batches; the events are read once, by the catch-up.
     /// Returns when the task is cancelled.
     public func follow<P>(_ stored: StoredProjection<P>, pollInterval: Duration = .milliseconds(100)) async throws {
-        var seen = try stored.currentStatus().checkpoint.position
+        var seen = try await stored.loadStatus().checkpoint.position
         while true {
             if let head = try await ledger.store.head()?.position, head > seen { seen = try await catchUp(stored).position }
             try await Task.sleep(for: pollInterval)
@@ -237,7 +237,7 @@ public final class ProjectionEngine: Sendable {
     @discardableResult
     private func feed(_ sinks: [any ProjectionSink], batch: Int, progress: @Sendable (WorkProgress) -> Void) async throws -> Checkpoint {
         guard let first = sinks.first else { return .start }
-        var checkpoint = try first.currentStatus().checkpoint
+        var checkpoint = try await first.loadStatus().checkpoint
         let start = checkpoint.position.rawValue
         var total = Int((try await ledger.store.head()?.position.rawValue ?? start) - start)
         let ledger = self.ledger
@@ -250,12 +250,12 @@ public final class ProjectionEngine: Sendable {
             let rules = current.rulesAfter
             loading = Task { try await Batch.load(ledger, after: next, rules: rules, limit: batch) }
             var applied = true
-            for sink in sinks where try !sink.commit(current.segments, after: checkpoint, next: next) { applied = false }
+            for sink in sinks where try await !sink.write(current.segments, after: checkpoint, next: next) { applied = false }
             if applied {
                 checkpoint = next
             } else {
                 loading.cancel()
-                checkpoint = try first.currentStatus().checkpoint
+                checkpoint = try await first.loadStatus().checkpoint
                 guard sinks.count == 1 else { throw ProjectionError("another process changed projections being rebuilt; run the rebuild again") }
                 let restart = checkpoint
                 loading = Task { try await Batch.load(ledger, after: restart, rules: try await ledger.rules(through: restart.position), limit: batch) }

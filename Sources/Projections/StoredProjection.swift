@@ -49,6 +49,11 @@ public final class StoredProjection<P: Projection>: ProjectionSink {
         }
     }
 
+    /// The checkpoint stored now, read without blocking the caller's task.
+    public func currentCheckpoint() async throws -> Checkpoint {
+        try await loadStatus().checkpoint
+    }
+
     /// The checkpoint and code version stored now (see ``status(_:)``). Blocks for one read.
     public func currentStatus() throws -> (checkpoint: Checkpoint, version: Int?) {
         try environment.read { try status($0) }
@@ -106,6 +111,26 @@ enum Meta {
 }
 
 /// A generation of any projection, as the engine feeds it.
+/// Projections' writes run on one serial queue of their own, never on the caller's task (the
+/// store's policy for its own writes); LMDB lets one transaction write at a time anyway.
+private let projectionWriters = DispatchQueue(label: "dossierledger.projections.writer")
+
+extension ProjectionSink {
+    /// ``commit(_:after:next:)`` on the projections' writer queue.
+    func write(_ segments: [Segment], after expected: Checkpoint, next: Checkpoint) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            projectionWriters.async { continuation.resume(with: Result { try self.commit(segments, after: expected, next: next) }) }
+        }
+    }
+
+    /// ``currentStatus()`` read on a thread of the global pool.
+    func loadStatus() async throws -> (checkpoint: Checkpoint, version: Int?) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try self.currentStatus() }) }
+        }
+    }
+}
+
 protocol ProjectionSink: Sendable {
     var environment: Environment { get }
     var path: String { get }

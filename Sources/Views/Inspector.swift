@@ -31,7 +31,7 @@ public final class Inspector: Sendable {
         self.ledger = ledger
         self.dossiers = dossiers
         self.receiptsSource = Mutex(receiptsSource)
-        log = LogReader(ledger: ledger, rules: try await ledger.rules(through: try dossiers.currentStatus().checkpoint.position))
+        log = LogReader(ledger: ledger, rules: try await ledger.rules(through: try await dossiers.currentCheckpoint().position))
     }
 
     /// Opens (building or catching up as needed) the `dossiers` projection of `engine`; the
