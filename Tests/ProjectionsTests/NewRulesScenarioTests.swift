@@ -108,6 +108,9 @@ struct NewRulesScenarioTests {
         // Finished in March: SI (returned 04-01, after the end), SJ (returned 03-18), SK (stopped, never returned), SN (never returned).
         #expect(total.notReturned == 3)
         #expect(total.waiting == 1)  // SD
+        // The online rate counts receipts: SM's voided receipt no longer counts (11 received, all direct).
+        let online = try #require(try await inspector.onlineRates(period: march).rows.last)
+        #expect(online.counts.total == 11 && online.counts.direct == 11)
     }
 
     @Test("entries_voided by the voided event's actor; a legal due missed keeps an officer off the reward list")
