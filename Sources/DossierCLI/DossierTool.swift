@@ -5,16 +5,31 @@ import EventLog
 import Projections
 import Views
 
+/// The tool's exit codes.
+enum ExitCode {
+    static let success: Int32 = 0
+    /// An operational error: nothing of the operation was done.
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+    static let verificationFailed: Int32 = 3
+    /// An import with --rejects stored the valid lines and rejected some.
+    static let someRejected: Int32 = 4
+    /// An expected version did not hold (the dossier moved meanwhile): check again and retry.
+    static let versionConflict: Int32 = 5
+}
+
 /// `dossier`: the tool inspectors and operators use every day (README.md walks through it).
 ///
-/// Exit codes: 0 success, 1 operational error, 2 bad usage, 3 verification failed.
+/// Exit codes: 0 success, 1 operational error, 2 bad usage, 3 verification failed, 4 stored
+/// but some lines rejected, 5 a version conflict.
 public struct DossierTool: AsyncParsableCommand, Sendable {
     public static let configuration = CommandConfiguration(
         commandName: "dossier",
         abstract: "DossierLedger: the tamper-evident audit log of one-stop-desk dossiers (hồ sơ).",
         discussion: """
         Every command takes --store PATH (default $DOSSIER_STORE, else ./dossier-data), --format table|json|csv,
-        --lang en|vi and --read-only. Exit codes: 0 success, 1 operational error, 2 bad usage, 3 verification failed.
+        --lang en|vi and --read-only. Exit codes: 0 success, 1 operational error, 2 bad usage, 3 verification failed,
+        4 stored but some lines rejected (import --rejects), 5 a version conflict (check again and retry).
 
         A day's work:
           dossier late --unit H19.X07              the inspector's first question
@@ -22,11 +37,15 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
           dossier accountability --period 2026-Q3
           dossier verify
         """,
+        version: DossierTool.version,
         subcommands: [Init.self, Import.self, Append.self, VoidEntry.self, Export.self, History.self, Late.self, DueSoon.self, Rates.self, Online.self,
                       Accountability.self, Satisfaction.self, HomeSupport.self, Scorecard.self, Sweep.self, Rebuild.self,
                       Verify.self, VerifyExport.self, Checkpoint.self, Stats.self])
 
     public init() {}
+
+    /// The tool's version (the package's; pre-1.0).
+    static let version = "0.4.0"
 
     /// Runs the tool on `arguments` (without the program name) and returns its exit code; errors
     /// are written to standard error as one line.
@@ -42,6 +61,9 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
         } catch let error as ToolError {
             FileHandle.standardError.write(Data("dossier: \(error.description)\n".utf8))
             return error.exitCode
+        } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
+            FileHandle.standardError.write(Data("dossier: \(Session.message(error)); check the dossier again and retry\n".utf8))
+            return ExitCode.versionConflict
         } catch let error as UnknownFilter {
             // A code that names nothing is a usage error: "0 rows" would read as "none late".
             FileHandle.standardError.write(Data("dossier: \(error.description)\n".utf8))
@@ -53,12 +75,20 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
                 return 0
             }
             if code == .validationFailure || error is ValidationError {
-                FileHandle.standardError.write(Data("dossier: \(message(for: error))\n".utf8))
+                FileHandle.standardError.write(Data("dossier: \(message(for: error))\(suggestion(for: arguments))\n".utf8))
                 FileHandle.standardError.write(Data("(see `dossier help` or `dossier <command> --help`)\n".utf8))
                 return 2
             }
             FileHandle.standardError.write(Data("dossier: \(Session.message(error))\n".utf8))
             return 1
         }
+    }
+
+    /// "; did you mean late?" for a mistyped command (`lates`), else nothing.
+    static func suggestion(for arguments: [String]) -> String {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return "" }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(first), let best = nearest(first, among: names).first else { return "" }
+        return "; did you mean \(best)?"
     }
 }

@@ -24,7 +24,7 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "First seq to check.") var from: UInt64?
     @Option(help: "A signed checkpoint the log must still extend.") var checkpoint: String?
-    @Option(help: "The public key (base64) the checkpoint must be signed with.") var publicKey: String?
+    @Option(help: "The file of the public key (base64) the checkpoint must be signed with.", completion: .file()) var publicKey: String?
 
     func validate() throws {
         if (checkpoint == nil) != (publicKey == nil) { throw ValidationError("--checkpoint and --public-key go together") }
@@ -79,9 +79,9 @@ struct Checkpoint: AsyncParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Sign with this Ed25519 private key (base64).") var key: String?
-    @Option(help: "Write the signed checkpoint here instead of standard output.") var output: String?
-    @Option(help: "Create a key pair: the private key in this file (mode 0600), the public key beside it (.pub).") var newKey: String?
+    @Option(help: "Sign with the Ed25519 private key (base64) in this file.", completion: .file()) var key: String?
+    @Option(help: "Write the signed checkpoint here instead of standard output.", completion: .file()) var output: String?
+    @Option(help: "Create a key pair: the private key in this file (mode 0600), the public key beside it (.pub).", completion: .file()) var newKey: String?
 
     func run() async throws {
         if let newKey {
@@ -129,7 +129,7 @@ struct VerifyExport: AsyncParsableCommand {
         """)
 
     @Option(name: .long, help: "Labels: en or vi.") var lang: Language?
-    @Argument(help: "The exported file.") var file: String
+    @Argument(help: "The exported file.", completion: .file(extensions: ["jsonl"])) var file: String
 
     func run() async throws {
         try checkReadableFile(file)

@@ -8,12 +8,13 @@ import Views
 
 /// Catalog files named by options, recorded in the log.
 struct CatalogFiles: ParsableArguments {
-    @Option(help: "A procedure catalog (JSON array, events.md).") var procedures: String?
-    @Option(help: "A unit catalog (JSON array).") var units: String?
-    @Option(help: "An officer catalog (JSON array).") var officers: String?
+    @Option(help: "A procedure catalog (JSON array).", completion: .file(extensions: ["json"])) var procedures: String?
+    @Option(help: "A unit catalog (JSON array).", completion: .file(extensions: ["json"])) var units: String?
+    @Option(help: "An officer catalog (JSON array).", completion: .file(extensions: ["json"])) var officers: String?
     @Option(help: ArgumentHelp("Calendar years: [{\"year\": 2027, \"notice\": \"…\", \"days_off\": [\"2027-01-01\"], \"saturdays_worked\": []}].",
-                               valueName: "file")) var calendar: String?
-    @Option(help: ArgumentHelp("A unit's own closed days: [{\"unit\": \"H19.X03\", \"closed\": [\"2026-08-10\"]}].", valueName: "file"))
+                               valueName: "file"), completion: .file(extensions: ["json"])) var calendar: String?
+    @Option(help: ArgumentHelp("A unit's own closed days: [{\"unit\": \"H19.X03\", \"closed\": [\"2026-08-10\"]}].", valueName: "file"),
+            completion: .file(extensions: ["json"]))
     var closedDays: String?
 
     var isEmpty: Bool { procedures == nil && units == nil && officers == nil && calendar == nil && closedDays == nil }
@@ -103,8 +104,9 @@ struct Import: AsyncParsableCommand {
         abstract: "Import dossier events (JSON Lines, a file or - for standard input) and catalogs.",
         discussion: """
         A file is one atomic batch: on the first invalid line nothing is stored and the error names the line, the event id,
-        the field and the rule. With --rejects, the valid events are stored and each rejected line is written, unchanged,
-        after a `# line N: reason` comment. Importing the same file again stores nothing new.
+        the field and the rule. With --rejects, the valid events are stored and each rejected line is written to the rejects
+        file as one JSON object: line, event_id, field, rule, reason and the line's text (`jq -r .text rejects.jsonl` gives
+        the lines back to fix and import again); the exit code is then 4. Importing the same file again stores nothing new.
 
         Examples:
           dossier import events.jsonl
@@ -116,8 +118,8 @@ struct Import: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var catalogs: CatalogFiles
-    @Argument(help: "The events file, or - for standard input.") var file: String?
-    @Option(help: "Keep the valid lines; write the rejected ones here with their reasons.") var rejects: String?
+    @Argument(help: "The events file, or - for standard input.", completion: .file(extensions: ["jsonl"])) var file: String?
+    @Option(help: "Keep the valid lines; write the rejected ones here, each as a JSON object with its reason.", completion: .file()) var rejects: String?
     @Flag(help: "Reproduce an export's seq, version, recorded time and hash (into an empty store).") var replica = false
 
     func validate() throws {
@@ -150,6 +152,10 @@ struct Import: AsyncParsableCommand {
         if summary.rejected > 0 { line += ", \(summary.rejected) rejected (see \(rejects ?? "the rejects file"))" }
         if let positions = summary.positions { line += ", seq \(positions.lowerBound)–\(positions.upperBound)" }
         session.write(line + String(format: " in %.1f s\n", seconds))
+        if summary.rejected > 0 {
+            throw ToolError("\(summary.rejected) lines were rejected and written to \(rejects ?? "the rejects file") (the valid ones are stored)",
+                            exitCode: ExitCode.someRejected)
+        }
     }
 }
 
@@ -233,7 +239,7 @@ struct VoidEntry: AsyncParsableCommand {
     @Option(help: "When it is made (RFC 3339 with an offset; default: now).") var at: String?
     @Option(help: "The unit where it is made (default: the officer's unit in the catalog, else the target's unit).") var unit: String?
 
-    func validate() throws { _ = try instant(at, option: "at") }
+    func validate() throws { _ = try instant(at, option: "at", dateMeansClose: false) }
 
     func run() async throws {
         let session = try Session(global)
@@ -245,7 +251,7 @@ struct VoidEntry: AsyncParsableCommand {
         let rules = try await session.ledger.rules()
         let eventID = id ?? "\(target).void"
         guard eventID.utf8.count <= 64 else { throw ToolError("the default id \(eventID) is longer than 64 characters; give --id") }
-        let event = DossierEvent(id: eventID, dossier: wrong.dossier, at: try instant(at, option: "at") ?? TimeGuard.wallClock(),
+        let event = DossierEvent(id: eventID, dossier: wrong.dossier, at: try instant(at, option: "at", dateMeansClose: false) ?? TimeGuard.wallClock(),
                                  actor: actor, unit: unit ?? rules.catalog.officers[actor]?.unit ?? wrong.unit,
                                  body: .voided(Voided(target: target, reason: reason)))
         // Through the JSON form, so that the fields are checked exactly as in an import.
@@ -273,7 +279,7 @@ struct Export: AsyncParsableCommand {
     @Option var dossier: String?
     @Option(help: "First seq.") var from: UInt64 = 1
     @Option(help: "Last seq.") var through: UInt64?
-    @Option(help: "Write to this file instead of standard output.") var output: String?
+    @Option(help: "Write to this file instead of standard output.", completion: .file()) var output: String?
 
     func run() async throws {
         let session = try Session(global)

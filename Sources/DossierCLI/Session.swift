@@ -8,8 +8,12 @@ import Views
 
 /// Options every command takes.
 public struct GlobalOptions: ParsableArguments, Sendable {
-    @Option(name: .long, help: "The store directory (default: $DOSSIER_STORE, else ./dossier-data).")
-    var store: String = ProcessInfo.processInfo.environment["DOSSIER_STORE"] ?? "./dossier-data"
+    @Option(name: .customLong("store"), help: ArgumentHelp("The store: a directory (default: $DOSSIER_STORE, else ./dossier-data).", valueName: "store"),
+            completion: .directory)
+    var storeOption: String?
+
+    /// `--store`, else `$DOSSIER_STORE`, else `./dossier-data`.
+    var store: String { storeOption ?? ProcessInfo.processInfo.environment["DOSSIER_STORE"] ?? "./dossier-data" }
 
     @Option(name: .long, help: "Output: table (for people), json or csv (for scripts).")
     var format: Format = .table
@@ -102,23 +106,34 @@ final class Session: Sendable {
     }
 }
 
-/// An instant option: RFC 3339 with an offset (`2025-03-04T09:12:00+07:00`).
-func instant(_ text: String?, option: String) throws -> Instant? {
+/// An instant option: RFC 3339 with an offset (`2025-03-04T09:12:00+07:00`), or (where
+/// `dateMeansClose`, as for `--as-of`) a bare local date meaning the close of that day:
+/// `2026-11-27` is `2026-11-28T00:00:00+07:00`.
+func instant(_ text: String?, option: String, dateMeansClose: Bool = true) throws -> Instant? {
     guard let text else { return nil }
+    if dateMeansClose, text.count == 10, let date = LocalDate(parsing: text) {
+        return Instant(localDate: date + 1, microsecondOfDay: 0)
+    }
     do {
         return try Instant(rfc3339: text)
     } catch {
-        throw ValidationError("--\(option) \(text): \(error); give a timestamp with an offset such as 2025-03-04T09:12:00+07:00")
+        throw ValidationError("--\(option) \(text): \(error); give a timestamp with an offset such as 2025-03-04T09:12:00+07:00"
+            + (dateMeansClose ? ", or a date such as 2025-03-04 (the close of that day)" : ""))
     }
 }
 
-/// A period option, with the accepted forms in the error.
+/// A period option, with the accepted forms in the error; a period that has not begun is refused.
 func parsePeriod(_ text: String, cutOff15th: Bool) throws -> Period {
+    let period: Period
     do {
-        return try Period.parse(text, cutOff15th: cutOff15th)
+        period = try Period.parse(text, cutOff15th: cutOff15th)
     } catch {
         throw ValidationError("--period: \(error.description)")
     }
+    guard period.start <= TimeGuard.wallClock() else {
+        throw ValidationError("--period \(text) has not begun: it starts on \(period.start.localDate)")
+    }
+    return period
 }
 
 /// A store's settings, in `<store>/settings.json`, written by `dossier init` (absent: the defaults).

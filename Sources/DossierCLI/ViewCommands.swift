@@ -32,7 +32,7 @@ struct History: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The dossier code (mã hồ sơ).") var code: String
-    @Option(help: "Replay up to this instant (RFC 3339 with an offset).") var asOf: String?
+    @Option(help: "Replay up to this instant (RFC 3339 with an offset, or a date: its close).") var asOf: String?
     @Option(help: "Replay up to this version.") var version: Int?
 
     func validate() throws {
@@ -76,11 +76,12 @@ struct Late: AsyncParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Judge at this instant (RFC 3339 with an offset).") var asOf: String?
+    @Option(help: "Judge at this instant (RFC 3339 with an offset, or a date: its close).") var asOf: String?
     @Option(help: "The unit holding the dossier, or any unit under it.") var unit: String?
     @Option var procedure: String?
     @Option(help: "The officer holding the dossier.") var officer: String?
     @Flag(help: "Also dossiers finished late.") var includeFinished = false
+    @Option(help: "Only the first N rows (the longest overdue).") var top: Int?
 
     func validate() throws { _ = try instant(asOf, option: "as-of") }
 
@@ -88,7 +89,7 @@ struct Late: AsyncParsableCommand {
         let session = try Session(global)
         let inspector = try await session.inspector()
         let filter = LateFilter(unit: unit, procedure: procedure, officer: officer, includeFinished: includeFinished)
-        session.print(try await inspector.lateList(asOf: try instant(asOf, option: "as-of"), filter: filter))
+        session.print(try await inspector.lateList(asOf: try instant(asOf, option: "as-of"), filter: filter).first(top))
     }
 }
 
@@ -108,11 +109,12 @@ struct DueSoon: AsyncParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Judge at this instant (RFC 3339 with an offset).") var asOf: String?
+    @Option(help: "Judge at this instant (RFC 3339 with an offset, or a date: its close).") var asOf: String?
     @Option(help: "Working hours ahead (default: the receiving unit's office day).") var within: Double?
     @Option(help: "The unit holding the dossier, or any unit under it.") var unit: String?
     @Option var procedure: String?
     @Option(help: "The officer holding the dossier.") var officer: String?
+    @Option(help: "Only the first N rows (the least time left).") var top: Int?
 
     func validate() throws {
         _ = try instant(asOf, option: "as-of")
@@ -123,7 +125,7 @@ struct DueSoon: AsyncParsableCommand {
         let session = try Session(global)
         let inspector = try await session.inspector()
         let filter = LateFilter(unit: unit, procedure: procedure, officer: officer)
-        session.print(try await inspector.dueSoonList(asOf: try instant(asOf, option: "as-of"), within: within, filter: filter))
+        session.print(try await inspector.dueSoonList(asOf: try instant(asOf, option: "as-of"), within: within, filter: filter).first(top))
     }
 }
 
@@ -183,9 +185,7 @@ struct Accountability: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(global)
-        var report = try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards)
-        if let top { report.rows = Array(report.rows.prefix(top)) }
-        session.print(report)
+        session.print(try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards).first(top))
     }
 }
 
@@ -234,7 +234,7 @@ struct Scorecard: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var period: PeriodOptions
-    @Option(help: "The targets file (JSON).") var targets: String
+    @Option(help: "The targets file (JSON).", completion: .file(extensions: ["json"])) var targets: String
 
     func run() async throws {
         let parsed: [Target]
@@ -326,5 +326,15 @@ struct Rebuild: AsyncParsableCommand {
             session.write("rebuilt \(type.name) v\(type.version) to \(status.map { "\($0.checkpoint)" } ?? "?")\n")
         }
         session.write("in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) (the log read once for all)\n")
+    }
+}
+
+extension Report {
+    /// The report with its first `top` rows only (all of them when nil).
+    func first(_ top: Int?) -> Report {
+        guard let top else { return self }
+        var limited = self
+        limited.rows = Array(rows.prefix(max(0, top)))
+        return limited
     }
 }

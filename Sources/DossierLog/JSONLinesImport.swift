@@ -1,5 +1,6 @@
 import DossierDomain
 public import EventLog
+import Foundation
 import Glibc
 
 /// What an import does with an invalid line.
@@ -205,14 +206,13 @@ final class JSONLinesImport: BulkEventSource, @unchecked Sendable {
         return false
     }
 
-    /// Atomic mode: throws, abandoning the load. Otherwise writes the line to the rejects file.
+    /// Atomic mode: throws, abandoning the load. Otherwise writes the line to the rejects file
+    /// as one JSON object (``RejectedLine``).
     private func reject(_ rejection: EventRejection, _ raw: UnsafeRawBufferPointer?) throws {
         guard case .keepValid = mode else { throw rejection }
         summary.rejected += 1
         guard let rejects else { return }
-        fputs("# \(rejection.description.replacingNewlines())\n", rejects)
-        if let raw { fwrite(raw.baseAddress, 1, raw.count, rejects) }
-        fputs("\n", rejects)
+        fputs(RejectedLine.json(rejection, raw: raw) + "\n", rejects)
     }
 
     /// Rule 2: an id stored with identical content is a repeat; with other content, an error.
@@ -303,5 +303,22 @@ struct EffectiveJournal {
         }
         for event in events[shared...] { kept = push(event, after: kept) }
         return kept
+    }
+}
+
+/// A rejected line as the rejects file holds it: one JSON object per line, so that `jq` reads
+/// the file and a fixed line imports again (`jq -r .text rejects.jsonl > fixed.jsonl`):
+/// `line`, `event_id`, `field` and `rule` (null when unknown), `reason` (all of it in words),
+/// `text` (the line as read), and `bytes_base64` too when the line was not valid UTF-8.
+enum RejectedLine {
+    static func json(_ rejection: EventRejection, raw: UnsafeRawBufferPointer?) -> String {
+        func optional(_ value: String?) -> String { value.map(jsonString) ?? "null" }
+        var out = "{\"line\":\(rejection.line.map(String.init) ?? "null"),\"event_id\":\(optional(rejection.eventID)),"
+            + "\"field\":\(optional(rejection.field)),\"rule\":\(jsonString(rejection.rule)),\"reason\":\(jsonString(rejection.description))"
+        if let raw {
+            out += ",\"text\":\(jsonString(String(decoding: raw, as: UTF8.self)))"
+            if String(validating: raw, as: UTF8.self) == nil { out += ",\"bytes_base64\":\(jsonString(Data(raw).base64EncodedString()))" }
+        }
+        return out + "}"
     }
 }

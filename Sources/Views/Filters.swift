@@ -34,7 +34,7 @@ extension Catalog {
 
 /// Up to three codes nearest to `code` (edit distance, ignoring case), only those close enough
 /// to be a typo of it.
-func nearest(_ code: String, among codes: some Collection<String>) -> [String] {
+public func nearest(_ code: String, among codes: some Collection<String>) -> [String] {
     let wanted = Array(code.lowercased().unicodeScalars)
     let scored = codes.map { candidate in (candidate, distance(wanted, Array(candidate.lowercased().unicodeScalars))) }
     let limit = max(2, wanted.count / 2)

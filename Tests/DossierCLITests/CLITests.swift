@@ -184,8 +184,20 @@ struct CLITests {
         #expect(try dossier(["export", "--store", store]).stdout == before)
         let rejects = TemporaryDirectory.path + "/rejects.jsonl"
         let kept = try dossier(["import", "--store", store, bad, "--rejects", rejects])
-        #expect(kept.status == 0 && kept.stdout.contains("1 events stored") && kept.stdout.contains("1 rejected"))
-        #expect(try String(contentsOfFile: rejects, encoding: .utf8).contains("# line 2"))
+        // Stored, but a line was rejected: exit code 4.
+        #expect(kept.status == 4 && kept.stdout.contains("1 events stored") && kept.stdout.contains("1 rejected"))
+        #expect(kept.stderr.contains("1 lines were rejected"))
+        // The rejects file is JSON Lines: each rejected line with its reason and its text.
+        let rejected = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+        #expect(rejected.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(rejected[0].utf8)) as? [String: Any])
+        #expect(object["line"] as? Int == 2 && object["field"] as? String == "outcome" && object["event_id"] as? String == "n2")
+        let text = try #require(object["text"] as? String)
+        #expect(text.contains(#""outcome":"granted""#))
+        // Fixed, the line imports again.
+        let fixed = TemporaryDirectory.path + "/fixed.jsonl"
+        try (text.replacingOccurrences(of: "granted", with: "approved") + "\n").write(toFile: fixed, atomically: true, encoding: .utf8)
+        #expect(try dossier(["import", "--store", store, fixed]).status == 0)
     }
 
     @Test("append checks the expected version; read-only mode refuses every write")
@@ -194,7 +206,7 @@ struct CLITests {
         let received = ["append", "--store", store, "--id", "a1", "--dossier", "NEW-2", "--type", "received", "--at", "2026-11-27T09:00:00+07:00",
                         "--actor", "cb.h19.x01.1", "--unit", "H19.X01", "--field", "procedure=1.001193", "--field", "channel=direct"]
         let wrong = try dossier(received + ["--expected-version", "3"])
-        #expect(wrong.status == 1 && wrong.stderr.contains("expected"))
+        #expect(wrong.status == 5 && wrong.stderr.contains("expected") && wrong.stderr.contains("retry"))  // a version conflict
         #expect(try dossier(received + ["--expected-version", "0"]).status == 0)
         let repeatRun = try dossier(received)
         #expect(repeatRun.status == 0 && repeatRun.stdout.contains("already stored"))

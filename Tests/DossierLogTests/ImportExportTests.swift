@@ -68,7 +68,7 @@ struct ImportExportTests {
         #expect(try await store.head()?.position == GlobalPosition(3))
     }
 
-    @Test("with a rejects file the valid lines are stored and each rejected line is kept unchanged with its reason")
+    @Test("with a rejects file the valid lines are stored and each rejected line is kept, as JSON, unchanged with its reason")
     func keepValid() async throws {
         let (ledger, _) = try openLedger()
         try await ledger.record(catalogEntries)
@@ -79,12 +79,16 @@ struct ImportExportTests {
         let rejectsPath = TemporaryDirectory.path + "/rejects.jsonl"
         let summary = try await ledger.importEvents(path: path, mode: .keepValid(rejectsPath: rejectsPath))
         #expect(summary.appended == 2 && summary.rejected == 2)
+        // One JSON object per rejected line: where, why, and the line's text unchanged.
         let rejects = try String(contentsOfFile: rejectsPath, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(rejects.count == 4)
-        #expect(rejects[0] == "# line 2: event x1: field `procedure`: procedure 9.999999 is not in the procedure catalog")
-        #expect(rejects[1] == unknownProcedure)
-        #expect(rejects[2] == "# line 4: event e2: field `at`: goes back in time: dossier 000.00.17.H19-250304-0001 already has an event at 2025-03-06T15:30:00+07:00")
-        #expect(rejects[3] == exampleLines[1])
+        #expect(rejects.count == 2)
+        let objects = try rejects.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects[0]["line"] as? Int == 2 && objects[0]["event_id"] as? String == "x1" && objects[0]["field"] as? String == "procedure")
+        #expect(objects[0]["reason"] as? String == "line 2: event x1: field `procedure`: procedure 9.999999 is not in the procedure catalog")
+        #expect(objects[0]["text"] as? String == unknownProcedure)
+        #expect(objects[1]["rule"] as? String == "goes back in time: dossier 000.00.17.H19-250304-0001 already has an event at 2025-03-06T15:30:00+07:00")
+        #expect(objects[1]["text"] as? String == exampleLines[1])
+        #expect(objects.allSatisfy { $0["bytes_base64"] == nil })
     }
 
     @Test("a later file continues dossiers already stored, and their lifecycle rules still hold")
