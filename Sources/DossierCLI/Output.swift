@@ -171,7 +171,7 @@ struct Renderer {
         "met": "Đạt", "seq": "Số thứ tự", "version": "Phiên bản", "at": "Thời điểm", "type": "Sự kiện", "actor": "Người thực hiện",
         "hash": "Mã băm", "standing": "Tình trạng", "entries_voided": "Bút toán bị hủy", "voided_at": "Bị hủy lúc",
         "voided_by": "Người hủy", "void_reason": "Lý do hủy", "hours_remaining": "Số giờ còn lại", "due_soon": "Sắp đến hạn",
-        "not_returned": "Chưa trả kết quả",
+        "not_returned": "Chưa trả kết quả", "name": "Tên",
     ]
 
     static let titleWords: [(String, String)] = [

@@ -14,6 +14,8 @@ public struct AccountabilityRow: ReportRow, Hashable {
     /// The unit (unit rows), or the officer's unit in the officer catalog (else where the
     /// officer's first attributed fact happened).
     public var unit: String
+    /// The officer's name (officer rows) or the unit's (unit rows), in force on the period's last day.
+    public var name: String?
     public var stepsHeld = 0
     public var stepsFinished = 0
     public var stepsLate = 0
@@ -42,11 +44,11 @@ public struct AccountabilityRow: ReportRow, Hashable {
     /// violation, no complaint (corrections are not faults).
     public var deservesReward: Bool { stepsHeld > 0 && faults == 0 }
 
-    public static let fields = ["officer", "unit", "steps_held", "steps_finished", "steps_late", "overrun_hours", "steps_open_late",
+    public static let fields = ["officer", "unit", "name", "steps_held", "steps_finished", "steps_late", "overrun_hours", "steps_open_late",
                                 "open_overrun_hours", "deadlines_missed", "late_without_apology", "apology_too_late",
                                 "repeated_reschedule", "late_supplement_request", "complaints", "dissatisfied", "home_visits", "entries_voided", "dossiers"]
     public var values: [Value] {
-        [officer.map(Value.text) ?? .null, .text(unit), .integer(stepsHeld), .integer(stepsFinished), .integer(stepsLate),
+        [officer.map(Value.text) ?? .null, .text(unit), name.map(Value.text) ?? .null, .integer(stepsHeld), .integer(stepsFinished), .integer(stepsLate),
          .hours(rounded2(Double(overrun) / 3_600_000_000)), .integer(stepsOpenLate), .hours(rounded2(Double(openOverrun) / 3_600_000_000)),
          .integer(deadlinesMissed), .integer(violations[.lateWithoutApology] ?? 0), .integer(violations[.apologyTooLate] ?? 0),
          .integer(violations[.repeatedReschedule] ?? 0), .integer(violations[.lateSupplementRequest] ?? 0),
@@ -129,6 +131,11 @@ extension Inspector {
             result = result.filter { rules.catalog.lineage(of: $0.unit, on: date).contains(unit) }
         }
         if rewards { result = result.filter(\.deservesReward) }
+        for index in result.indices {
+            let row = result[index]
+            result[index].name = row.officer.map { rules.catalog.name(of: .officer, $0, on: period.lastDay) }
+                ?? rules.catalog.name(of: .unit, row.unit, on: period.lastDay)
+        }
         result.sort { ($0.faults, $1.officer ?? $1.unit) > ($1.faults, $0.officer ?? $0.unit) }
         let title = rewards ? "Reward list \(period)" : "Accountability \(period) by \(attribution.rawValue)"
         var report = Report(title: title, provenance: provenance, reportInstant: instant, rows: result)

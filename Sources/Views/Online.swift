@@ -4,13 +4,15 @@ public import Projections
 /// One row of the online rate: dossiers received in the period by channel.
 public struct OnlineRow: ReportRow, Hashable {
     public var group: String
+    /// The receiving unit's name (in force on the period's last day); nil for the total.
+    public var name: String?
     public var counts = ReceiptCounts.Counts()
 
     public var onlineRate: Double? { percentage(counts.online, of: counts.total) }
 
-    public static let fields = ["group", "received", "online", "online_full", "online_partial", "direct", "postal", "online_rate"]
+    public static let fields = ["group", "name", "received", "online", "online_full", "online_partial", "direct", "postal", "online_rate"]
     public var values: [Value] {
-        [.text(group), .integer(counts.total), .integer(counts.online), .integer(counts.onlineFull), .integer(counts.onlinePartial),
+        [.text(group), name.map(Value.text) ?? .null, .integer(counts.total), .integer(counts.online), .integer(counts.onlineFull), .integer(counts.onlinePartial),
          .integer(counts.direct), .integer(counts.postal), .percent(onlineRate)]
     }
 }
@@ -26,7 +28,9 @@ extension Inspector {
         for (unit, counts) in perUnit {
             total.counts = total.counts + counts
             for group in units(unit, period: period, rollUp: rollUp, today: today) {
-                rows[group, default: OnlineRow(group: group)].counts = rows[group, default: OnlineRow(group: group)].counts + counts
+                var row = rows[group] ?? OnlineRow(group: group, name: rules.catalog.name(of: .unit, group, on: period.lastDay))
+                row.counts = row.counts + counts
+                rows[group] = row
             }
         }
         return Report(title: "Online rate \(period) by receiving unit", provenance: provenance, reportInstant: nil,

@@ -24,6 +24,8 @@ public enum RollUp: String, Sendable, Hashable, CaseIterable {
 /// One row of the on-time rate.
 public struct RateRow: ReportRow, Hashable {
     public var group: String
+    /// The group's name when it is a unit, procedure or officer (in force on the period's last day).
+    public var name: String?
     public var population = 0
     public var received = 0
     public var carriedOver = 0
@@ -63,10 +65,10 @@ public struct RateRow: ReportRow, Hashable {
         if outcome.onTime766 == true { onTime766 += 1 }
     }
 
-    public static let fields = ["group", "population", "received", "carried_over", "early", "on_time", "late", "open_in_time",
+    public static let fields = ["group", "name", "population", "received", "carried_over", "early", "on_time", "late", "open_in_time",
                                 "open_overdue", "waiting", "withdrawn", "due_soon", "not_returned", "on_time_rate", "score_766"]
     public var values: [Value] {
-        [.text(group), .integer(population), .integer(received), .integer(carriedOver), .integer(early), .integer(onTime),
+        [.text(group), name.map(Value.text) ?? .null, .integer(population), .integer(received), .integer(carriedOver), .integer(early), .integer(onTime),
          .integer(late), .integer(openInTime), .integer(openOverdue), .integer(waiting), .integer(withdrawn),
          .integer(dueSoon), .integer(notReturned), .percent(onTimeRate), .points(score766)]
     }
@@ -94,8 +96,19 @@ extension Inspector {
                 rows[group, default: RateRow(group: group)].count(outcome)
             }
         }
+        let kind: NamedKind? = switch grouping {
+        case .competentUnit, .receivingUnit: .unit
+        case .procedure: .procedure
+        case .officer: .officer
+        case .channel: nil
+        }
+        let named = rows.keys.sorted().compactMap { key -> RateRow? in
+            var row = rows[key]
+            row?.name = kind.flatMap { rules.catalog.name(of: $0, key, on: period.lastDay) }
+            return row
+        }
         var report = Report(title: "On-time rate \(period) by \(grouping.rawValue)", provenance: provenance, reportInstant: instant,
-                            rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+                            rows: named + [total])
         report.unjudged = unjudged.sorted
         return report
     }

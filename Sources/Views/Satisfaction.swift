@@ -4,6 +4,8 @@ import Projections
 /// One receiving unit's satisfaction in a period (indicators.md, "Satisfaction").
 public struct SatisfactionRow: ReportRow, Hashable {
     public var group: String
+    /// The receiving unit's name (in force on the period's last day); nil for the total.
+    public var name: String?
     public var satisfied = 0
     public var neutral = 0
     public var dissatisfied = 0
@@ -14,7 +16,10 @@ public struct SatisfactionRow: ReportRow, Hashable {
     /// Of the population: with a complaint or a dissatisfied rating in the period.
     public var unhappyDossiers = 0
 
-    public init(group: String) { self.group = group }
+    public init(group: String, name: String? = nil) {
+        self.group = group
+        self.name = name
+    }
 
     /// Quyết định 766 indicator 5.4: 100% − (late rate + rate of unhappy dossiers), not below 0.
     public var score54: Double? {
@@ -37,10 +42,10 @@ public struct SatisfactionRow: ReportRow, Hashable {
         if unhappy { unhappyDossiers += 1 }
     }
 
-    public static let fields = ["group", "satisfied", "neutral", "dissatisfied", "complaints", "population", "late",
+    public static let fields = ["group", "name", "satisfied", "neutral", "dissatisfied", "complaints", "population", "late",
                                 "unhappy_dossiers", "score_5_4", "full_marks"]
     public var values: [Value] {
-        [.text(group), .integer(satisfied), .integer(neutral), .integer(dissatisfied), .integer(complaints), .integer(population),
+        [.text(group), name.map(Value.text) ?? .null, .integer(satisfied), .integer(neutral), .integer(dissatisfied), .integer(complaints), .integer(population),
          .integer(late), .integer(unhappyDossiers), .percent(score54.map(rounded2)), .flag((score54 ?? 0) >= 90)]
     }
 }
@@ -48,17 +53,22 @@ public struct SatisfactionRow: ReportRow, Hashable {
 /// Home support in a period per unit or officer (indicators.md, "Home support").
 public struct HomeSupportRow: ReportRow, Hashable {
     public var group: String
+    /// The unit's or officer's name (in force on the period's last day); nil for the total.
+    public var name: String?
     public var visits = 0
     public var minutes = 0
     public var purposes: [VisitPurpose: Int] = [:]
     /// Dossiers received in the period with `assist` `home_visit` (by receiving unit or officer).
     public var assisted = RateRow(group: "")
 
-    public init(group: String) { self.group = group }
+    public init(group: String, name: String? = nil) {
+        self.group = group
+        self.name = name
+    }
 
-    public static let fields = ["group", "visits", "minutes", "guidance", "receive", "deliver", "assisted_dossiers", "assisted_on_time_rate"]
+    public static let fields = ["group", "name", "visits", "minutes", "guidance", "receive", "deliver", "assisted_dossiers", "assisted_on_time_rate"]
     public var values: [Value] {
-        [.text(group), .integer(visits), .integer(minutes), .integer(purposes[.guidance] ?? 0), .integer(purposes[.receive] ?? 0),
+        [.text(group), name.map(Value.text) ?? .null, .integer(visits), .integer(minutes), .integer(purposes[.guidance] ?? 0), .integer(purposes[.receive] ?? 0),
          .integer(purposes[.deliver] ?? 0), .integer(assisted.population), .percent(assisted.onTimeRate)]
     }
 }
@@ -75,7 +85,7 @@ extension Inspector {
         var unjudged = UnjudgedDossiers()
         for state in found {
             guard let receipt = state.receipt else { continue }
-            var row = rows[receipt.unit] ?? SatisfactionRow(group: receipt.unit)
+            var row = rows[receipt.unit] ?? SatisfactionRow(group: receipt.unit, name: rules.catalog.name(of: .unit, receipt.unit, on: period.lastDay))
             var unhappy = false
             for event in state.feedback where period.contains(event.at) {
                 guard case .feedback(let f) = event.body else { continue }
@@ -109,7 +119,8 @@ extension Inspector {
         func update(_ group: String?, _ change: (inout HomeSupportRow) -> Void) {
             change(&total)
             guard let group else { return }
-            change(&rows[group, default: HomeSupportRow(group: group)])
+            change(&rows[group, default: HomeSupportRow(group: group,
+                                                        name: rules.catalog.name(of: attribution == .unit ? .unit : .officer, group, on: period.lastDay))])
         }
         for state in found {
             for event in state.visits where period.contains(event.at) {
