@@ -237,7 +237,7 @@ struct Renderer {
             switch value {
             case .text(let s), .digest(let s): return s
             case .codes(let codes): return codes.joined(separator: " ")
-            case .null: return ""
+            case .null, .instant(nil), .percent(nil), .points(nil): return ""  // empty for null, everywhere
             default: return Renderer.json(value).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }
         }

@@ -32,6 +32,9 @@ struct MannersCLITests {
         let late = try dossier(["late", "--store", store, "--include-finished", "--top", "0", "--format", "json"]).stdout
         #expect(late.contains(#""rows":[]"#))
         #expect(try dossier(["void", "--store", store, "--target", "x", "--reason", "r", "--actor", "cv.1", "--at", "2026-11-27"]).status == 2)
+        // CSV: empty for null everywhere (an open dossier has no finish, no class, no rescheduled due).
+        let csv = try dossier(["late", "--store", store, "--as-of", "2026-12-10", "--format", "csv"]).stdout
+        #expect(csv.split(separator: "\n").count >= 2 && !csv.contains("null"), "\(csv)")
     }
 
     @Test("a line that is not UTF-8 is kept in the rejects file as JSON, with its bytes in base64")
