@@ -31,6 +31,8 @@ public enum Language: String, ExpressibleByArgument, CaseIterable, Sendable {
 struct Renderer {
     let format: Format
     let language: Language
+    /// CSV starts with U+FEFF (a spreadsheet then reads it as UTF-8).
+    var byteOrderMark = false
 
     func render<Row: ReportRow>(_ report: Report<Row>) -> String {
         switch format {
@@ -189,6 +191,10 @@ struct Renderer {
         out += "\"checkpoint\":{\"seq\":\(report.provenance.checkpoint.position),\"hash\":\"\(report.provenance.checkpoint.hash.hex)\"},"
         out += "\"projection\":{\"name\":\(Renderer.quote(report.provenance.projection)),\"version\":\(report.provenance.version)},"
         out += "\"report_instant\":\(report.reportInstant.map { Renderer.quote($0.description) } ?? "null"),"
+        if let period = report.period {
+            out += "\"period\":{\"label\":\(Renderer.quote(period.label)),\"start\":\(Renderer.quote(period.start.description)),"
+                + "\"end\":\(Renderer.quote(period.end.description))},"
+        }
         out += "\"rows\":[" + report.rows.map { row in
             "{" + zip(Row.fields, row.values).map { "\(Renderer.quote($0)):\(Renderer.json($1))" }.joined(separator: ",") + "}"
         }.joined(separator: ",\n") + "]"
@@ -242,7 +248,7 @@ struct Renderer {
             }
         }
         let checkpoint = ["\(report.provenance.checkpoint.position)", report.provenance.checkpoint.hash.hex]
-        var out = (Row.fields + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
+        var out = (byteOrderMark ? "\u{FEFF}" : "") + (Row.fields + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
         for row in report.rows { out += (row.values.map(cell) + checkpoint).map(field).joined(separator: ",") + "\n" }
         if let unjudged = unjudgedLine(report.unjudged) { out += "# " + unjudged + "\n" }
         return out

@@ -27,7 +27,10 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     public init() {}
 
     var language: Language { lang ?? Language.fromEnvironment }
-    var renderer: Renderer { Renderer(format: format, language: language) }
+    @Flag(inversion: .prefixedNo, help: "Start CSV with a byte-order mark, so that spreadsheets read Vietnamese names right (default: on with --lang vi).")
+    var bom: Bool?
+
+    var renderer: Renderer { Renderer(format: format, language: language, byteOrderMark: bom ?? (language == .vi)) }
 }
 
 /// An error the tool reports in one line, with its exit code (1: operational, 3: verification failed).

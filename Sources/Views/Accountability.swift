@@ -140,6 +140,7 @@ extension Inspector {
         let title = rewards ? "Reward list \(period)" : "Accountability \(period) by \(attribution.rawValue)"
         var report = Report(title: title, provenance: provenance, reportInstant: instant, rows: result)
         report.unjudged = unjudged.sorted
+        report.period = period
         return report
     }
 }

@@ -33,7 +33,9 @@ extension Inspector {
                 rows[group] = row
             }
         }
-        return Report(title: "Online rate \(period) by receiving unit", provenance: provenance, reportInstant: nil,
-                      rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        var report = Report(title: "Online rate \(period) by receiving unit", provenance: provenance, reportInstant: nil,
+                            rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        report.period = period
+        return report
     }
 }

@@ -109,6 +109,7 @@ extension Inspector {
         }
         var report = Report(title: "On-time rate \(period) by \(grouping.rawValue)", provenance: provenance, reportInstant: instant,
                             rows: named + [total])
+        report.period = period
         report.unjudged = unjudged.sorted
         return report
     }

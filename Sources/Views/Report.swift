@@ -35,6 +35,8 @@ public struct Report<Row: ReportRow>: Sendable {
     public var rows: [Row]
     /// A one-line summary shown under the table (the scorecard's "5/6 met"), if any.
     public var summary: String?
+    /// The period of a periodic report (JSON gives its label, start and end).
+    public var period: Period?
     /// Dossiers the view met but could not judge: their dues reach a year whose calendar is not
     /// loaded (every December, before the next year's notice). Never silently left out.
     public var unjudged: [Unjudged] = []

@@ -103,6 +103,7 @@ extension Inspector {
         }
         var report = Report(title: "Satisfaction \(period) by receiving unit", provenance: provenance, reportInstant: instant,
                             rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        report.period = period
         report.unjudged = unjudged.sorted
         return report
     }
@@ -138,6 +139,7 @@ extension Inspector {
         }
         var report = Report(title: "Home support \(period) by \(attribution.rawValue)", provenance: provenance, reportInstant: instant,
                             rows: rows.keys.sorted().compactMap { rows[$0] } + [total])
+        report.period = period
         report.unjudged = unjudged.sorted
         return report
     }

@@ -133,6 +133,7 @@ extension Inspector {
         for (percent, rows) in shortfalls.sorted(by: { $0.key > $1.key }) { summary += ", \(rows.count) at \(percent)%" }
         var report = Report(title: "Targets scorecard \(period)", provenance: rates.provenance, reportInstant: rates.reportInstant,
                             rows: scored, summary: summary)
+        report.period = period
         // What the reports it read could not judge, once each.
         report.unjudged = Unjudged.ordered(rates.unjudged + (satisfaction?.unjudged ?? []) + (units?.unjudged ?? []))
         return report

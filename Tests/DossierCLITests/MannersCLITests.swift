@@ -35,6 +35,15 @@ struct MannersCLITests {
         // CSV: empty for null everywhere (an open dossier has no finish, no class, no rescheduled due).
         let csv = try dossier(["late", "--store", store, "--as-of", "2026-12-10", "--format", "csv"]).stdout
         #expect(csv.split(separator: "\n").count >= 2 && !csv.contains("null"), "\(csv)")
+        // A byte-order mark under --lang vi (or --bom), none by default or with --no-bom.
+        let rates = ["rates", "--store", store, "--period", "2025", "--format", "csv"]
+        #expect(try dossier(rates + ["--lang", "vi"]).stdout.hasPrefix("\u{FEFF}group,"))
+        #expect(try dossier(rates + ["--bom"]).stdout.hasPrefix("\u{FEFF}"))
+        #expect(try dossier(rates).stdout.hasPrefix("group,"))
+        #expect(try dossier(rates + ["--lang", "vi", "--no-bom"]).stdout.hasPrefix("group,"))
+        // JSON of a periodic report states its period.
+        let json = try dossier(["rates", "--store", store, "--period", "2025-Q3", "--format", "json"]).stdout
+        #expect(json.contains(#""period":{"label":"2025-Q3","start":"2025-07-01T00:00:00+07:00","end":"2025-10-01T00:00:00+07:00"}"#))
     }
 
     @Test("a line that is not UTF-8 is kept in the rejects file as JSON, with its bytes in base64")
