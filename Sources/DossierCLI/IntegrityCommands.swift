@@ -63,8 +63,10 @@ struct Verify: AsyncParsableCommand {
         if let failure = report.failure {
             throw ToolError("verification FAILED: \(failure)", exitCode: 3)
         }
-        session.write("verified \(report.checked) events: every hash link holds; head \(head)\n")
-        if let signed { session.write("the log extends the signed checkpoint at seq \(signed.head.position)\n") }
+        session.outcome("verified \(report.checked) events: every hash link holds; head \(head)"
+                            + (signed.map { "\nthe log extends the signed checkpoint at seq \($0.head.position)" } ?? ""),
+                        [("checked", .integer(report.checked)), ("intact", .flag(true)), ("head_seq", .integer(Int(head.position.rawValue))),
+                         ("head_hash", .digest(head.hash.hex)), ("extends_checkpoint_seq", signed.map { .integer(Int($0.head.position.rawValue)) } ?? .null)])
     }
 }
 
@@ -95,8 +97,10 @@ struct Checkpoint: AsyncParsableCommand {
         }
         let session = try Session(global)
         guard let head = try await session.store.head() else { throw ToolError("the log is empty: nothing to checkpoint") }
+        let recorded = Instant(microsecondsSinceEpoch: head.recorded.rawValue)
         guard let key else {
-            session.write("seq \(head.position)\nhash \(head.hash.hex)\nrecorded \(Instant(microsecondsSinceEpoch: head.recorded.rawValue).utcDescription)\n")
+            session.outcome("seq \(head.position)\nhash \(head.hash.hex)\nrecorded \(recorded.utcDescription)",
+                            [("seq", .integer(Int(head.position.rawValue))), ("hash", .digest(head.hash.hex)), ("recorded", .text(recorded.utcDescription))])
             return
         }
         guard let privateKey = Data(base64Encoded: String(decoding: try readFile(key), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
@@ -106,7 +110,8 @@ struct Checkpoint: AsyncParsableCommand {
         do { signed = try SignedCheckpoint(signing: head, privateKey: privateKey) } catch { throw ToolError("\(key): \(error)") }
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(signed.text.utf8)) else { throw ToolError("cannot write \(output)") }
-            session.write("signed checkpoint at seq \(head.position) written to \(output)\n")
+            session.outcome("signed checkpoint at seq \(head.position) written to \(output)",
+                            [("seq", .integer(Int(head.position.rawValue))), ("hash", .digest(head.hash.hex)), ("output", .text(output))])
         } else {
             session.write(signed.text)
         }
@@ -129,6 +134,7 @@ struct VerifyExport: AsyncParsableCommand {
         """)
 
     @Option(name: .long, help: "Labels: en or vi.") var lang: Language?
+    @Option(name: .long, help: "Output: table (for people), json or csv (for scripts).") var format: Format = .table
     @Argument(help: "The exported file.", completion: .file(extensions: ["jsonl"])) var file: String
 
     func run() async throws {
@@ -150,7 +156,14 @@ struct VerifyExport: AsyncParsableCommand {
             message += ". A part of the log: the global links of \(result.globalLinksUnchecked) lines reach events not in the file "
                 + "and cannot be checked from it (check them against the store, with dossier verify, or a signed checkpoint)"
         }
-        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+        let renderer = Renderer(format: format, language: lang ?? Language.fromEnvironment)
+        let outcome = renderer.outcome(message, [
+            ("lines", .integer(result.lines)), ("streams", .integer(result.streams)),
+            ("first_seq", result.first.map { .integer(Int($0.rawValue)) } ?? .null), ("last_seq", result.last.map { .integer(Int($0.position.rawValue)) } ?? .null),
+            ("last_hash", result.last.map { .digest($0.hash.hex) } ?? .null), ("records_verified", .integer(result.lines - result.recordsUnchecked)),
+            ("records_unchecked", .integer(result.recordsUnchecked)), ("global_links_unchecked", .integer(result.globalLinksUnchecked)),
+        ])
+        FileHandle.standardOutput.write(Data(outcome.utf8))
     }
 }
 
@@ -186,7 +199,8 @@ struct Stats: AsyncParsableCommand {
         }
         switch global.format {
         case .json: session.write("{" + items.map { "\(Renderer.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
-        case .csv: session.write("item,value\n" + items.map { "\($0.0),\($0.2)\n" }.joined())
+        // CSV carries the values as JSON has them (bytes as a number), not the table's text.
+        case .csv: session.write("item,value\n" + items.map { "\($0.0),\(global.renderer.csvField($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))\n" }.joined())
         case .table:
             session.write(Renderer.align([["item", "value"]] + items.filter { $0.0 != "calendar_warning" }.map { [$0.0.replacingOccurrences(of: "_", with: " "), $0.2] }))
             if let text = warning.text { session.write("\nwarning: \(text)\n") }

@@ -94,8 +94,11 @@ struct Init: AsyncParsableCommand {
         let session = try Session(global, creating: true)
         let summary = try await catalogs.record(session)
         if let group { try StoreSharing.share(global.store, withGroup: group) }
-        session.write("store ready at \(global.store)" + (summary.map { "; catalog entries: \($0.appended) recorded, \($0.duplicates) already there" } ?? "")
-            + "; time tolerance \(session.ledger.timeGuard.minutes) min" + (group.map { "; readable by group \($0)" } ?? "") + "\n")
+        session.outcome("store ready at \(global.store)" + (summary.map { "; catalog entries: \($0.appended) recorded, \($0.duplicates) already there" } ?? "")
+            + "; time tolerance \(session.ledger.timeGuard.minutes) min" + (group.map { "; readable by group \($0)" } ?? ""),
+            [("store", .text(global.store)), ("catalog_entries_recorded", .integer(summary?.appended ?? 0)),
+             ("catalog_entries_already_there", .integer(summary?.duplicates ?? 0)), ("time_tolerance_minutes", .integer(session.ledger.timeGuard.minutes)),
+             ("group", group.map(Value.text) ?? .null)])
     }
 }
 
@@ -131,7 +134,12 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(global)
         if let summary = try await catalogs.record(session) {
-            session.write("catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there\n")
+            if file == nil {
+                session.outcome("catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there",
+                                [("catalog_entries_recorded", .integer(summary.appended)), ("catalog_entries_already_there", .integer(summary.duplicates))])
+            } else {
+                session.write(global.format == .table ? "catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there\n" : "")
+            }
         }
         guard let file else { return }
         try session.requireWritable("import")
@@ -151,7 +159,12 @@ struct Import: AsyncParsableCommand {
         var line = "imported \(file): \(summary.appended) events stored, \(summary.duplicates) already stored"
         if summary.rejected > 0 { line += ", \(summary.rejected) rejected (see \(rejects ?? "the rejects file"))" }
         if let positions = summary.positions { line += ", seq \(positions.lowerBound)–\(positions.upperBound)" }
-        session.write(line + String(format: " in %.1f s\n", seconds))
+        session.outcome(line + String(format: " in %.1f s", seconds),
+                        [("file", .text(file)), ("lines", .integer(summary.lines)), ("stored", .integer(summary.appended)),
+                         ("already_stored", .integer(summary.duplicates)), ("rejected", .integer(summary.rejected)),
+                         ("first_seq", summary.positions.map { .integer(Int($0.lowerBound.rawValue)) } ?? .null),
+                         ("last_seq", summary.positions.map { .integer(Int($0.upperBound.rawValue)) } ?? .null),
+                         ("seconds", .hours(rounded2(seconds)))])
         if summary.rejected > 0 {
             throw ToolError("\(summary.rejected) lines were rejected and written to \(rejects ?? "the rejects file") (the valid ones are stored)",
                             exitCode: ExitCode.someRejected)
@@ -210,11 +223,12 @@ struct Append: AsyncParsableCommand {
         try session.requireWritable("append")
         let event = try DossierEvent.parse(jsonText).event
         let result = try await session.ledger.append(event, expected: expectedVersion.map { StreamVersion($0) })
-        if let position = result.positions?.lowerBound {
-            session.write("appended \(event.id) at seq \(position), dossier \(event.dossier) version \(result.streamVersions.values.first.map(\.description) ?? "?")\n")
-        } else {
-            session.write("\(event.id) was already stored with the same content; nothing appended\n")
-        }
+        let version = result.streamVersions.values.first
+        session.outcome(result.positions.map { "appended \(event.id) at seq \($0.lowerBound), dossier \(event.dossier) version \(version.map(\.description) ?? "?")" }
+                            ?? "\(event.id) was already stored with the same content; nothing appended",
+                        [("id", .text(event.id)), ("dossier", .text(event.dossier)), ("stored", .flag(result.positions != nil)),
+                         ("seq", result.positions.map { .integer(Int($0.lowerBound.rawValue)) } ?? .null),
+                         ("version", version.map { .integer(Int($0.rawValue)) } ?? .null)])
     }
 }
 
@@ -257,11 +271,11 @@ struct VoidEntry: AsyncParsableCommand {
         // Through the JSON form, so that the fields are checked exactly as in an import.
         let checked = try DossierEvent.parse(event.jsonLine()).event
         let result = try await session.ledger.append(checked, rules: rules)
-        if let position = result.positions?.lowerBound {
-            session.write("voided \(target) (\(wrong.type.rawValue) of \(wrong.dossier)) by \(eventID) at seq \(position)\n")
-        } else {
-            session.write("\(eventID) was already stored with the same content; nothing appended\n")
-        }
+        session.outcome(result.positions.map { "voided \(target) (\(wrong.type.rawValue) of \(wrong.dossier)) by \(eventID) at seq \($0.lowerBound)" }
+                            ?? "\(eventID) was already stored with the same content; nothing appended",
+                        [("id", .text(eventID)), ("target", .text(target)), ("target_type", .text(wrong.type.rawValue)),
+                         ("dossier", .text(wrong.dossier)), ("stored", .flag(result.positions != nil)),
+                         ("seq", result.positions.map { .integer(Int($0.lowerBound.rawValue)) } ?? .null)])
     }
 }
 
@@ -281,6 +295,11 @@ struct Export: AsyncParsableCommand {
     @Option(help: "Last seq.") var through: UInt64?
     @Option(help: "Write to this file instead of standard output.", completion: .file()) var output: String?
 
+    func validate() throws {
+        // The export is JSON Lines; --format json says how its outcome is reported with --output.
+        if global.format == .csv { throw ValidationError("an export is JSON Lines; --format csv does not apply (use a view's --format csv)") }
+    }
+
     func run() async throws {
         let session = try Session(global)
         var handle = FileHandle.standardOutput
@@ -296,6 +315,6 @@ struct Export: AsyncParsableCommand {
             if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
         }
         handle.write(Data(buffer.utf8))
-        if output != nil { session.write("exported \(count) lines to \(output ?? "")\n") }
+        if let output { session.outcome("exported \(count) lines to \(output)", [("lines", .integer(count)), ("output", .text(output))]) }
     }
 }

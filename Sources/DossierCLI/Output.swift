@@ -184,6 +184,22 @@ struct Renderer {
         (" by procedure", " theo thủ tục"), (" by channel", " theo kênh"), (" by receiving-unit", " theo đơn vị tiếp nhận"),
     ]
 
+    // MARK: An operation's outcome
+
+    /// What an operation did (an import, a verification, a rebuild): `text` for people, or the
+    /// named values as one JSON object, or as a CSV header and one line.
+    func outcome(_ text: String, _ fields: [(name: String, value: Value)]) -> String {
+        switch format {
+        case .table:
+            return text.hasSuffix("\n") ? text : text + "\n"
+        case .json:
+            return "{" + fields.map { "\(Renderer.quote($0.name)):\(Renderer.json($0.value))" }.joined(separator: ",") + "}\n"
+        case .csv:
+            return (byteOrderMark ? "\u{FEFF}" : "") + fields.map(\.name).joined(separator: ",") + "\n"
+                + fields.map { csvField(csvCell($0.value)) }.joined(separator: ",") + "\n"
+        }
+    }
+
     // MARK: JSON
 
     func json<Row: ReportRow>(_ report: Report<Row>) -> String {
@@ -235,21 +251,25 @@ struct Renderer {
 
     // MARK: CSV
 
+    /// A CSV cell's text: empty for null everywhere.
+    func csvCell(_ value: Value) -> String {
+        switch value {
+        case .text(let s), .digest(let s): return s
+        case .codes(let codes): return codes.joined(separator: " ")
+        case .null, .instant(nil), .percent(nil), .points(nil): return ""
+        default: return Renderer.json(value).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+    }
+
+    /// A CSV field, quoted when it must be.
+    func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
     func csv<Row: ReportRow>(_ report: Report<Row>) -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
-        func cell(_ value: Value) -> String {
-            switch value {
-            case .text(let s), .digest(let s): return s
-            case .codes(let codes): return codes.joined(separator: " ")
-            case .null, .instant(nil), .percent(nil), .points(nil): return ""  // empty for null, everywhere
-            default: return Renderer.json(value).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-        }
         let checkpoint = ["\(report.provenance.checkpoint.position)", report.provenance.checkpoint.hash.hex]
         var out = (byteOrderMark ? "\u{FEFF}" : "") + (Row.fields + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
-        for row in report.rows { out += (row.values.map(cell) + checkpoint).map(field).joined(separator: ",") + "\n" }
+        for row in report.rows { out += (row.values.map(csvCell) + checkpoint).map(csvField).joined(separator: ",") + "\n" }
         if let unjudged = unjudgedLine(report.unjudged) { out += "# " + unjudged + "\n" }
         return out
     }

@@ -93,6 +93,11 @@ final class Session: Sendable {
         write(options.renderer.render(report))
     }
 
+    /// What an operation did, in the chosen format (see ``Renderer/outcome(_:_:)``).
+    func outcome(_ text: String, _ fields: [(name: String, value: Value)]) {
+        write(options.renderer.outcome(text, fields))
+    }
+
     func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }

@@ -321,11 +321,16 @@ struct Rebuild: AsyncParsableCommand {
         try await engine.rebuild(types) { bar.update($0) }
         bar.finish()
         let elapsed = ContinuousClock.now - start
+        var lines: [String] = []
+        var fields: [(name: String, value: Value)] = []
         for type in types {
             let status = try engine.status(of: type.name)
-            session.write("rebuilt \(type.name) v\(type.version) to \(status.map { "\($0.checkpoint)" } ?? "?")\n")
+            lines.append("rebuilt \(type.name) v\(type.version) to \(status.map { "\($0.checkpoint)" } ?? "?")")
+            fields.append(("\(type.name)_seq", status.map { .integer(Int($0.checkpoint.position.rawValue)) } ?? .null))
         }
-        session.write("in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) (the log read once for all)\n")
+        lines.append("in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) (the log read once for all)")
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        session.outcome(lines.joined(separator: "\n"), fields + [("seconds", .hours(rounded2(seconds)))])
     }
 }
 

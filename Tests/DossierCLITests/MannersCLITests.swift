@@ -59,4 +59,29 @@ struct MannersCLITests {
         #expect(object["line"] as? Int == 1)
         #expect((object["bytes_base64"] as? String).flatMap { Data(base64Encoded: $0) } == Data(line))
     }
+
+    @Test("--format is honoured by the operations (import, append, verify, rebuild, checkpoint, export, verify-export, stats) or refused")
+    func formats() throws {
+        let store = try fixedStore()
+        func object(_ arguments: [String]) throws -> [String: Any] {
+            let run = try dossier(arguments + ["--format", "json"])
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(arguments): \(run.stdout)")
+        }
+        #expect(try object(["verify", "--store", store])["intact"] as? Bool == true)
+        #expect(try object(["rebuild", "--store", store])["dossiers_seq"] as? Int != nil)
+        #expect(try object(["checkpoint", "--store", store])["seq"] as? Int != nil)
+        let events = TemporaryDirectory.path + "/province/events.jsonl"
+        #expect(try object(["import", "--store", store, events])["already_stored"] as? Int ?? 0 > 0)
+        let one = TemporaryDirectory.path + "/one.jsonl"
+        let code = try #require(try String(contentsOfFile: events, encoding: .utf8).firstMatch(of: /"dossier":"([^"]+)"/)?.1)
+        #expect(try object(["export", "--store", store, "--dossier", String(code), "--output", one])["lines"] as? Int ?? 0 > 0)
+        let checked = try dossier(["verify-export", one, "--format", "json"])
+        #expect(checked.status == 0 && checked.stdout.contains(#""records_verified":"#))
+        let csv = try dossier(["import", "--store", store, events, "--format", "csv"]).stdout
+        #expect(csv.hasPrefix("file,lines,stored,already_stored,rejected,"))
+        let stats = try dossier(["stats", "--store", store, "--format", "csv"]).stdout
+        #expect(stats.contains(/\nstore_bytes,[0-9]+\n/))
+        #expect(try dossier(["export", "--store", store, "--format", "csv"]).status == 2)
+    }
 }
