@@ -32,6 +32,13 @@ extension EventReader {
     }
 }
 
+/// A store that writes a consistent copy of itself while appends and reads go on (a hot
+/// backup), in a form that opens as a store of the same backend.
+public protocol HotCopying: Sendable {
+    /// Copies the store into `directory` (existing and empty) and verifies the copy.
+    func backup(to directory: String) async throws -> VerificationReport
+}
+
 /// What a store holds, in terms every backend has.
 public struct StoreStatistics: Sendable, Hashable {
     public let events: UInt64

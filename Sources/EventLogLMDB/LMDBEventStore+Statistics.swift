@@ -20,4 +20,21 @@ extension LMDBEventStore {
             }
         } catch { throw EventStoreError(error) }
     }
+
+    /// ``HotCopying``: a consistent, compacted copy of the store in `directory` (existing and empty), taken
+    /// while appends and reads go on; returns the copy's head as it verified.
+    /// - Throws: ``EventStoreError`` when the copy cannot be written or does not verify.
+    public func backup(to directory: String) async throws -> VerificationReport {
+        try await withCheckedThrowingContinuation { continuation in
+            readers.async {
+                continuation.resume(with: Result {
+                    do { try self.environment.copy(to: directory, compact: true) } catch { throw EventStoreError(error) }
+                })
+            }
+        }
+        let copy = try LMDBEventStore(path: directory, configuration: .init(readOnly: true))
+        return try await copy.verify(nil)
+    }
 }
+
+extension LMDBEventStore: HotCopying {}

@@ -315,6 +315,15 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_sync(handle, 1), "mdb_env_sync", path: path)
     }
 
+    /// Writes a consistent copy of the environment into the existing, empty directory
+    /// `directory` (`mdb_env_copy2`): a snapshot as of a read transaction, so writers go on
+    /// meanwhile; with `compact`, free pages are left out and pages renumbered (`MDB_CP_COMPACT`).
+    /// - Throws: ``LMDBError`` (`.noSuchFile` for a missing directory, `.exists` when it holds a
+    ///   data file already).
+    public func copy(to directory: String, compact: Bool = true) throws(LMDBError) {
+        try check(mdb_env_copy2(handle, directory, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2", path: directory)
+    }
+
     /// Clears reader slots left by processes that died (`mdb_reader_check`) and returns how many.
     /// Stale slots would otherwise keep old pages from being reused and the file would grow.
     public func clearStaleReaders() throws(LMDBError) -> Int {
