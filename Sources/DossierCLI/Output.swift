@@ -33,6 +33,21 @@ struct Renderer {
     let language: Language
     /// CSV starts with U+FEFF (a spreadsheet then reads it as UTF-8).
     var byteOrderMark = false
+    /// The fields to show, in this order (`--columns`); nil: all of them.
+    var columns: [String]? = nil
+
+    /// Where each shown field is among `Row.fields`.
+    func shown<Row: ReportRow>(_: Row.Type) -> [Int] {
+        guard let columns else { return Array(Row.fields.indices) }
+        return columns.compactMap { Row.fields.firstIndex(of: $0) }
+    }
+
+    func fields<Row: ReportRow>(_: Row.Type) -> [String] { shown(Row.self).map { Row.fields[$0] } }
+
+    func values<Row: ReportRow>(_ row: Row) -> [Value] {
+        let all = row.values
+        return shown(Row.self).map { all[$0] }
+    }
 
     func render<Row: ReportRow>(_ report: Report<Row>) -> String {
         switch format {
@@ -45,8 +60,8 @@ struct Renderer {
     // MARK: Table
 
     func table<Row: ReportRow>(_ report: Report<Row>) -> String {
-        let header = Row.fields.map(label)
-        let cells = report.rows.map { $0.values.map(text) }
+        let header = fields(Row.self).map(label)
+        let cells = report.rows.map { values($0).map(text) }
         var out = localizedTitle(report.title) + "\n\n" + Renderer.align([header] + cells, numeric: numericColumns(report))
         if report.rows.isEmpty { out += language == .vi ? "(không có dòng nào)\n" : "(no rows)\n" }
         if let summary = report.summary { out += "\n" + summary + "\n" }
@@ -76,9 +91,9 @@ struct Renderer {
     }
 
     private func numericColumns<Row: ReportRow>(_ report: Report<Row>) -> Set<Int> {
-        guard let first = report.rows.first else { return [] }
-        return Set(first.values.indices.filter { index in
-            switch first.values[index] {
+        guard let first = report.rows.first.map(values) else { return [] }
+        return Set(first.indices.filter { index in
+            switch first[index] {
             case .integer, .hours, .percent, .points: true
             default: false
             }
@@ -173,7 +188,7 @@ struct Renderer {
         "met": "Đạt", "seq": "Số thứ tự", "version": "Phiên bản", "at": "Thời điểm", "type": "Sự kiện", "actor": "Người thực hiện",
         "hash": "Mã băm", "standing": "Tình trạng", "entries_voided": "Bút toán bị hủy", "voided_at": "Bị hủy lúc",
         "voided_by": "Người hủy", "void_reason": "Lý do hủy", "hours_remaining": "Số giờ còn lại", "due_soon": "Sắp đến hạn",
-        "not_returned": "Chưa trả kết quả", "name": "Tên",
+        "not_returned": "Chưa trả kết quả", "name": "Tên", "level": "Cấp", "parent": "Đơn vị cấp trên",
     ]
 
     static let titleWords: [(String, String)] = [
@@ -212,7 +227,7 @@ struct Renderer {
                 + "\"end\":\(Renderer.quote(period.end.description))},"
         }
         out += "\"rows\":[" + report.rows.map { row in
-            "{" + zip(Row.fields, row.values).map { "\(Renderer.quote($0)):\(Renderer.json($1))" }.joined(separator: ",") + "}"
+            "{" + zip(fields(Row.self), values(row)).map { "\(Renderer.quote($0)):\(Renderer.json($1))" }.joined(separator: ",") + "}"
         }.joined(separator: ",\n") + "]"
         if let summary = report.summary { out += ",\"summary\":\(Renderer.quote(summary))" }
         if !report.details.isEmpty {
@@ -268,8 +283,8 @@ struct Renderer {
 
     func csv<Row: ReportRow>(_ report: Report<Row>) -> String {
         let checkpoint = ["\(report.provenance.checkpoint.position)", report.provenance.checkpoint.hash.hex]
-        var out = (byteOrderMark ? "\u{FEFF}" : "") + (Row.fields + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
-        for row in report.rows { out += (row.values.map(csvCell) + checkpoint).map(csvField).joined(separator: ",") + "\n" }
+        var out = (byteOrderMark ? "\u{FEFF}" : "") + (fields(Row.self) + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
+        for row in report.rows { out += (values(row).map(csvCell) + checkpoint).map(csvField).joined(separator: ",") + "\n" }
         if let unjudged = unjudgedLine(report.unjudged) { out += "# " + unjudged + "\n" }
         return out
     }

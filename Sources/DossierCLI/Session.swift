@@ -30,7 +30,11 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Flag(inversion: .prefixedNo, help: "Start CSV with a byte-order mark, so that spreadsheets read Vietnamese names right (default: on with --lang vi).")
     var bom: Bool?
 
-    var renderer: Renderer { Renderer(format: format, language: language, byteOrderMark: bom ?? (language == .vi)) }
+    @Option(help: ArgumentHelp("Only these fields of a view's rows, in this order: names as in its JSON, comma-separated.", valueName: "fields"),
+            transform: { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } })
+    var columns: [String]?
+
+    var renderer: Renderer { Renderer(format: format, language: language, byteOrderMark: bom ?? (language == .vi), columns: columns) }
 }
 
 /// An error the tool reports in one line, with its exit code (1: operational, 3: verification failed).
@@ -89,7 +93,16 @@ final class Session: Sendable {
         }
     }
 
-    func print<Row: ReportRow>(_ report: Report<Row>) {
+    /// Writes a view in the chosen format.
+    /// - Throws: ``ToolError`` (usage) for a `--columns` field that the view does not have.
+    func print<Row: ReportRow>(_ report: Report<Row>) throws {
+        if let columns = options.columns {
+            let unknown = columns.filter { !Row.fields.contains($0) }
+            guard unknown.isEmpty, !columns.isEmpty else {
+                throw ToolError("--columns: no field \(unknown.joined(separator: ", ")) in this view; its fields: \(Row.fields.joined(separator: ","))",
+                                exitCode: ExitCode.usage)
+            }
+        }
         write(options.renderer.render(report))
     }
 

@@ -45,7 +45,7 @@ struct History: AsyncParsableCommand {
         let inspector = LogReader(ledger: session.ledger, rules: try await session.ledger.rules())
         let limit: FoldLimit = if let version { .version(version) } else if let at = try instant(asOf, option: "as-of") { .instant(at) } else { .all }
         let history = try await inspector.history(of: code, through: limit)
-        session.print(history.report)
+        try session.print(history.report)
         guard global.format == .table else { return }
         let renderer = global.renderer
         if let judged = history.judgement {
@@ -89,7 +89,7 @@ struct Late: AsyncParsableCommand {
         let session = try Session(global)
         let inspector = try await session.inspector()
         let filter = LateFilter(unit: unit, procedure: procedure, officer: officer, includeFinished: includeFinished)
-        session.print(try await inspector.lateList(asOf: try instant(asOf, option: "as-of"), filter: filter).first(top))
+        try session.print(try await inspector.lateList(asOf: try instant(asOf, option: "as-of"), filter: filter).first(top))
     }
 }
 
@@ -125,7 +125,7 @@ struct DueSoon: AsyncParsableCommand {
         let session = try Session(global)
         let inspector = try await session.inspector()
         let filter = LateFilter(unit: unit, procedure: procedure, officer: officer)
-        session.print(try await inspector.dueSoonList(asOf: try instant(asOf, option: "as-of"), within: within, filter: filter).first(top))
+        try session.print(try await inspector.dueSoonList(asOf: try instant(asOf, option: "as-of"), within: within, filter: filter).first(top))
     }
 }
 
@@ -146,7 +146,7 @@ struct Rates: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(global)
-        session.print(try await session.inspector().onTimeRates(period: try period.parsed(), by: by, rollUp: rollUp))
+        try session.print(try await session.inspector().onTimeRates(period: try period.parsed(), by: by, rollUp: rollUp))
     }
 }
 
@@ -161,7 +161,7 @@ struct Online: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(global)
-        session.print(try await session.inspector().onlineRates(period: try period.parsed(), rollUp: rollUp))
+        try session.print(try await session.inspector().onlineRates(period: try period.parsed(), rollUp: rollUp))
     }
 }
 
@@ -185,7 +185,7 @@ struct Accountability: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(global)
-        session.print(try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards).first(top))
+        try session.print(try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards).first(top))
     }
 }
 
@@ -199,7 +199,7 @@ struct Satisfaction: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(global)
-        session.print(try await session.inspector().satisfaction(period: try period.parsed()))
+        try session.print(try await session.inspector().satisfaction(period: try period.parsed()))
     }
 }
 
@@ -215,7 +215,7 @@ struct HomeSupport: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(global)
-        session.print(try await session.inspector().homeSupport(period: try period.parsed(), by: by))
+        try session.print(try await session.inspector().homeSupport(period: try period.parsed(), by: by))
     }
 }
 
@@ -244,7 +244,7 @@ struct Scorecard: AsyncParsableCommand {
             throw ToolError("\(targets): \(error)")
         }
         let session = try Session(global)
-        session.print(try await session.inspector().scorecard(period: try period.parsed(), targets: parsed))
+        try session.print(try await session.inspector().scorecard(period: try period.parsed(), targets: parsed))
     }
 }
 

@@ -26,3 +26,29 @@ extension Catalog {
             ?? versions.first
     }
 }
+
+/// Where a unit row sits in the tree its report rolls up through: its level and parent, so that a
+/// script can sum the leaves only (the total row and other groupings have none).
+public struct TreePlace: Sendable, Hashable {
+    public var level: String?
+    public var parent: String?
+
+    public init(level: String? = nil, parent: String? = nil) {
+        self.level = level
+        self.parent = parent
+    }
+
+    /// The row fields `level` and `parent`.
+    var values: [Value] { [level.map(Value.text) ?? .null, parent.map(Value.text) ?? .null] }
+}
+
+extension Inspector {
+    /// The place of unit `code` in the tree of `date` (its latest version before it when it had ended).
+    func treePlace(of code: String, on date: LocalDate) -> TreePlace {
+        let versions = rules.catalog.units[code] ?? []
+        guard let unit = versions.first(where: { $0.validity.contains(date) }) ?? versions.last(where: { $0.validity.from <= date }) ?? versions.first else {
+            return TreePlace()
+        }
+        return TreePlace(level: unit.level.rawValue, parent: unit.parent)
+    }
+}

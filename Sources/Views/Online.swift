@@ -6,13 +6,15 @@ public struct OnlineRow: ReportRow, Hashable {
     public var group: String
     /// The receiving unit's name (in force on the period's last day); nil for the total.
     public var name: String?
+    /// Its place in the tree it rolls up through.
+    public var place = TreePlace()
     public var counts = ReceiptCounts.Counts()
 
     public var onlineRate: Double? { percentage(counts.online, of: counts.total) }
 
-    public static let fields = ["group", "name", "received", "online", "online_full", "online_partial", "direct", "postal", "online_rate"]
+    public static let fields = ["group", "name", "level", "parent", "received", "online", "online_full", "online_partial", "direct", "postal", "online_rate"]
     public var values: [Value] {
-        [.text(group), name.map(Value.text) ?? .null, .integer(counts.total), .integer(counts.online), .integer(counts.onlineFull), .integer(counts.onlinePartial),
+        [.text(group), name.map(Value.text) ?? .null] + place.values + [.integer(counts.total), .integer(counts.online), .integer(counts.onlineFull), .integer(counts.onlinePartial),
          .integer(counts.direct), .integer(counts.postal), .percent(onlineRate)]
     }
 }
@@ -28,7 +30,8 @@ extension Inspector {
         for (unit, counts) in perUnit {
             total.counts = total.counts + counts
             for group in units(unit, period: period, rollUp: rollUp, today: today) {
-                var row = rows[group] ?? OnlineRow(group: group, name: rules.catalog.name(of: .unit, group, on: period.lastDay))
+                var row = rows[group] ?? OnlineRow(group: group, name: rules.catalog.name(of: .unit, group, on: period.lastDay),
+                                                   place: treePlace(of: group, on: rollUp == .successors ? today : period.lastDay))
                 row.counts = row.counts + counts
                 rows[group] = row
             }

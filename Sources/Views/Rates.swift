@@ -26,6 +26,8 @@ public struct RateRow: ReportRow, Hashable {
     public var group: String
     /// The group's name when it is a unit, procedure or officer (in force on the period's last day).
     public var name: String?
+    /// A unit group's place in the tree it rolls up through.
+    public var place = TreePlace()
     public var population = 0
     public var received = 0
     public var carriedOver = 0
@@ -65,10 +67,10 @@ public struct RateRow: ReportRow, Hashable {
         if outcome.onTime766 == true { onTime766 += 1 }
     }
 
-    public static let fields = ["group", "name", "population", "received", "carried_over", "early", "on_time", "late", "open_in_time",
+    public static let fields = ["group", "name", "level", "parent", "population", "received", "carried_over", "early", "on_time", "late", "open_in_time",
                                 "open_overdue", "waiting", "withdrawn", "due_soon", "not_returned", "on_time_rate", "score_766"]
     public var values: [Value] {
-        [.text(group), name.map(Value.text) ?? .null, .integer(population), .integer(received), .integer(carriedOver), .integer(early), .integer(onTime),
+        [.text(group), name.map(Value.text) ?? .null] + place.values + [.integer(population), .integer(received), .integer(carriedOver), .integer(early), .integer(onTime),
          .integer(late), .integer(openInTime), .integer(openOverdue), .integer(waiting), .integer(withdrawn),
          .integer(dueSoon), .integer(notReturned), .percent(onTimeRate), .points(score766)]
     }
@@ -105,6 +107,7 @@ extension Inspector {
         let named = rows.keys.sorted().compactMap { key -> RateRow? in
             var row = rows[key]
             row?.name = kind.flatMap { rules.catalog.name(of: $0, key, on: period.lastDay) }
+            if kind == .unit { row?.place = treePlace(of: key, on: rollUp == .successors ? instant.localDate : period.lastDay) }
             return row
         }
         var report = Report(title: "On-time rate \(period) by \(grouping.rawValue)", provenance: provenance, reportInstant: instant,

@@ -84,4 +84,24 @@ struct MannersCLITests {
         #expect(stats.contains(/\nstore_bytes,[0-9]+\n/))
         #expect(try dossier(["export", "--store", store, "--format", "csv"]).status == 2)
     }
+
+    @Test("--columns chooses a view's fields in every format; unit rows say their level and parent, so that a script can sum leaves")
+    func columnsAndLevels() throws {
+        let store = try fixedStore()
+        let rates = ["rates", "--store", store, "--period", "2025", "--by", "unit"]
+        let csv = try dossier(rates + ["--format", "csv", "--columns", "group,parent,population"]).stdout
+        #expect(csv.hasPrefix("group,parent,population,checkpoint_seq,checkpoint_hash\n"))
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let total = try #require(rows.last { $0[0] == "total" })
+        // The leaves (groups no other row names as parent) add up to the total.
+        let parents = Set(rows.map { $0[1] })
+        let leaves = rows.filter { $0[0] != "total" && !parents.contains($0[0]) }
+        #expect(leaves.map { Int($0[2])! }.reduce(0, +) == Int(total[2])!)
+        let json = try dossier(rates + ["--format", "json", "--columns", "population,group"]).stdout
+        #expect(json.contains(#"{"population":"#) && !json.contains(#""early""#))
+        let table = try dossier(rates + ["--columns", "group,level"]).stdout
+        #expect(table.contains("province") && !table.contains("on time rate"))
+        let unknown = try dossier(rates + ["--columns", "group,nope"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no field nope"))
+    }
 }
