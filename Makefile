@@ -4,7 +4,7 @@ DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_DOSSIERS ?= 200000
 DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps build test demo bench
+.PHONY: deps test-deps build test demo bench
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -13,10 +13,17 @@ deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq liblmdb-dev >/dev/null; }
 
+# LibreOffice (headless) for the tests that open the workbooks we write.
+test-deps: deps
+	@command -v soffice >/dev/null || { \
+		echo "installing libreoffice-calc-nogui (the workbook tests open what we write)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+
 build: deps
 	$(SWIFT) build
 
-test: deps
+test: test-deps
 	$(SWIFT) test
 
 # The demo province: about 200,000 dossiers over 2024–2026 (0.5% with a correction), imported,

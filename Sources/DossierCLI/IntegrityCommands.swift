@@ -82,7 +82,7 @@ struct Checkpoint: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Sign with the Ed25519 private key (base64) in this file.", completion: .file()) var key: String?
-    @Option(help: "Write the signed checkpoint here instead of standard output.", completion: .file()) var output: String?
+    var output: String? { global.output }
     @Option(help: "Create a key pair: the private key in this file (mode 0600), the public key beside it (.pub).", completion: .file()) var newKey: String?
 
     func run() async throws {
@@ -201,7 +201,7 @@ struct Stats: AsyncParsableCommand {
         case .json: session.write("{" + items.map { "\(Renderer.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
         // CSV carries the values as JSON has them (bytes as a number), not the table's text.
         case .csv: session.write("item,value\n" + items.map { "\($0.0),\(global.renderer.csvField($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))\n" }.joined())
-        case .table:
+        case .table, .xlsx:
             session.write(Renderer.align([["item", "value"]] + items.filter { $0.0 != "calendar_warning" }.map { [$0.0.replacingOccurrences(of: "_", with: " "), $0.2] }))
             if let text = warning.text { session.write("\nwarning: \(text)\n") }
         }

@@ -293,11 +293,11 @@ struct Export: AsyncParsableCommand {
     @Option var dossier: String?
     @Option(help: "First seq.") var from: UInt64 = 1
     @Option(help: "Last seq.") var through: UInt64?
-    @Option(help: "Write to this file instead of standard output.", completion: .file()) var output: String?
+    var output: String? { global.output }
 
     func validate() throws {
         // The export is JSON Lines; --format json says how its outcome is reported with --output.
-        if global.format == .csv { throw ValidationError("an export is JSON Lines; --format csv does not apply (use a view's --format csv)") }
+        if global.format == .csv || global.format == .xlsx { throw ValidationError("an export is JSON Lines; --format csv does not apply (use a view's --format csv)") }
     }
 
     func run() async throws {

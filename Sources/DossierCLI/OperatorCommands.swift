@@ -200,7 +200,7 @@ struct Nightly: AsyncParsableCommand {
             case .json:
                 let rows = steps.map { "{\"step\":\(Renderer.quote($0.name)),\"ok\":\($0.ok),\"summary\":\(Renderer.quote($0.line))}" }
                 session.write("{\"ok\":\(failure == nil),\"steps\":[" + rows.joined(separator: ",") + "]}\n")
-            case .table, .csv:
+            case .table, .csv, .xlsx:
                 for step in steps { session.write("\(step.ok ? "ok    " : "FAILED") \(step.name): \(step.line)\n") }
             }
             if let failure { throw ToolError("the night stopped at \(steps.last?.name ?? "?"): \(failure.description)", exitCode: failure.exitCode) }

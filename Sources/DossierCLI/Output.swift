@@ -15,6 +15,8 @@ public enum Format: String, ExpressibleByArgument, CaseIterable, Sendable {
     /// A header of field names, then one line per row, each ending with `checkpoint_seq` and
     /// `checkpoint_hash`; for spreadsheets.
     case csv
+    /// An Excel workbook (`--output FILE`): one sheet per report.
+    case xlsx
 }
 
 /// The language of labels, dates and numbers.
@@ -53,7 +55,7 @@ struct Renderer {
         switch format {
         case .json: return json(report)
         case .csv: return csv(report)
-        case .table: return table(report)
+        case .table, .xlsx: return table(report)
         }
     }
 
@@ -205,7 +207,7 @@ struct Renderer {
     /// named values as one JSON object, or as a CSV header and one line.
     func outcome(_ text: String, _ fields: [(name: String, value: Value)]) -> String {
         switch format {
-        case .table:
+        case .table, .xlsx:
             return text.hasSuffix("\n") ? text : text + "\n"
         case .json:
             return "{" + fields.map { "\(Renderer.quote($0.name)):\(Renderer.json($0.value))" }.joined(separator: ",") + "}\n"

@@ -15,7 +15,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     /// `--store`, else `$DOSSIER_STORE`, else `./dossier-data`.
     var store: String { storeOption ?? ProcessInfo.processInfo.environment["DOSSIER_STORE"] ?? "./dossier-data" }
 
-    @Option(name: .long, help: "Output: table (for people), json or csv (for scripts).")
+    @Option(name: .long, help: "Output: table (for people), json or csv (for scripts), xlsx (a workbook, with --output).")
     var format: Format = .table
 
     @Option(name: .long, help: "Labels, dates and numbers: en or vi (default: vi when $LANG starts with vi).")
@@ -33,6 +33,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Only these fields of a view's rows, in this order: names as in its JSON, comma-separated.", valueName: "fields"),
             transform: { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } })
     var columns: [String]?
+
+    @Option(help: "Write to this file instead of standard output (a workbook with --format xlsx).", completion: .file())
+    var output: String?
 
     var renderer: Renderer { Renderer(format: format, language: language, byteOrderMark: bom ?? (language == .vi), columns: columns) }
 }
@@ -102,6 +105,18 @@ final class Session: Sendable {
                 throw ToolError("--columns: no field \(unknown.joined(separator: ", ")) in this view; its fields: \(Row.fields.joined(separator: ","))",
                                 exitCode: ExitCode.usage)
             }
+        }
+        if options.format == .xlsx {
+            guard let output = options.output else { throw ToolError("--format xlsx writes a workbook: give --output FILE.xlsx", exitCode: ExitCode.usage) }
+            try Workbook(renderer: options.renderer).write(report, to: output)
+            FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
+            return
+        }
+        if let output = options.output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(options.renderer.render(report).utf8)) else {
+                throw ToolError("cannot write \(output)")
+            }
+            return
         }
         write(options.renderer.render(report))
     }

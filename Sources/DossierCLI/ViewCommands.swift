@@ -283,7 +283,7 @@ struct Sweep: AsyncParsableCommand {
                 guard case .deadlineMissed(let d) = event.body else { return "" }
                 return "\(event.dossier),\(d.due),\(d.holderUnit),\(d.holderActor ?? "")\n"
             }.joined())
-        case .table:
+        case .table, .xlsx:
             session.write("sweep as of \(global.renderer.text(.instant(at))): \(result.appended.count) deadline_missed appended, "
                 + "\(result.alreadyPresent) already recorded" + (result.refused.isEmpty ? "" : ", \(result.refused.count) refused") + "\n")
             for line in result.refused.prefix(10) { session.write("  refused: \(line)\n") }
