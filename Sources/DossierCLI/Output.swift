@@ -62,9 +62,10 @@ struct Renderer {
     // MARK: Table
 
     func table<Row: ReportRow>(_ report: Report<Row>) -> String {
-        let header = fields(Row.self).map(label)
-        let cells = report.rows.map { values($0).map(text) }
-        var out = localizedTitle(report.title) + "\n\n" + Renderer.align([header] + cells, numeric: numericColumns(report))
+        let names = fields(Row.self)
+        let header = names.map(label)
+        let cells = report.rows.map { zip(values($0), names).map { display($0, field: $1) } }
+        var out = title(report) + "\n\n" + Renderer.align([header] + cells, numeric: numericColumns(report))
         if report.rows.isEmpty { out += language == .vi ? "(không có dòng nào)\n" : "(no rows)\n" }
         if let summary = report.summary { out += "\n" + summary + "\n" }
         if let unjudged = unjudgedLine(report.unjudged) { out += "\n" + unjudged + "\n" }

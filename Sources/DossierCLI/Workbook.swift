@@ -30,7 +30,7 @@ struct Workbook {
 
     /// The package's parts, by name.
     func parts<Row: ReportRow>(_ report: Report<Row>) -> [(String, String)] {
-        let sheetName = Workbook.sheetName(renderer.localizedTitle(report.title))
+        let sheetName = Workbook.sheetName(renderer.title(report))
         return [
             ("[Content_Types].xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -62,8 +62,15 @@ struct Workbook {
 
     /// The worksheet: header, rows, a blank row, the footer.
     func sheet<Row: ReportRow>(_ report: Report<Row>) -> String {
-        let header = renderer.fields(Row.self).map(renderer.label)
-        let rows = report.rows.map(renderer.values)
+        let names = renderer.fields(Row.self)
+        let header = names.map(renderer.label)
+        // People read the workbook: coded values in the report's language, as in the table.
+        let rows = report.rows.map { row in
+            zip(renderer.values(row), names).map { value, field -> Value in
+                if case .text = value, Vietnamese.codedFields.contains(field) { return .text(renderer.display(value, field: field)) }
+                return value
+            }
+        }
         var widths = header.map { $0.count }
         for row in rows { for (i, value) in row.enumerated() { widths[i] = max(widths[i], renderer.text(value).count) } }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>"

@@ -104,4 +104,22 @@ struct MannersCLITests {
         let unknown = try dossier(rates + ["--columns", "group,nope"])
         #expect(unknown.status == 2 && unknown.stderr.contains("no field nope"))
     }
+
+    @Test("Vietnamese tables: statuses, event types and standings in words, periods as Vietnamese reports write them, no raw timestamps in titles")
+    func vietnameseTables() throws {
+        let store = try fixedStore()
+        let events = try String(contentsOfFile: TemporaryDirectory.path + "/province/events.jsonl", encoding: .utf8)
+        let code = try #require(events.firstMatch(of: /"dossier":"([^"]+)"/).map { String($0.1) })
+        let history = try dossier(["history", code, "--store", store, "--lang", "vi"]).stdout
+        #expect(history.contains("đã tiếp nhận") && history.contains("trong hạn") && !history.contains(" in_time "))
+        for (period, words) in [("2025-Q3", "Quý III/2025"), ("2025-09", "Tháng 9/2025"), ("2025", "Năm 2025"),
+                                ("2025-07-01..2025-09-30", "01/07/2025–30/09/2025")] {
+            let title = try dossier(["rates", "--store", store, "--period", period, "--lang", "vi"]).stdout.split(separator: "\n")[0]
+            #expect(title.contains(words), "\(title)")
+        }
+        let late = try dossier(["late", "--store", store, "--as-of", "2026-12-10", "--lang", "vi"]).stdout.split(separator: "\n")[0]
+        #expect(late == "Hồ sơ quá hạn tính đến 11/12/2026 00:00")
+        // JSON and CSV keep the codes.
+        #expect(try dossier(["history", code, "--store", store, "--lang", "vi", "--format", "csv"]).stdout.contains(",received,"))
+    }
 }
