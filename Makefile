@@ -29,7 +29,8 @@ test: test-deps
 # The demo province: about 200,000 dossiers over 2024–2026 (0.5% with a correction), imported,
 # swept, rebuilt, then an inspector's day: one commune's late list and due-soon list, quarterly
 # on-time rates by unit with the 766 score, the accountability top ten, two case histories (the
-# dossier that finished latest; one with a voided event), and a verification of the whole log.
+# dossier that finished latest; one with a voided event), the quarter's periodic report as a
+# workbook, and a verification of the whole log.
 demo: deps
 	$(SWIFT) build -c release --product dossier
 	$(SWIFT) build -c release --product province-generator
@@ -54,6 +55,8 @@ demo: deps
 	$(DOSSIER) history $$($(DOSSIER) late --include-finished --format csv | sed -n 2p | cut -d, -f1)
 	@echo "== a case history with a correction: a processed recorded by mistake, voided"
 	$(DOSSIER) history $$(grep -m1 '"reason":"Ghi nhầm kết quả' $(DEMO_DIR)/province/events.jsonl | sed 's/.*"dossier":"\([^"]*\)".*/\1/')
+	@echo "== the quarter's periodic report, as a workbook"
+	$(DOSSIER) report --period 2026-Q3 --lang vi --format xlsx --output $(DEMO_DIR)/bao-cao-2026-Q3.xlsx
 	@echo "== verify"
 	$(DOSSIER) verify
 

@@ -38,7 +38,7 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
           dossier verify
         """,
         version: DossierTool.version,
-        subcommands: [Init.self, Import.self, Append.self, VoidEntry.self, Export.self, History.self, Late.self, DueSoon.self, Rates.self, Online.self,
+        subcommands: [Init.self, Import.self, Append.self, VoidEntry.self, Export.self, History.self, Late.self, DueSoon.self, Rates.self, PeriodicReportCommand.self, Online.self,
                       Accountability.self, Satisfaction.self, HomeSupport.self, Scorecard.self, Sweep.self, Rebuild.self,
                       Verify.self, VerifyExport.self, Checkpoint.self, Stats.self, Backup.self, Restore.self, Nightly.self])
 

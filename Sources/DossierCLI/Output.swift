@@ -192,10 +192,12 @@ struct Renderer {
         "hash": "Mã băm", "standing": "Tình trạng", "entries_voided": "Bút toán bị hủy", "voided_at": "Bị hủy lúc",
         "voided_by": "Người hủy", "void_reason": "Lý do hủy", "hours_remaining": "Số giờ còn lại", "due_soon": "Sắp đến hạn",
         "not_returned": "Chưa trả kết quả", "name": "Tên", "level": "Cấp", "parent": "Đơn vị cấp trên",
+        "to_resolve": "Tổng số hồ sơ cần giải quyết", "received_online": "Tiếp nhận trực tuyến", "received_direct_postal": "Tiếp nhận trực tiếp và bưu chính",
+        "resolved": "Đã giải quyết", "in_progress": "Đang giải quyết", "not_yet_due": "Chưa đến hạn", "overdue": "Quá hạn",
     ]
 
     static let titleWords: [(String, String)] = [
-        ("Late dossiers as of", "Hồ sơ quá hạn tính đến"), ("Due soon as of", "Hồ sơ sắp đến hạn tính đến"), ("On-time rate", "Tỷ lệ giải quyết đúng hạn"), ("Online rate", "Tỷ lệ trực tuyến"),
+        ("Late dossiers as of", "Hồ sơ quá hạn tính đến"), ("Periodic report", "Báo cáo tình hình giải quyết hồ sơ"), ("Due soon as of", "Hồ sơ sắp đến hạn tính đến"), ("On-time rate", "Tỷ lệ giải quyết đúng hạn"), ("Online rate", "Tỷ lệ trực tuyến"),
         ("Accountability", "Trách nhiệm giải trình"), ("Reward list", "Danh sách khen thưởng"), ("Satisfaction", "Mức độ hài lòng"),
         ("Home support", "Hỗ trợ tại nhà"), ("Targets scorecard", "Kết quả thực hiện chỉ tiêu"), ("Case history of", "Lịch sử hồ sơ"),
         (" by receiving unit", " theo đơn vị tiếp nhận"), (" by unit", " theo đơn vị"), (" by officer", " theo cán bộ"),

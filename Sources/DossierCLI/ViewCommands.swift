@@ -150,6 +150,31 @@ struct Rates: AsyncParsableCommand {
     }
 }
 
+struct PeriodicReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The periodic report in the layout provincial reports use: to resolve, resolved, in progress, per unit down the tree.",
+        discussion: """
+        Per competent unit, rolled up the unit tree of the period's last day, each unit followed by those under it: dossiers
+        to resolve (received online, carried over, received direct and by post), resolved (early, on time, late), in
+        progress (not yet due, overdue), the on-time rate and the 766 score, with names. A workbook for the file:
+
+        Examples:
+          dossier report --period 2026-Q3
+          dossier report --period 2026-Q3 --lang vi --format xlsx --output bao-cao-quy-III-2026.xlsx
+          dossier report --period 2026-09 --cut-off-15th --unit H19.X07
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: PeriodOptions
+    @Option(help: "Only this unit and the units under it.") var unit: String?
+
+    func run() async throws {
+        let session = try Session(global)
+        try session.print(try await session.inspector().periodicReport(period: try period.parsed(), unit: unit))
+    }
+}
+
 struct Online: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The online rate of a period per receiving unit (rolled up), by channel and online level.",

@@ -30,6 +30,8 @@ public struct RateRow: ReportRow, Hashable {
     public var place = TreePlace()
     public var population = 0
     public var received = 0
+    /// Of `received`: online.
+    public var receivedOnline = 0
     public var carriedOver = 0
     public var early = 0
     public var onTime = 0
@@ -53,6 +55,7 @@ public struct RateRow: ReportRow, Hashable {
     mutating func count(_ outcome: PeriodOutcome) {
         population += 1
         if outcome.receivedInPeriod { received += 1 } else { carriedOver += 1 }
+        if outcome.receivedInPeriod && outcome.online { receivedOnline += 1 }
         switch outcome.bucket {
         case .early: early += 1
         case .onTime: onTime += 1

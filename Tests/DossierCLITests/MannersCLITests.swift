@@ -122,4 +122,28 @@ struct MannersCLITests {
         // JSON and CSV keep the codes.
         #expect(try dossier(["history", code, "--store", store, "--lang", "vi", "--format", "csv"]).stdout.contains(",received,"))
     }
+
+    @Test("the periodic report: counts that add up as a provincial report's, each unit before the units under it, --unit for a subtree")
+    func periodicReport() throws {
+        let store = try fixedStore()
+        let run = try dossier(["report", "--store", store, "--period", "2025", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let rows = try #require(json["rows"] as? [[String: Any]])
+        #expect(rows.count > 3 && rows.last?["unit"] as? String == "total")
+        var seen: Set<String> = []
+        for row in rows {
+            let n = { (key: String) in row[key] as? Int ?? -1 }
+            #expect(n("to_resolve") == n("received_online") + n("carried_over") + n("received_direct_postal"))
+            #expect(n("to_resolve") == n("resolved") + n("in_progress"))
+            #expect(n("resolved") == n("early") + n("on_time") + n("late") && n("in_progress") == n("not_yet_due") + n("overdue"))
+            if let parent = row["parent"] as? String, rows.contains(where: { $0["unit"] as? String == parent }) {
+                #expect(seen.contains(parent), "\(row["unit"] ?? "") before its parent \(parent)")
+            }
+            seen.insert(row["unit"] as? String ?? "")
+        }
+        let subtree = try dossier(["report", "--store", store, "--period", "2025", "--unit", "H19.17", "--format", "csv", "--columns", "unit"]).stdout
+        #expect(subtree.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("H19.17") })
+        #expect(try dossier(["report", "--store", store, "--period", "2025", "--lang", "vi"]).stdout.hasPrefix("Báo cáo tình hình giải quyết hồ sơ Năm 2025"))
+    }
 }

@@ -71,6 +71,7 @@ struct WorkbookTests {
         let views: [(String, [String])] = [
             ("late", ["late", "--include-finished", "--as-of", "2026-12-10"]),
             ("rates", ["rates", "--period", "2025", "--by", "unit"]),
+            ("report", ["report", "--period", "2025"]),
             ("online", ["online", "--period", "2026"]),
             ("accountability", ["accountability", "--period", "2025"]),
             ("satisfaction", ["satisfaction", "--period", "2024-01-01..2026-11-30"]),

@@ -12,6 +12,8 @@ public struct PeriodOutcome: Sendable, Hashable {
     public var bucket: Bucket
     /// Received within the period (else carried over, open, from before it).
     public var receivedInPeriod: Bool
+    /// Received online (a provincial report counts those received in the period apart).
+    public var online = false
     /// Of `openInTime`: waiting for a supplement at the period end.
     public var waiting: Bool
     /// Of the finished: withdrawn.
@@ -37,6 +39,7 @@ extension DossierState {
     public func outcome(in period: Period, rules: DomainRules) throws(CalendarError) -> PeriodOutcome? {
         guard isInPopulation(of: period), let receipt else { return nil }
         let receivedInPeriod = receipt.at >= period.start
+        let online = receipt.channel == .online
         let score = onTime766(periodEnd: period.end)
         if let finish, finish.at < period.end {
             guard let onTime = onTimeClass() else { return nil }
@@ -47,16 +50,20 @@ extension DossierState {
             }
             var outcome = PeriodOutcome(bucket: bucket, receivedInPeriod: receivedInPeriod, waiting: false,
                                         withdrawn: finish.kind == .withdrawn, onTime766: score)
+            outcome.online = online
             outcome.notReturned = finish.kind != .withdrawn && returnedAt.map { $0 >= period.end } ?? true
             return outcome
         }
         let end = period.end
         if isWaiting(at: end) {
-            return PeriodOutcome(bucket: .openInTime, receivedInPeriod: receivedInPeriod, waiting: true, withdrawn: false, onTime766: score)
+            var outcome = PeriodOutcome(bucket: .openInTime, receivedInPeriod: receivedInPeriod, waiting: true, withdrawn: false, onTime766: score)
+            outcome.online = online
+            return outcome
         }
         guard let due = legalDue(at: end) else { return nil }
         var outcome = PeriodOutcome(bucket: end > due ? .openOverdue : .openInTime, receivedInPeriod: receivedInPeriod,
                                     waiting: false, withdrawn: false, onTime766: score)
+        outcome.online = online
         if outcome.bucket == .openInTime {
             // As the due-soon list at the period end: the state as it stood then (finished later counts as open).
             var open = self
