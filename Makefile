@@ -4,7 +4,7 @@ DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_DOSSIERS ?= 200000
 DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps test-deps build test demo bench
+.PHONY: deps test-deps build test demo bench install
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -59,6 +59,19 @@ demo: deps
 	$(DOSSIER) report --period 2026-Q3 --lang vi --format xlsx --output $(DEMO_DIR)/bao-cao-2026-Q3.xlsx
 	@echo "== verify"
 	$(DOSSIER) verify
+
+# dossier, its man page (argument-parser's manual plugin) and its shell completions under a prefix.
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release --product dossier
+	$(SWIFT) package --disable-sandbox plugin generate-manual
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 .build/release/dossier $(DESTDIR)$(PREFIX)/bin/dossier
+	install -m 0644 .build/plugins/GenerateManual/outputs/dossier/dossier.1 $(DESTDIR)$(PREFIX)/share/man/man1/dossier.1
+	.build/release/dossier --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dossier
+	.build/release/dossier --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_dossier
+	.build/release/dossier --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/dossier.fish
 
 # The benchmarks (figures in README.md). BENCH_ARGS="--events 10000000" for the full run.
 bench: deps

@@ -9,6 +9,11 @@ struct MannersCLITests {
     func versionAndSuggestions() throws {
         let version = try dossier(["--version"])
         #expect(version.status == 0 && version.stdout.hasPrefix("0."))
+        // Shell completions for every shell make install puts them for, with file and directory kinds.
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try dossier(["--generate-completion-script", shell])
+            #expect(script.status == 0 && script.stdout.contains("dossier") && script.stdout.contains("--store"), "\(shell)")
+        }
         let typo = try dossier(["lates"])
         #expect(typo.status == 2 && typo.stderr.contains("did you mean late?"), "\(typo.stderr)")
         let help = try dossier(["late", "--help"]).stdout
