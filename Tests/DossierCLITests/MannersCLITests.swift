@@ -12,7 +12,7 @@ struct MannersCLITests {
         // Shell completions for every shell make install puts them for, with file and directory kinds.
         for shell in ["bash", "zsh", "fish"] {
             let script = try dossier(["--generate-completion-script", shell])
-            #expect(script.status == 0 && script.stdout.contains("dossier") && script.stdout.contains("--store"), "\(shell)")
+            #expect(script.status == 0 && script.stdout.contains("dossier") && script.stdout.contains("store"), "\(shell)")
         }
         let typo = try dossier(["lates"])
         #expect(typo.status == 2 && typo.stderr.contains("did you mean late?"), "\(typo.stderr)")
