@@ -47,13 +47,20 @@ enum Vietnamese {
 }
 
 extension Renderer {
-    /// A cell's text for people: in Vietnamese, the coded fields' values are words.
+    /// A cell's text for people: in Vietnamese, the coded fields' values are words; names are
+    /// shortened to fit a table (the code beside them is kept whole).
     func display(_ value: Value, field: String) -> String {
         if language == .vi, Vietnamese.codedFields.contains(field), case .text(let code) = value, let word = Vietnamese.values[code] {
             return word
         }
+        if field == "name", case .text(let name) = value, name.count > Renderer.nameWidth {
+            return String(name.prefix(Renderer.nameWidth - 1)) + "…"
+        }
         return text(value)
     }
+
+    /// The widest a name is shown in a table.
+    static let nameWidth = 32
 
     /// A report's title for people: its period as the language writes it, and instants formatted
     /// (never a raw timestamp).

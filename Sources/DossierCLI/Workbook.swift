@@ -67,7 +67,7 @@ struct Workbook {
         // People read the workbook: coded values in the report's language, as in the table.
         let rows = report.rows.map { row in
             zip(renderer.values(row), names).map { value, field -> Value in
-                if case .text = value, Vietnamese.codedFields.contains(field) { return .text(renderer.display(value, field: field)) }
+                if case .text = value, Vietnamese.codedFields.contains(field) { return .text(renderer.display(value, field: field)) }  // names stay whole
                 return value
             }
         }
