@@ -1,5 +1,4 @@
 import Dispatch
-import Glibc
 public import EventLog
 public import LedgerLMDB
 
