@@ -215,7 +215,7 @@ struct Renderer {
         case .json:
             return "{" + fields.map { "\(Renderer.quote($0.name)):\(Renderer.json($0.value))" }.joined(separator: ",") + "}\n"
         case .csv:
-            return (byteOrderMark ? "\u{FEFF}" : "") + fields.map(\.name).joined(separator: ",") + "\n"
+            return csvStart + fields.map(\.name).joined(separator: ",") + "\n"
                 + fields.map { csvField(csvCell($0.value)) }.joined(separator: ",") + "\n"
         }
     }
@@ -271,6 +271,9 @@ struct Renderer {
 
     // MARK: CSV
 
+    /// What a CSV document starts with: the byte-order mark, when asked.
+    var csvStart: String { byteOrderMark ? "\u{FEFF}" : "" }
+
     /// A CSV cell's text: empty for null everywhere.
     func csvCell(_ value: Value) -> String {
         switch value {
@@ -288,7 +291,7 @@ struct Renderer {
 
     func csv<Row: ReportRow>(_ report: Report<Row>) -> String {
         let checkpoint = ["\(report.provenance.checkpoint.position)", report.provenance.checkpoint.hash.hex]
-        var out = (byteOrderMark ? "\u{FEFF}" : "") + (fields(Row.self) + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
+        var out = csvStart + (fields(Row.self) + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
         for row in report.rows { out += (values(row).map(csvCell) + checkpoint).map(csvField).joined(separator: ",") + "\n" }
         if let unjudged = unjudgedLine(report.unjudged) { out += "# " + unjudged + "\n" }
         return out

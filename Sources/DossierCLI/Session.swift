@@ -201,6 +201,6 @@ struct StoreSettings: Codable, Equatable {
     }
 
     func timeGuard() throws -> TimeGuard {
-        do { return try TimeGuard(minutes: timeToleranceMinutes) } catch { throw ToolError("\(error) (in \(StoreSettings.file("the store")))") }
+        do { return try TimeGuard(minutes: timeToleranceMinutes) } catch { throw ToolError("\(error), in the store's settings.json; fix it with `dossier init --time-tolerance N`") }
     }
 }

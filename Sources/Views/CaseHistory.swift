@@ -124,7 +124,7 @@ public struct LogReader: Sendable {
         var judgement: HistoryJudgement?
         let judgedAt: Instant? = if case .instant(let t) = limit { t } else { rows.last?.event.at }
         let judged: DossierState? = if case .instant(let t) = limit {
-            try DossierState.fold(events.map(\.event), rules: rules, through: .instant(t))
+            whole.state(at: t, rules: rules)  // every correction in the log applies, as in the views
         } else if case .version = limit { replay.state } else { whole.state }
         if let judgedAt, let judged {
             let (standing, overdue) = try Self.judge(judged, at: judgedAt, rules: rules)

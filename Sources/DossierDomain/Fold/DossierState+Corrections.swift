@@ -36,13 +36,16 @@ public struct DossierReplay: Sendable {
     public private(set) var state: DossierState
     /// The effective events so far, with their place among the events applied.
     private var effective: [(version: Int, event: DossierEvent)] = []
-    /// The type of every event applied, by id (to word a correction's refusal).
-    private var types: [String: EventType] = [:]
 
     public init(dossier: String) { state = DossierState(dossier: dossier) }
 
-    /// The effective events so far, oldest first.
-    public var effectiveEvents: [DossierEvent] { effective.map(\.event) }
+    /// The type of the dossier's event `id`, from what the replay keeps: an effective event, an
+    /// event voided (its correction's record), or a correction; nil when it has none.
+    private func type(of id: String) -> EventType? {
+        effective.last { $0.event.id == id }?.event.type
+            ?? state.voids.last { $0.targetID == id }?.targetType
+            ?? (state.voids.contains { $0.id == id } ? .voided : nil)
+    }
 
     /// Checks `event` against the state (rules 3 and 4, or rule 7 for a correction) and applies it.
     /// - Throws: ``EventRejection`` naming the rule; nothing changes.
@@ -50,10 +53,9 @@ public struct DossierReplay: Sendable {
         guard case .voided(let void) = event.body else {
             try state.apply(event, rules: rules)
             effective.append((state.version, event))
-            types[event.id] = event.type
             return
         }
-        let index = try Corrections.check(event, targetType: types[void.target], targetIndex: effective.lastIndex { $0.event.id == void.target },
+        let index = try Corrections.check(event, targetType: type(of: void.target), targetIndex: effective.lastIndex { $0.event.id == void.target },
                                           effective: effective.map { EffectiveEvent(version: $0.version, type: $0.event.type, at: $0.event.at) })
         let target = effective.remove(at: index).event
         let record = VoidRecord(id: event.id, at: event.at, actor: event.actor, unit: event.unit, reason: void.reason,
@@ -61,12 +63,11 @@ public struct DossierReplay: Sendable {
                                 targetActor: target.actor, targetUnit: target.unit)
         state = DossierState.refolded(state.dossier, effective: effective, version: state.version + 1,
                                       voids: state.voids + [record], rules: rules)
-        types[event.id] = .voided
     }
 
     /// The state as of `instant`: the effective events at or before it (corrections made later
     /// apply too) and the corrections made by then; nil when no event is that old.
-    func state(at instant: Instant, rules: DomainRules) -> DossierState? {
+    public func state(at instant: Instant, rules: DomainRules) -> DossierState? {
         guard state.lastAt.map({ $0 > instant }) ?? false || state.voids.contains(where: { $0.at > instant }) else { return state }
         let kept = effective.filter { $0.event.at <= instant }
         let voids = state.voids.filter { $0.at <= instant }
