@@ -35,9 +35,9 @@ extension DueSoonEntry: ReportRow {
     public static let fields = ["dossier", "procedure", "competent_unit", "received", "due", "rescheduled_due", "hours_remaining",
                                 "holder_actor", "holder_unit", "apology", "supplements", "status"]
     public var values: [Value] {
-        [.text(dossier), .text(procedure), .text(competentUnit), .instant(received), .instant(due), .instant(rescheduledDue),
-         .hours(rounded2(hoursRemaining)), holderActor.map(Value.text) ?? .null, .text(holderUnit), .flag(apology),
-         .integer(supplements), .text(status.rawValue)]
+        // The late list's values by name, with the hours remaining in place of the hours overdue.
+        let late = Dictionary(uniqueKeysWithValues: zip(LateEntry.fields, entry.values))
+        return Self.fields.map { $0 == "hours_remaining" ? .hours(rounded2(hoursRemaining)) : late[$0] ?? .null }
     }
 }
 

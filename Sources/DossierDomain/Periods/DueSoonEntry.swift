@@ -1,21 +1,14 @@
 /// One row of the due-soon list (indicators.md, "Due-soon list"): an open dossier in time at the
 /// report instant, not waiting for a supplement, whose legal due comes within a number of
 /// working hours: what an office head must act on before it becomes late.
+@dynamicMemberLookup
 public struct DueSoonEntry: Sendable, Hashable {
-    public var dossier: String
-    public var procedure: String
-    public var competentUnit: String
-    public var received: Instant
-    public var due: Instant
-    public var rescheduledDue: Instant?
+    /// The fields it shares with the late list (its overdue time is 0, it has no finish).
+    public var entry: LateEntry
     /// W(T, due) in the receiving unit's office hours, microseconds.
     public var remaining: Int64
-    /// Custody at T.
-    public var holderActor: String?
-    public var holderUnit: String
-    public var apology: Bool
-    public var supplements: Int
-    public var status: DossierStatus
+
+    public subscript<T>(dynamicMember field: KeyPath<LateEntry, T>) -> T { entry[keyPath: field] }
 
     /// Hours remaining, as the JSON field `hours_remaining` gives them.
     public var hoursRemaining: Double { Double(remaining) / 3_600_000_000 }
@@ -41,12 +34,8 @@ extension DossierState {
 
     /// The dossier's due-soon row at `instant` (see ``dueSoonRemaining(at:within:rules:)``), or nil.
     public func dueSoonEntry(at instant: Instant, within: Int64? = nil, rules: DomainRules) throws(CalendarError) -> DueSoonEntry? {
-        guard let receipt, let remaining = try dueSoonRemaining(at: instant, within: within, rules: rules),
-              let due = legalDue(at: instant) else { return nil }
-        let holder = custody(at: instant)
-        return DueSoonEntry(dossier: dossier, procedure: receipt.procedure, competentUnit: receipt.competentUnit, received: receipt.at,
-                            due: due, rescheduledDue: rescheduledDue, remaining: remaining, holderActor: holder?.holderActor,
-                            holderUnit: holder?.holderUnit ?? receipt.unit, apology: !apologies.isEmpty,
-                            supplements: supplements.count, status: status)
+        guard let remaining = try dueSoonRemaining(at: instant, within: within, rules: rules), let due = legalDue(at: instant),
+              let entry = listed(due: due, holder: custody(at: instant), overdue: 0) else { return nil }
+        return DueSoonEntry(entry: entry, remaining: remaining)
     }
 }

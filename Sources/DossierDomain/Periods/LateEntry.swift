@@ -46,9 +46,14 @@ extension DossierState {
         }
         let judged = finish?.judgedAt ?? instant
         guard let due = legalDue(at: judged) else { return nil }
+        return listed(due: due, holder: holder, overdue: try overdueTime(at: instant, rules: rules))
+    }
+
+    /// The row of a dossier's list (late or due soon) against `due`, held by `holder`.
+    func listed(due: Instant, holder: Step?, overdue: Int64) -> LateEntry? {
+        guard let receipt else { return nil }
         return LateEntry(dossier: dossier, procedure: receipt.procedure, competentUnit: receipt.competentUnit,
-                         received: receipt.at, due: due, rescheduledDue: rescheduledDue,
-                         overdue: try overdueTime(at: instant, rules: rules),
+                         received: receipt.at, due: due, rescheduledDue: rescheduledDue, overdue: overdue,
                          holderActor: holder?.holderActor, holderUnit: holder?.holderUnit ?? receipt.unit,
                          apology: !apologies.isEmpty, supplements: supplements.count, status: status,
                          finished: finish?.at, onTimeClass: onTimeClass())
