@@ -54,9 +54,11 @@ let package = Package(
                 "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "Projections", "Views",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]
+            ],
+            plugins: ["GitRevision"]
         ),
         .executableTarget(name: "dossier", dependencies: ["DossierCLI"]),
+        .plugin(name: "GitRevision", capability: .buildTool()),
         // Helpers shared by the test targets: temporary directories, child processes.
         .target(name: "LedgerTesting", dependencies: ["EventLog"]),
 
@@ -106,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DossierCLITests",
-            dependencies: ["dossier", "LedgerTestHelper", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting"],
+            dependencies: ["dossier", "DossierCLI", "DossierDomain", "LedgerTestHelper", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting"],
             exclude: ["Golden"]
         ),
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
@@ -128,7 +130,7 @@ let package = Package(
 )
 
 // One settings loop for every Swift target (swift-log's habit): upcoming features and explicit Sendable.
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.type != .plugin {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [
         .enableUpcomingFeature("ExistentialAny"),

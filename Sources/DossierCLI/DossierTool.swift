@@ -25,7 +25,7 @@ enum ExitCode {
 public struct DossierTool: AsyncParsableCommand, Sendable {
     public static let configuration = CommandConfiguration(
         commandName: "dossier",
-        abstract: "DossierLedger: the tamper-evident audit log of one-stop-desk dossiers (hồ sơ).",
+        abstract: spoken("DossierLedger: the tamper-evident audit log of one-stop-desk dossiers (hồ sơ)."),
         discussion: """
         Every command takes --store PATH (default $DOSSIER_STORE, else ./dossier-data), --format table|json|csv,
         --lang en|vi and --read-only. Exit codes: 0 success, 1 operational error, 2 bad usage, 3 verification failed,
@@ -44,12 +44,14 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
 
     public init() {}
 
-    /// The tool's version (the package's; pre-1.0).
-    static let version = "0.4.0"
+    /// The tool's version: the package's (pre-1.0) and the git revision it was built from.
+    static let version = "0.5.0 (\(gitRevision))"
 
     /// Runs the tool on `arguments` (without the program name) and returns its exit code; errors
     /// are written to standard error as one line.
     public static func run(arguments: [String]) async -> Int32 {
+        let language = Language(arguments: arguments)
+        func report(_ line: String) { FileHandle.standardError.write(Data("dossier: \(line)\n".utf8)) }
         do {
             var command = try parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
@@ -59,15 +61,16 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
             }
             return 0
         } catch let error as ToolError {
-            FileHandle.standardError.write(Data("dossier: \(error.description)\n".utf8))
+            report(language.say(error.phrase))
+            if error.exitCode == ExitCode.usage { FileHandle.standardError.write(Data(language.say(helpHint).utf8)) }
             return error.exitCode
         } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
-            FileHandle.standardError.write(Data("dossier: \(Session.message(error)); check the dossier again and retry\n".utf8))
+            report(language.say("\(Session.message(error, language)); check the dossier again and retry"))
             return ExitCode.versionConflict
         } catch let error as UnknownFilter {
             // A code that names nothing is a usage error: "0 rows" would read as "none late".
-            FileHandle.standardError.write(Data("dossier: \(error.description)\n".utf8))
-            return 2
+            report(language.say(error.phrase))
+            return ExitCode.usage
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -75,17 +78,19 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
                 return 0
             }
             if code == .validationFailure || error is ValidationError {
-                FileHandle.standardError.write(Data("dossier: \(message(for: error))\(suggestion(for: arguments))\n".utf8))
-                FileHandle.standardError.write(Data("(see `dossier help` or `dossier <command> --help`)\n".utf8))
-                return 2
+                report(language.say(Phrasebook.parserPhrase(message(for: error))) + language.say(suggestion(for: arguments)))
+                FileHandle.standardError.write(Data(language.say(helpHint).utf8))
+                return ExitCode.usage
             }
-            FileHandle.standardError.write(Data("dossier: \(Session.message(error))\n".utf8))
-            return 1
+            report(Session.message(error, language))
+            return ExitCode.failure
         }
     }
 
+    static let helpHint: Phrase = "(see `dossier help` or `dossier <command> --help`)\n"
+
     /// "; did you mean late?" for a mistyped command (`lates`), else nothing.
-    static func suggestion(for arguments: [String]) -> String {
+    static func suggestion(for arguments: [String]) -> Phrase {
         guard let first = arguments.first, !first.hasPrefix("-") else { return "" }
         let names = configuration.subcommands.map { $0._commandName } + ["help"]
         guard !names.contains(first), let best = nearest(first, among: names).first else { return "" }

@@ -10,7 +10,7 @@ import Views
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Recompute every hash link of the log (or from a seq); exit code 3 when it is broken.",
+        abstract: spoken("Recompute every hash link of the log (or from a seq); exit code 3 when it is broken."),
         discussion: """
         With --checkpoint and --public-key, also prove that the log still extends a signed checkpoint (see
         `dossier checkpoint`): a log rewritten after it fails, even when every hash was recomputed.
@@ -27,7 +27,9 @@ struct Verify: AsyncParsableCommand {
     @Option(help: "The file of the public key (base64) the checkpoint must be signed with.", completion: .file()) var publicKey: String?
 
     func validate() throws {
-        if (checkpoint == nil) != (publicKey == nil) { throw ValidationError("--checkpoint and --public-key go together") }
+        try checkingUsage {
+            if (checkpoint == nil) != (publicKey == nil) { throw ToolError.usage("--checkpoint and --public-key go together") }
+        }
     }
 
     func run() async throws {
@@ -54,17 +56,17 @@ struct Verify: AsyncParsableCommand {
             }
             signed = parsed
         }
-        guard let head = try await session.store.head() else { session.write("the log is empty\n"); return }
+        guard let head = try await session.store.head() else { session.say("the log is empty\n"); return }
         let first = GlobalPosition(signed == nil ? (from ?? 1) : 1)
-        let bar = ProgressBar("verifying")
+        let bar = ProgressBar(global.language.say("verifying"))
         let total = Int(head.position.rawValue - first.rawValue + 1)
         let report = try await session.store.verify(first...head.position) { bar.update(WorkProgress(done: $0, total: total)) }
         bar.finish()
         if let failure = report.failure {
             throw ToolError("verification FAILED: \(failure)", exitCode: 3)
         }
-        session.outcome("verified \(report.checked) events: every hash link holds; head \(head)"
-                            + (signed.map { "\nthe log extends the signed checkpoint at seq \($0.head.position)" } ?? ""),
+        let verified: Phrase = "verified \(report.checked) events: every hash link holds; head \(head)"
+        session.outcome(signed.map { .joined([verified, "the log extends the signed checkpoint at seq \($0.head.position)"], separator: "\n") } ?? verified,
                         [("checked", .integer(report.checked)), ("intact", .flag(true)), ("head_seq", .integer(Int(head.position.rawValue))),
                          ("head_hash", .digest(head.hash.hex)), ("extends_checkpoint_seq", signed.map { .integer(Int($0.head.position.rawValue)) } ?? .null)])
     }
@@ -72,7 +74,7 @@ struct Verify: AsyncParsableCommand {
 
 struct Checkpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the log's head (seq, hash, time); with --key, a signed checkpoint to keep outside this machine.",
+        abstract: spoken("Print the log's head (seq, hash, time); with --key, a signed checkpoint to keep outside this machine."),
         discussion: """
         Examples:
           dossier checkpoint --new-key office.key          (writes office.key, private, and office.key.pub)
@@ -92,7 +94,7 @@ struct Checkpoint: AsyncParsableCommand {
                   FileManager.default.createFile(atPath: newKey + ".pub", contents: Data((publicKey.base64EncodedString() + "\n").utf8)) else {
                 throw ToolError("cannot write \(newKey) and \(newKey).pub")
             }
-            FileHandle.standardOutput.write(Data("wrote \(newKey) (keep it secret) and \(newKey).pub (give it to the inspectors)\n".utf8))
+            FileHandle.standardOutput.write(Data(global.language.say("wrote \(newKey) (keep it secret) and \(newKey).pub (give it to the inspectors)\n").utf8))
             return
         }
         let session = try Session(global)
@@ -121,7 +123,7 @@ struct Checkpoint: AsyncParsableCommand {
 struct VerifyExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-export",
-        abstract: "Check an exported JSON Lines file on its own, without a store; exit code 3 when a hash does not recompute.",
+        abstract: spoken("Check an exported JSON Lines file on its own, without a store; exit code 3 when a hash does not recompute."),
         discussion: """
         Every line's record is rebuilt from its fields, its hash recomputed over the hash of the event before it, and its
         link to the dossier's previous line checked. A whole-log export is checked from seq 1; an export of one dossier
@@ -139,25 +141,23 @@ struct VerifyExport: AsyncParsableCommand {
 
     func run() async throws {
         try checkReadableFile(file)
-        let bar = ProgressBar("verifying \(file)")
+        let bar = ProgressBar((lang ?? Language.fromEnvironment).say("verifying \(file)"))
         let result = try ExportVerifier.verify(path: file) { bar.update(WorkProgress(done: $0, total: max($0, estimatedLines(file)))) }
         bar.finish()
         if let failure = result.failure { throw ToolError("verification FAILED: \(failure)", exitCode: 3) }
         let range = "seq \(result.first.map(String.init(describing:)) ?? "-") to \(result.last.map(\.description) ?? "-")"
-        var message: String
+        var parts: [Phrase] = []
         if result.globalLinksUnchecked == 0 && result.recordsUnchecked == 0 {
-            message = "verified \(result.lines) lines, \(range): every hash recomputes and every link holds"
+            parts.append("verified \(result.lines) lines, \(range): every hash recomputes and every link holds")
         } else {
-            message = "verified \(result.lines) lines of \(result.streams) \(result.streams == 1 ? "stream" : "streams"), \(range): "
-                + "every record recomputes to its hash and links to its dossier's previous event"
+            parts.append("verified \(result.lines) lines of \(result.streams) streams, \(range): every record recomputes to its hash and links to its dossier's previous event")
             if result.recordsUnchecked > 0 {
-                message += "; \(result.recordsUnchecked) lines could not be recomputed (their previous event is not in the file, and no previous_hash)"
+                parts.append("; \(result.recordsUnchecked) lines could not be recomputed (their previous event is not in the file, and no previous_hash)")
             }
-            message += ". A part of the log: the global links of \(result.globalLinksUnchecked) lines reach events not in the file "
-                + "and cannot be checked from it (check them against the store, with dossier verify, or a signed checkpoint)"
+            parts.append(". A part of the log: the global links of \(result.globalLinksUnchecked) lines reach events not in the file and cannot be checked from it (check them against the store, with dossier verify, or a signed checkpoint)")
         }
-        let renderer = Renderer(format: format, language: lang ?? Language.fromEnvironment)
-        let outcome = renderer.outcome(message, [
+        let language = lang ?? Language.fromEnvironment
+        let outcome = Renderer(format: format, language: language).outcome(language.say(.joined(parts, separator: "")), [
             ("lines", .integer(result.lines)), ("streams", .integer(result.streams)),
             ("first_seq", result.first.map { .integer(Int($0.rawValue)) } ?? .null), ("last_seq", result.last.map { .integer(Int($0.position.rawValue)) } ?? .null),
             ("last_hash", result.last.map { .digest($0.hash.hex) } ?? .null), ("records_verified", .integer(result.lines - result.recordsUnchecked)),
@@ -169,7 +169,7 @@ struct VerifyExport: AsyncParsableCommand {
 
 struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Events, dossiers, head seq and hash, store size, projection checkpoints.",
+        abstract: spoken("Events, dossiers, head seq and hash, store size, projection checkpoints."),
         discussion: "Example:\n  dossier stats")
 
     @OptionGroup var global: GlobalOptions
@@ -189,28 +189,30 @@ struct Stats: AsyncParsableCommand {
         ]
         let warning = try await calendarWarning(session)
         items.append(("calendar_loaded_through", warning.year.map(String.init) ?? "null", warning.year.map(String.init) ?? "-"))
-        items.append(("calendar_warning", warning.text.map(Renderer.quote) ?? "null", warning.text ?? "-"))
+        items.append(("calendar_warning", warning.text.map { Renderer.quote($0.description) } ?? "null", "-"))
         let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger, readOnly: true)
         for name in builtInProjections.map({ $0.name }) {
             let status = try engine.status(of: name)
             items.append(("projection_\(name)",
                           status.map { "{\"version\":\($0.version.map(String.init) ?? "null"),\"seq\":\($0.checkpoint.position),\"hash\":\"\($0.checkpoint.hash.hex)\"}" } ?? "null",
-                          status.map { "v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)" } ?? "not built (run `dossier rebuild`)"))
+                          status.map { global.language.say("v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)") } ?? global.language.say("not built (run `dossier rebuild`)")))
         }
         switch global.format {
         case .json: session.write("{" + items.map { "\(Renderer.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
         // CSV carries the values as JSON has them (bytes as a number), not the table's text.
         case .csv: session.write("item,value\n" + items.map { "\($0.0),\(global.renderer.csvField($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))\n" }.joined())
         case .table, .xlsx:
-            session.write(Renderer.align([["item", "value"]] + items.filter { $0.0 != "calendar_warning" }.map { [$0.0.replacingOccurrences(of: "_", with: " "), $0.2] }))
-            if let text = warning.text { session.write("\nwarning: \(text)\n") }
+            let renderer = global.renderer
+            session.write(Renderer.align([[renderer.label("item"), global.language.say("value")]]
+                + items.filter { $0.0 != "calendar_warning" }.map { [renderer.label($0.0), $0.2] }))
+            if let text = warning.text { session.say("\nwarning: \(text)\n") }
         }
     }
 
     /// The last calendar year loaded, and a warning when the latest event (the latest `at` among
     /// the last 4,096 events appended) is within 60 days of its end: dues will soon reach a year
     /// whose days off are unknown, and views would leave those dossiers unjudged.
-    private func calendarWarning(_ session: Session) async throws -> (year: Int?, text: String?) {
+    private func calendarWarning(_ session: Session) async throws -> (year: Int?, text: Phrase?) {
         let years = try await session.ledger.rules().calendar.loadedYears.map(\.year)
         guard let last = years.max() else { return (nil, nil) }
         guard let head = try await session.store.head() else { return (last, nil) }
@@ -223,7 +225,6 @@ struct Stats: AsyncParsableCommand {
         let end = LocalDate(year: last, month: 12, day: 31)
         let daysLeft = end.daysSinceEpoch - latest.localDate.daysSinceEpoch
         guard daysLeft <= 60 else { return (last, nil) }
-        return (last, "the latest event (\(latest.localDate)) is \(max(daysLeft, 0)) days from the end of \(last), the last calendar year loaded: "
-            + "load the notice of \(last + 1) (dossier import --calendar FILE) before dues reach it, or views will leave those dossiers unjudged")
+        return (last, "the latest event (\(latest.localDate)) is \(max(daysLeft, 0)) days from the end of \(last), the last calendar year loaded: load the notice of \(last + 1) (dossier import --calendar FILE) before dues reach it, or views will leave those dossiers unjudged")
     }
 }

@@ -62,7 +62,7 @@ func readFile(_ path: String) throws -> Data {
 
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a store and record the catalogs in it.",
+        abstract: spoken("Create a store and record the catalogs in it."),
         discussion: """
         With --group, members of that Unix group (inspectors' own accounts) may open the store read-only: the directories
         become setgid (new files, projections included, take the group), data files 0640, LMDB lock files 0660 (readers
@@ -81,7 +81,9 @@ struct Init: AsyncParsableCommand {
     var group: String?
 
     func validate() throws {
-        if let timeTolerance, !(0...60).contains(timeTolerance) { throw ValidationError("--time-tolerance is 0 to 60 minutes, not \(timeTolerance)") }
+        try checkingUsage {
+            if let timeTolerance, !(0...60).contains(timeTolerance) { throw ToolError.usage("--time-tolerance is 0 to 60 minutes, not \(timeTolerance)") }
+        }
     }
 
     func run() async throws {
@@ -94,8 +96,11 @@ struct Init: AsyncParsableCommand {
         let session = try Session(global, creating: true)
         let summary = try await catalogs.record(session)
         if let group { try StoreSharing.share(global.store, withGroup: group) }
-        session.outcome("store ready at \(global.store)" + (summary.map { "; catalog entries: \($0.appended) recorded, \($0.duplicates) already there" } ?? "")
-            + "; time tolerance \(session.ledger.timeGuard.minutes) min" + (group.map { "; readable by group \($0)" } ?? ""),
+        var parts: [Phrase] = ["store ready at \(global.store)"]
+        if let summary { parts.append("; catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there") }
+        parts.append("; time tolerance \(session.ledger.timeGuard.minutes) min")
+        if let group { parts.append("; readable by group \(group)") }
+        session.outcome(.joined(parts, separator: ""),
             [("store", .text(global.store)), ("catalog_entries_recorded", .integer(summary?.appended ?? 0)),
              ("catalog_entries_already_there", .integer(summary?.duplicates ?? 0)), ("time_tolerance_minutes", .integer(session.ledger.timeGuard.minutes)),
              ("group", group.map(Value.text) ?? .null)])
@@ -104,7 +109,7 @@ struct Init: AsyncParsableCommand {
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import dossier events (JSON Lines, a file or - for standard input) and catalogs.",
+        abstract: spoken("Import dossier events (JSON Lines, a file or - for standard input) and catalogs."),
         discussion: """
         A file is one atomic batch: on the first invalid line nothing is stored and the error names the line, the event id,
         the field and the rule. With --rejects, the valid events are stored and each rejected line is written to the rejects
@@ -126,8 +131,10 @@ struct Import: AsyncParsableCommand {
     @Flag(help: "Reproduce an export's seq, version, recorded time and hash (into an empty store).") var replica = false
 
     func validate() throws {
-        if file == nil && catalogs.isEmpty {
-            throw ValidationError("give an events file (or -) or a catalog (--procedures, --units, --officers, --calendar, --closed-days)")
+        try checkingUsage {
+            if file == nil && catalogs.isEmpty {
+                throw ToolError.usage("give an events file (or -) or a catalog (--procedures, --units, --officers, --calendar, --closed-days)")
+            }
         }
     }
 
@@ -138,7 +145,7 @@ struct Import: AsyncParsableCommand {
                 session.outcome("catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there",
                                 [("catalog_entries_recorded", .integer(summary.appended)), ("catalog_entries_already_there", .integer(summary.duplicates))])
             } else {
-                session.write(global.format == .table ? "catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there\n" : "")
+                if global.format == .table { session.say("catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there\n") }
             }
         }
         guard let file else { return }
@@ -150,16 +157,17 @@ struct Import: AsyncParsableCommand {
             summary = try await session.ledger.importEvents(reading: .standardInput, mode: mode, replica: replica)
         } else {
             try checkReadableFile(file)
-            let bar = ProgressBar("importing")
+            let bar = ProgressBar(global.language.say("importing"))
             let lines = estimatedLines(file)
             summary = try await session.ledger.importEvents(path: file, mode: mode, replica: replica) { bar.update(WorkProgress(done: $0, total: max(lines, $0))) }
             bar.finish()
         }
         let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-        var line = "imported \(file): \(summary.appended) events stored, \(summary.duplicates) already stored"
-        if summary.rejected > 0 { line += ", \(summary.rejected) rejected (see \(rejects ?? "the rejects file"))" }
-        if let positions = summary.positions { line += ", seq \(positions.lowerBound)–\(positions.upperBound)" }
-        session.outcome(line + String(format: " in %.1f s", seconds),
+        var parts: [Phrase] = ["imported \(file): \(summary.appended) events stored, \(summary.duplicates) already stored"]
+        if summary.rejected > 0 { parts.append(", \(summary.rejected) rejected (see \(rejects ?? "the rejects file"))") }
+        if let positions = summary.positions { parts.append(", seq \(positions.lowerBound)–\(positions.upperBound)") }
+        parts.append(" in \(String(format: "%.1f", seconds)) s")
+        session.outcome(.joined(parts, separator: ""),
                         [("file", .text(file)), ("lines", .integer(summary.lines)), ("stored", .integer(summary.appended)),
                          ("already_stored", .integer(summary.duplicates)), ("rejected", .integer(summary.rejected)),
                          ("first_seq", summary.positions.map { .integer(Int($0.lowerBound.rawValue)) } ?? .null),
@@ -174,7 +182,7 @@ struct Import: AsyncParsableCommand {
 
 struct Append: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Append one event, checked as an import would, at the dossier's expected version.",
+        abstract: spoken("Append one event, checked as an import would, at the dossier's expected version."),
         discussion: """
         Give the event as JSON, or with flags (type fields as --field name=value).
 
@@ -196,10 +204,12 @@ struct Append: AsyncParsableCommand {
     @Option(help: "The dossier's version this event must follow (0: a new dossier).") var expectedVersion: UInt64?
 
     func validate() throws {
-        if json == nil && [id, dossier, type, at, actor, unit].contains(where: { $0 == nil }) {
-            throw ValidationError("give --json, or all of --id --dossier --type --at --actor --unit")
+        try checkingUsage {
+            if json == nil && [id, dossier, type, at, actor, unit].contains(where: { $0 == nil }) {
+                throw ToolError.usage("give --json, or all of --id --dossier --type --at --actor --unit")
+            }
+            for f in field where !f.contains("=") { throw ToolError.usage("--field \(f): write name=value") }
         }
-        for f in field where !f.contains("=") { throw ValidationError("--field \(f): write name=value") }
     }
 
     /// Type fields whose values are JSON numbers, booleans or arrays, written as given.
@@ -235,7 +245,7 @@ struct Append: AsyncParsableCommand {
 struct VoidEntry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "void",
-        abstract: "Correct a wrong entry: append a `voided` event naming it, checked like any append.",
+        abstract: spoken("Correct a wrong entry: append a `voided` event naming it, checked like any append."),
         discussion: """
         The log never changes: the wrong event stays, marked voided, and every view uses the effective events only. Only
         the dossier's latest effective event (other than deadline_missed) can be voided; undo several latest first.
@@ -253,7 +263,7 @@ struct VoidEntry: AsyncParsableCommand {
     @Option(help: "When it is made (RFC 3339 with an offset; default: now).") var at: String?
     @Option(help: "The unit where it is made (default: the officer's unit in the catalog, else the target's unit).") var unit: String?
 
-    func validate() throws { _ = try instant(at, option: "at", dateMeansClose: false) }
+    func validate() throws { try checkingUsage { _ = try instant(at, option: "at", dateMeansClose: false) } }
 
     func run() async throws {
         let session = try Session(global)
@@ -281,7 +291,7 @@ struct VoidEntry: AsyncParsableCommand {
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export the log (or one dossier, or a seq range) as JSON Lines with seq, version, recorded and hash.",
+        abstract: spoken("Export the log (or one dossier, or a seq range) as JSON Lines with seq, version, recorded and hash."),
         discussion: """
         Examples:
           dossier export > log.jsonl
@@ -296,8 +306,10 @@ struct Export: AsyncParsableCommand {
     var output: String? { global.output }
 
     func validate() throws {
-        // The export is JSON Lines; --format json says how its outcome is reported with --output.
-        if global.format == .csv || global.format == .xlsx { throw ValidationError("an export is JSON Lines; --format csv does not apply (use a view's --format csv)") }
+        try checkingUsage {
+            // The export is JSON Lines; --format json says how its outcome is reported with --output.
+            if global.format == .csv || global.format == .xlsx { throw ToolError.usage("an export is JSON Lines; --format csv does not apply (use a view's --format csv)") }
+        }
     }
 
     func run() async throws {

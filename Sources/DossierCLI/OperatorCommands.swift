@@ -84,7 +84,7 @@ func takeBackup(of session: Session, to directory: String, key: String?) async t
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A consistent hot copy of the store (appends and reads go on), verified, with a manifest (head seq, hash, time, checkpoint).",
+        abstract: spoken("A consistent hot copy of the store (appends and reads go on), verified, with a manifest (head seq, hash, time, checkpoint)."),
         discussion: """
         The copy is compacted; projections are not copied (they are rebuilt from the log). With --key the manifest holds a
         signed checkpoint of the copy's head, so that a restore can prove it is the log that was backed up.
@@ -103,8 +103,10 @@ struct Backup: AsyncParsableCommand {
         let start = ContinuousClock.now
         let manifest = try await takeBackup(of: session, to: to, key: key)
         let seconds = (ContinuousClock.now - start).seconds
-        session.outcome("backed up \(manifest.events) events to \(to): head seq \(manifest.headSeq) hash \(manifest.headHash.prefix(16)), verified"
-                            + (manifest.checkpoint == nil ? "" : ", signed") + String(format: " in %.1f s", seconds),
+        let time = String(format: "%.1f", seconds)
+        session.outcome(manifest.checkpoint == nil
+                            ? "backed up \(manifest.events) events to \(to): head seq \(manifest.headSeq) hash \(manifest.headHash.prefix(16)), verified in \(time) s"
+                            : "backed up \(manifest.events) events to \(to): head seq \(manifest.headSeq) hash \(manifest.headHash.prefix(16)), verified, signed in \(time) s",
                         [("to", .text(to)), ("events", .integer(manifest.events)), ("head_seq", .integer(Int(manifest.headSeq))),
                          ("head_hash", .digest(manifest.headHash)), ("signed", .flag(manifest.checkpoint != nil)), ("seconds", .hours(rounded2(seconds)))])
     }
@@ -112,7 +114,7 @@ struct Backup: AsyncParsableCommand {
 
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a backup into a new store, refusing one whose chain, manifest or signed checkpoint does not verify.",
+        abstract: spoken("Restore a backup into a new store, refusing one whose chain, manifest or signed checkpoint does not verify."),
         discussion: """
         Examples:
           dossier restore --from /srv/backups/dossier-2026-11-29 --store /srv/dossier-data-restored
@@ -156,9 +158,10 @@ struct Restore: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: StoreSettings.file(from)) {
             try? FileManager.default.copyItem(atPath: StoreSettings.file(from), toPath: StoreSettings.file(target))
         }
-        FileHandle.standardOutput.write(Data(global.renderer.outcome(
-            "restored \(restored.checked) events from \(from) into \(target): head seq \(head.position) hash \(head.hash.hex.prefix(16)), verified"
-                + (publicKey == nil ? "" : ", signed checkpoint checked") + "; views are rebuilt on first use",
+        let restoredLine: Phrase = publicKey == nil
+            ? "restored \(restored.checked) events from \(from) into \(target): head seq \(head.position) hash \(head.hash.hex.prefix(16)), verified; views are rebuilt on first use"
+            : "restored \(restored.checked) events from \(from) into \(target): head seq \(head.position) hash \(head.hash.hex.prefix(16)), verified, signed checkpoint checked; views are rebuilt on first use"
+        FileHandle.standardOutput.write(Data(global.renderer.outcome(global.language.say(restoredLine),
             [("from", .text(from)), ("store", .text(target)), ("events", .integer(restored.checked)),
              ("head_seq", .integer(Int(head.position.rawValue))), ("head_hash", .digest(head.hash.hex))]).utf8))
     }
@@ -170,7 +173,7 @@ extension Duration {
 
 struct Nightly: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The night's jobs in order: sweep, rebuild, verify, signed checkpoint, backup; stops at the first failure.",
+        abstract: spoken("The night's jobs in order: sweep, rebuild, verify, signed checkpoint, backup; stops at the first failure."),
         discussion: """
         One line per step (or, with --format json, one object with every step), and the exit code of the step that failed
         (1 operational, 3 verification failed). Run it from a timer (tools/deploy has systemd units).
@@ -186,35 +189,42 @@ struct Nightly: AsyncParsableCommand {
     @Option(help: "Write the backup into a new directory in this one, named by the time.", completion: .directory) var backups: String?
 
     func validate() throws {
-        _ = try instant(asOf, option: "as-of")
-        if checkpoints != nil && key == nil { throw ValidationError("--checkpoints needs --key: a checkpoint kept outside the machine is signed") }
+        try checkingUsage {
+            _ = try instant(asOf, option: "as-of")
+            if checkpoints != nil && key == nil { throw ToolError.usage("--checkpoints needs --key: a checkpoint kept outside the machine is signed") }
+        }
     }
 
     func run() async throws {
         let session = try Session(global)
         try session.requireWritable("run the night's jobs")
         let stamp = TimeGuard.wallClock().utcDescription.replacingOccurrences(of: ":", with: "-")
-        var steps: [(name: String, ok: Bool, line: String)] = []
+        var steps: [(name: String, ok: Bool, line: Phrase)] = []
+        let language = global.language
         func finish(_ failure: ToolError?) throws {
             switch global.format {
             case .json:
-                let rows = steps.map { "{\"step\":\(Renderer.quote($0.name)),\"ok\":\($0.ok),\"summary\":\(Renderer.quote($0.line))}" }
+                let rows = steps.map { "{\"step\":\(Renderer.quote($0.name)),\"ok\":\($0.ok),\"summary\":\(Renderer.quote($0.line.description))}" }
                 session.write("{\"ok\":\(failure == nil),\"steps\":[" + rows.joined(separator: ",") + "]}\n")
             case .table, .csv, .xlsx:
-                for step in steps { session.write("\(step.ok ? "ok    " : "FAILED") \(step.name): \(step.line)\n") }
+                for step in steps {
+                    let name = language == .vi ? Phrasebook.nightSteps[step.name] ?? step.name : step.name
+                    session.write("\(step.ok ? "ok    " : "FAILED") \(name): \(language.say(step.line))\n")
+                }
             }
-            if let failure { throw ToolError("the night stopped at \(steps.last?.name ?? "?"): \(failure.description)", exitCode: failure.exitCode) }
+            if let failure { throw ToolError("the night stopped at \(steps.last?.name ?? "?"): \(failure)", exitCode: failure.exitCode) }
         }
-        func step(_ name: String, _ body: () async throws -> String) async throws -> Bool {
+        func step(_ name: String, _ body: () async throws -> Phrase) async throws -> Bool {
             do {
                 steps.append((name, true, try await body()))
                 return true
             } catch let error as ToolError {
-                steps.append((name, false, error.description))
+                steps.append((name, false, error.phrase))
                 try finish(error)
             } catch {
-                steps.append((name, false, Session.message(error)))
-                try finish(ToolError(Session.message(error)))
+                let failure = (error as? any PhrasedError).map { ToolError($0.phrase) } ?? ToolError("\(Session.message(error, .en))")
+                steps.append((name, false, failure.phrase))
+                try finish(failure)
             }
             return false
         }
@@ -226,12 +236,12 @@ struct Nightly: AsyncParsableCommand {
         guard try await step("rebuild", {
             let start = ContinuousClock.now
             try await ProjectionEngine(storePath: global.store, ledger: session.ledger).rebuild(builtInProjections)
-            return String(format: "every projection rebuilt from seq 1 in %.1f s", (ContinuousClock.now - start).seconds)
+            return "every projection rebuilt from seq 1 in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s"
         }) else { return }
         guard try await step("verify", {
             let report = try await session.store.verify(nil)
             guard report.isIntact, let head = report.head else {
-                throw ToolError("verification FAILED: \(report.failure.map(\.description) ?? "the log is empty")", exitCode: ExitCode.verificationFailed)
+                throw ToolError(report.failure.map { "verification FAILED: \($0)" } ?? "verification FAILED: the log is empty", exitCode: ExitCode.verificationFailed)
             }
             return "\(report.checked) events, every hash link holds; head \(head)"
         }) else { return }

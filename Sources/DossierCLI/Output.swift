@@ -67,7 +67,7 @@ struct Renderer {
         let cells = report.rows.map { zip(values($0), names).map { display($0, field: $1) } }
         var out = title(report) + "\n\n" + Renderer.align([header] + cells, numeric: numericColumns(report))
         if report.rows.isEmpty { out += language == .vi ? "(không có dòng nào)\n" : "(no rows)\n" }
-        if let summary = report.summary { out += "\n" + summary + "\n" }
+        if let summary = report.summary { out += "\n" + language.say(summary) + "\n" }
         if let unjudged = unjudgedLine(report.unjudged) { out += "\n" + unjudged + "\n" }
         out += "\n" + footer(report.provenance, reportInstant: report.reportInstant, rows: report.rows.count) + "\n"
         return out
@@ -193,7 +193,9 @@ struct Renderer {
         "voided_by": "Người hủy", "void_reason": "Lý do hủy", "hours_remaining": "Số giờ còn lại", "due_soon": "Sắp đến hạn",
         "not_returned": "Chưa trả kết quả", "name": "Tên", "level": "Cấp", "parent": "Đơn vị cấp trên",
         "to_resolve": "Tổng số hồ sơ cần giải quyết", "received_online": "Tiếp nhận trực tuyến", "received_direct_postal": "Tiếp nhận trực tiếp và bưu chính",
-        "resolved": "Đã giải quyết", "in_progress": "Đang giải quyết", "not_yet_due": "Chưa đến hạn", "overdue": "Quá hạn",
+        "item": "Mục", "events": "Sự kiện", "head_seq": "Seq cuối", "head_hash": "Mã băm cuối", "store_bytes": "Dung lượng kho",
+        "calendar_loaded_through": "Lịch đã nạp đến năm", "projection_dossiers": "Bảng tổng hợp hồ sơ",
+        "projection_receipts": "Bảng tổng hợp tiếp nhận", "resolved": "Đã giải quyết", "in_progress": "Đang giải quyết", "not_yet_due": "Chưa đến hạn", "overdue": "Quá hạn",
     ]
 
     static let titleWords: [(String, String)] = [
@@ -234,7 +236,7 @@ struct Renderer {
         out += "\"rows\":[" + report.rows.map { row in
             "{" + zip(fields(Row.self), values(row)).map { "\(Renderer.quote($0)):\(Renderer.json($1))" }.joined(separator: ",") + "}"
         }.joined(separator: ",\n") + "]"
-        if let summary = report.summary { out += ",\"summary\":\(Renderer.quote(summary))" }
+        if let summary = report.summary { out += ",\"summary\":\(Renderer.quote(summary.description))" }
         if !report.details.isEmpty {
             out += ",\"details\":{" + report.details.map { "\(Renderer.quote($0.name)):\(Renderer.json($0.value))" }.joined(separator: ",") + "}"
         }

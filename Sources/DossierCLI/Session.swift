@@ -40,14 +40,26 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     var renderer: Renderer { Renderer(format: format, language: language, byteOrderMark: bom ?? (language == .vi), columns: columns) }
 }
 
-/// An error the tool reports in one line, with its exit code (1: operational, 3: verification failed).
-struct ToolError: Error, CustomStringConvertible {
-    let description: String
+/// An error the tool reports in one line, in the chosen language, with its exit code (1:
+/// operational, 2: bad usage, 3: verification failed).
+struct ToolError: PhrasedError {
+    let phrase: Phrase
     let exitCode: Int32
 
-    init(_ description: String, exitCode: Int32 = 1) {
-        self.description = description
+    init(_ phrase: Phrase, exitCode: Int32 = ExitCode.failure) {
+        self.phrase = phrase
         self.exitCode = exitCode
+    }
+
+    /// Bad usage (exit code 2): an option's value or a combination of options.
+    static func usage(_ phrase: Phrase) -> ToolError { ToolError(phrase, exitCode: ExitCode.usage) }
+}
+
+/// Runs a command's checks of its options (its `validate()`), handing a usage error to the
+/// argument parser in the language of the command line, so that it is reported with the usage.
+func checkingUsage(_ checks: () throws -> Void) throws {
+    do { try checks() } catch let error as ToolError where error.exitCode == ExitCode.usage {
+        throw ValidationError(Language(arguments: CommandLine.arguments.dropFirst()).say(error.phrase))
     }
 }
 
@@ -74,7 +86,7 @@ final class Session: Sendable {
             store = try location.open(readOnly: readOnly)
         } catch let error as EventStoreError {
             // A damaged store is a failed verification, whatever the command.
-            throw ToolError("cannot open the store at \(path): \(Session.message(error))", exitCode: error.code == .corruptStore ? 3 : 1)
+            throw ToolError("cannot open the store at \(path): \(Session.message(error, options.language))", exitCode: error.code == .corruptStore ? 3 : 1)
         }
         ledger = DossierLedger(store: store, timeGuard: try StoreSettings.read(path).timeGuard())
     }
@@ -87,8 +99,8 @@ final class Session: Sendable {
     /// on a terminal).
     func inspector() async throws -> Inspector {
         let engine = try ProjectionEngine(storePath: options.store, ledger: ledger, readOnly: readOnly)
-        let bars = [DossierProjection.name: ProgressBar("catching up \(DossierProjection.name)"),
-                    ReceiptCounts.name: ProgressBar("catching up \(ReceiptCounts.name)")]
+        let bars = [DossierProjection.name: ProgressBar(options.language.say("catching up \(DossierProjection.name)")),
+                    ReceiptCounts.name: ProgressBar(options.language.say("catching up \(ReceiptCounts.name)"))]
         defer { bars[DossierProjection.name]?.finish() }
         return try await Inspector.open(engine) { name, progress in
             bars[name]?.update(progress)
@@ -109,7 +121,7 @@ final class Session: Sendable {
         if options.format == .xlsx {
             guard let output = options.output else { throw ToolError("--format xlsx writes a workbook: give --output FILE.xlsx", exitCode: ExitCode.usage) }
             try Workbook(renderer: options.renderer).write(report, to: output)
-            FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
+            FileHandle.standardError.write(Data(options.language.say("wrote \(output)\n").utf8))
             return
         }
         if let output = options.output {
@@ -122,20 +134,25 @@ final class Session: Sendable {
     }
 
     /// What an operation did, in the chosen format (see ``Renderer/outcome(_:_:)``).
-    func outcome(_ text: String, _ fields: [(name: String, value: Value)]) {
-        write(options.renderer.outcome(text, fields))
+    func outcome(_ text: Phrase, _ fields: [(name: String, value: Value)]) {
+        write(options.renderer.outcome(options.language.say(text), fields))
+    }
+
+    /// Words for people, in the chosen language.
+    func say(_ phrase: Phrase) {
+        write(options.language.say(phrase))
     }
 
     func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    /// One line for any error, never a stack trace or an LMDB code alone.
-    static func message(_ error: any Error) -> String {
+    /// One line for any error in `language`, never a stack trace or an LMDB code alone.
+    static func message(_ error: any Error, _ language: Language) -> String {
         switch error {
-        case let error as EventStoreError:
-            if let underlying = error.underlying { return "\(error.message) (\(underlying))" }
-            return error.message
+        case let error as any PhrasedError: return language.say(error.phrase)
+        case let error as EventStoreError: return language.say(error)
+        case let error as CheckpointError: return language.say(error)
         case let error as any CustomStringConvertible: return error.description
         default: return "\(error)"
         }
@@ -153,8 +170,9 @@ func instant(_ text: String?, option: String, dateMeansClose: Bool = true) throw
     do {
         return try Instant(rfc3339: text)
     } catch {
-        throw ValidationError("--\(option) \(text): \(error); give a timestamp with an offset such as 2025-03-04T09:12:00+07:00"
-            + (dateMeansClose ? ", or a date such as 2025-03-04 (the close of that day)" : ""))
+        throw ToolError.usage(dateMeansClose
+            ? "--\(option) \(text): \(error); give a timestamp with an offset such as 2025-03-04T09:12:00+07:00, or a date such as 2025-03-04 (the close of that day)"
+            : "--\(option) \(text): \(error); give a timestamp with an offset such as 2025-03-04T09:12:00+07:00")
     }
 }
 
@@ -164,10 +182,10 @@ func parsePeriod(_ text: String, cutOff15th: Bool) throws -> Period {
     do {
         period = try Period.parse(text, cutOff15th: cutOff15th)
     } catch {
-        throw ValidationError("--period: \(error.description)")
+        throw ToolError.usage("--period: \(error)")
     }
     guard period.start <= TimeGuard.wallClock() else {
-        throw ValidationError("--period \(text) has not begun: it starts on \(period.start.localDate)")
+        throw ToolError.usage("--period \(text) has not begun: it starts on \(period.start.localDate)")
     }
     return period
 }

@@ -1,3 +1,4 @@
+import DossierDomain
 import EventLog
 import EventLogLMDB
 import Foundation

@@ -1,3 +1,4 @@
+import DossierDomain
 import Foundation
 import Glibc
 

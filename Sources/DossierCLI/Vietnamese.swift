@@ -50,7 +50,7 @@ extension Renderer {
     /// A cell's text for people: in Vietnamese, the coded fields' values are words; names are
     /// shortened to fit a table (the code beside them is kept whole).
     func display(_ value: Value, field: String) -> String {
-        if language == .vi, Vietnamese.codedFields.contains(field), case .text(let code) = value, let word = Vietnamese.values[code] {
+        if language == .vi, case .text(let code) = value, Vietnamese.codedFields.contains(field) || code == "total", let word = Vietnamese.values[code] {
             return word
         }
         if field == "name", case .text(let name) = value, name.count > Renderer.nameWidth {

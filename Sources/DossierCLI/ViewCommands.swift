@@ -12,7 +12,7 @@ struct PeriodOptions: ParsableArguments {
     @Flag(name: .customLong("cut-off-15th"), help: "Cut on the 15th (a month runs from the 15th of the month before to the 14th).")
     var cutOff15th = false
 
-    func validate() throws { _ = try parsed() }
+    func validate() throws { try checkingUsage { _ = try parsed() } }
     func parsed() throws -> Period { try parsePeriod(period, cutOff15th: cutOff15th) }
 }
 
@@ -22,7 +22,7 @@ extension Attribution: ExpressibleByArgument {}
 
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A dossier's case history: every event with its seq and hash, the state after each, and a hash-link check.",
+        abstract: spoken("A dossier's case history: every event with its seq and hash, the state after each, and a hash-link check."),
         discussion: """
         Examples:
           dossier history 000.00.17.H19-250304-0001
@@ -36,8 +36,10 @@ struct History: AsyncParsableCommand {
     @Option(help: "Replay up to this version.") var version: Int?
 
     func validate() throws {
-        if asOf != nil && version != nil { throw ValidationError("give --as-of or --version, not both") }
-        _ = try instant(asOf, option: "as-of")
+        try checkingUsage {
+            if asOf != nil && version != nil { throw ToolError.usage("give --as-of or --version, not both") }
+            _ = try instant(asOf, option: "as-of")
+        }
     }
 
     func run() async throws {
@@ -51,21 +53,21 @@ struct History: AsyncParsableCommand {
         if let judged = history.judgement {
             let holder = judged.holder.map { "\($0.holderActor ?? "-") @ \($0.holderUnit)" } ?? "-"
             let overdue = judged.hoursOverdue > 0 ? " \(renderer.text(.hours(rounded2(judged.hoursOverdue))))h" : ""
-            session.write(global.language == .vi
-                ? "\nTrạng thái lúc \(renderer.text(.instant(judged.at))): \(judged.status.rawValue), \(judged.standing)\(overdue); đang giữ: \(holder); hẹn trả: \(renderer.text(.instant(judged.legalDue)))\n"
-                : "\nstate at \(renderer.text(.instant(judged.at))): \(judged.status.rawValue), \(judged.standing)\(overdue); holder: \(holder); legal due: \(renderer.text(.instant(judged.legalDue)))\n")
+            let status = renderer.display(.text(judged.status.rawValue), field: "status")
+            let standing = renderer.display(.text("\(judged.standing)"), field: "standing")
+            session.say("\nstate at \(renderer.text(.instant(judged.at))): \(status), \(standing)\(overdue); holder: \(holder); legal due: \(renderer.text(.instant(judged.legalDue)))\n")
         }
         if let problem = history.chainProblem {
-            session.write("hash links: BROKEN: \(problem)\n")
+            session.say("hash links: BROKEN: \(problem)\n")
             throw ToolError("the hash links of \(code) do not verify", exitCode: 3)
         }
-        session.write(global.language == .vi ? "Chuỗi băm của hồ sơ: nguyên vẹn\n" : "hash links: intact (every event recomputes and links to the dossier's previous one)\n")
+        session.say("hash links: intact (every event recomputes and links to the dossier's previous one)\n")
     }
 }
 
 struct Late: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The late list: dossiers overdue as of an instant, longest overdue first.",
+        abstract: spoken("The late list: dossiers overdue as of an instant, longest overdue first."),
         discussion: """
         Filters combine. The report instant is --as-of, else the latest event's time.
 
@@ -83,7 +85,7 @@ struct Late: AsyncParsableCommand {
     @Flag(help: "Also dossiers finished late.") var includeFinished = false
     @Option(help: "Only the first N rows (the longest overdue).") var top: Int?
 
-    func validate() throws { _ = try instant(asOf, option: "as-of") }
+    func validate() throws { try checkingUsage { _ = try instant(asOf, option: "as-of") } }
 
     func run() async throws {
         let session = try Session(global)
@@ -96,7 +98,7 @@ struct Late: AsyncParsableCommand {
 struct DueSoon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "due-soon",
-        abstract: "The due-soon list: open dossiers in time whose legal due comes within a working day, least time left first.",
+        abstract: spoken("The due-soon list: open dossiers in time whose legal due comes within a working day, least time left first."),
         discussion: """
         What an office head must act on today, before it becomes late: dossiers not waiting for a supplement whose legal
         due comes within --within working hours (default: the receiving unit's office day, 8 h) of the report instant,
@@ -117,8 +119,10 @@ struct DueSoon: AsyncParsableCommand {
     @Option(help: "Only the first N rows (the least time left).") var top: Int?
 
     func validate() throws {
-        _ = try instant(asOf, option: "as-of")
-        if let within, !(within > 0 && within <= 10_000) { throw ValidationError("--within is a number of working hours above 0") }
+        try checkingUsage {
+            _ = try instant(asOf, option: "as-of")
+            if let within, !(within > 0 && within <= 10_000) { throw ToolError.usage("--within is a number of working hours above 0") }
+        }
     }
 
     func run() async throws {
@@ -131,7 +135,7 @@ struct DueSoon: AsyncParsableCommand {
 
 struct Rates: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "On-time rates of a period with all the counts and the 766 score, by a grouping, with a total row.",
+        abstract: spoken("On-time rates of a period with all the counts and the 766 score, by a grouping, with a total row."),
         discussion: """
         Examples:
           dossier rates --period 2025-Q3 --by unit
@@ -153,7 +157,7 @@ struct Rates: AsyncParsableCommand {
 struct PeriodicReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "The periodic report in the layout provincial reports use: to resolve, resolved, in progress, per unit down the tree.",
+        abstract: spoken("The periodic report in the layout provincial reports use: to resolve, resolved, in progress, per unit down the tree."),
         discussion: """
         Per competent unit, rolled up the unit tree of the period's last day, each unit followed by those under it: dossiers
         to resolve (received online, carried over, received direct and by post), resolved (early, on time, late), in
@@ -177,7 +181,7 @@ struct PeriodicReportCommand: AsyncParsableCommand {
 
 struct Online: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The online rate of a period per receiving unit (rolled up), by channel and online level.",
+        abstract: spoken("The online rate of a period per receiving unit (rolled up), by channel and online level."),
         discussion: "Example:\n  dossier online --period 2026")
 
     @OptionGroup var global: GlobalOptions
@@ -192,7 +196,7 @@ struct Online: AsyncParsableCommand {
 
 struct Accountability: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Accountability per officer or unit for a period: steps, lateness, violations, complaints; or the reward list.",
+        abstract: spoken("Accountability per officer or unit for a period: steps, lateness, violations, complaints; or the reward list."),
         discussion: """
         Examples:
           dossier accountability --period 2025-Q3
@@ -216,7 +220,7 @@ struct Accountability: AsyncParsableCommand {
 
 struct Satisfaction: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ratings, complaints and the 766 indicator 5.4 of a period per receiving unit.",
+        abstract: spoken("Ratings, complaints and the 766 indicator 5.4 of a period per receiving unit."),
         discussion: "Example:\n  dossier satisfaction --period 2026-Q2")
 
     @OptionGroup var global: GlobalOptions
@@ -231,7 +235,7 @@ struct Satisfaction: AsyncParsableCommand {
 struct HomeSupport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "home-support",
-        abstract: "Home-support visits of a period per unit or officer, and the on-time rate of home-visit dossiers.",
+        abstract: spoken("Home-support visits of a period per unit or officer, and the on-time rate of home-visit dossiers."),
         discussion: "Example:\n  dossier home-support --period 2026 --by officer")
 
     @OptionGroup var global: GlobalOptions
@@ -246,7 +250,7 @@ struct HomeSupport: AsyncParsableCommand {
 
 struct Scorecard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The targets scorecard of a period: each target's value, % achieved, met or not, and a summary.",
+        abstract: spoken("The targets scorecard of a period: each target's value, % achieved, met or not, and a summary."),
         discussion: """
         The targets file is a JSON array, e.g.
           [{"name": "On-time rate", "indicator": "on_time_rate", "comparison": ">=", "threshold": 98},
@@ -275,7 +279,7 @@ struct Scorecard: AsyncParsableCommand {
 
 struct Sweep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record deadline_missed for every open dossier whose legal due passed; running it twice adds nothing.",
+        abstract: spoken("Record deadline_missed for every open dossier whose legal due passed; running it twice adds nothing."),
         discussion: """
         The instant defaults to now (the clock of this machine).
 
@@ -287,14 +291,14 @@ struct Sweep: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Sweep as of this instant (RFC 3339 with an offset).") var asOf: String?
 
-    func validate() throws { _ = try instant(asOf, option: "as-of") }
+    func validate() throws { try checkingUsage { _ = try instant(asOf, option: "as-of") } }
 
     func run() async throws {
         let session = try Session(global)
         try session.requireWritable("sweep")
         let at = try instant(asOf, option: "as-of") ?? TimeGuard.wallClock()
         let inspector = try await session.inspector()
-        let bar = ProgressBar("sweeping")
+        let bar = ProgressBar(global.language.say("sweeping"))
         let result = try await inspector.sweep(asOf: at) { bar.update($0) }
         bar.finish()
         switch global.format {
@@ -309,16 +313,17 @@ struct Sweep: AsyncParsableCommand {
                 return "\(event.dossier),\(d.due),\(d.holderUnit),\(d.holderActor ?? "")\n"
             }.joined())
         case .table, .xlsx:
-            session.write("sweep as of \(global.renderer.text(.instant(at))): \(result.appended.count) deadline_missed appended, "
-                + "\(result.alreadyPresent) already recorded" + (result.refused.isEmpty ? "" : ", \(result.refused.count) refused") + "\n")
-            for line in result.refused.prefix(10) { session.write("  refused: \(line)\n") }
+            session.say(result.refused.isEmpty
+                ? "sweep as of \(global.renderer.text(.instant(at))): \(result.appended.count) deadline_missed appended, \(result.alreadyPresent) already recorded\n"
+                : "sweep as of \(global.renderer.text(.instant(at))): \(result.appended.count) deadline_missed appended, \(result.alreadyPresent) already recorded, \(result.refused.count) refused\n")
+            for line in result.refused.prefix(10) { session.say("  refused: \(line)\n") }
         }
     }
 }
 
 struct Rebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The nightly job: rebuild projections from seq 1 beside the current ones, then swap them in.",
+        abstract: spoken("The nightly job: rebuild projections from seq 1 beside the current ones, then swap them in."),
         discussion: """
         Readers keep using the current projections until the swap. A crash leaves them intact; the next run starts over.
 
@@ -331,8 +336,10 @@ struct Rebuild: AsyncParsableCommand {
     @Option(help: "Only this projection: \(builtInProjections.map { $0.name }.joined(separator: " or ")).") var projection: String?
 
     func validate() throws {
-        if let projection, !builtInProjections.contains(where: { $0.name == projection }) {
-            throw ValidationError("--projection must be one of \(builtInProjections.map { $0.name }.joined(separator: ", "))")
+        try checkingUsage {
+            if let projection, !builtInProjections.contains(where: { $0.name == projection }) {
+                throw ToolError.usage("--projection must be one of \(builtInProjections.map { $0.name }.joined(separator: ", "))")
+            }
         }
     }
 
@@ -341,12 +348,12 @@ struct Rebuild: AsyncParsableCommand {
         try session.requireWritable("rebuild projections")
         let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger)
         let types = builtInProjections.filter { projection == nil || $0.name == projection }
-        let bar = ProgressBar("rebuilding \(types.map { $0.name }.joined(separator: ", "))")
+        let bar = ProgressBar(global.language.say("rebuilding \(types.map { $0.name }.joined(separator: ", "))"))
         let start = ContinuousClock.now
         try await engine.rebuild(types) { bar.update($0) }
         bar.finish()
         let elapsed = ContinuousClock.now - start
-        var lines: [String] = []
+        var lines: [Phrase] = []
         var fields: [(name: String, value: Value)] = []
         for type in types {
             let status = try engine.status(of: type.name)
@@ -355,7 +362,7 @@ struct Rebuild: AsyncParsableCommand {
         }
         lines.append("in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) (the log read once for all)")
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        session.outcome(lines.joined(separator: "\n"), fields + [("seconds", .hours(rounded2(seconds)))])
+        session.outcome(.joined(lines, separator: "\n"), fields + [("seconds", .hours(rounded2(seconds)))])
     }
 }
 

@@ -1,4 +1,4 @@
-import DossierDomain
+public import DossierDomain
 public import EventLog
 
 /// What checking an exported JSON Lines file on its own found.
@@ -9,7 +9,7 @@ public struct ExportVerification: Sendable, Hashable {
     public var first: GlobalPosition?
     public var last: LogHead?
     /// The first problem, naming the line and the seq; nil when every hash recomputes.
-    public var failure: String?
+    public var failure: Phrase?
     /// Dossiers (and the catalog stream) with lines in the file.
     public var streams = 0
     /// Lines whose event before them in the log is not in the file (a part of the log): their
@@ -39,7 +39,7 @@ public enum ExportVerifier: Sendable {
         var previousLine: (seq: UInt64, hash: EventHash)?
         var streams: [String: (version: UInt64, hash: EventHash)] = [:]
         var number = 0
-        while let outcome = try reader.nextLine({ bytes -> String? in
+        while let outcome = try reader.nextLine({ bytes -> Phrase? in
             number += 1
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d }) else { return "" }
             let line: LogLine
@@ -115,7 +115,7 @@ public enum ExportVerifier: Sendable {
             if result.lines % 65_536 == 0 { progress(result.lines) }
             return nil
         }) {
-            if let failure = outcome, !failure.isEmpty {
+            if let failure = outcome, !failure.template.isEmpty {
                 result.failure = failure
                 return result
             }

@@ -314,7 +314,7 @@ enum RejectedLine {
     static func json(_ rejection: EventRejection, raw: UnsafeRawBufferPointer?) -> String {
         func optional(_ value: String?) -> String { value.map(jsonString) ?? "null" }
         var out = "{\"line\":\(rejection.line.map(String.init) ?? "null"),\"event_id\":\(optional(rejection.eventID)),"
-            + "\"field\":\(optional(rejection.field)),\"rule\":\(jsonString(rejection.rule)),\"reason\":\(jsonString(rejection.description))"
+            + "\"field\":\(optional(rejection.field)),\"rule\":\(jsonString(rejection.rule.description)),\"reason\":\(jsonString(rejection.description))"
         if let raw {
             out += ",\"text\":\(jsonString(String(decoding: raw, as: UTF8.self)))"
             if String(validating: raw, as: UTF8.self) == nil { out += ",\"bytes_base64\":\(jsonString(Data(raw).base64EncodedString()))" }

@@ -182,7 +182,7 @@ struct LinePreparer: Sendable {
                 guard id == entry.id else {
                     throw EventRejection(eventID: id, field: "id", rule: "a catalog entry's id is \(entry.id)")
                 }
-                do { try entry.apply(to: &rules) } catch { throw EventRejection(eventID: id, field: "entry", rule: error.description) }
+                do { try entry.apply(to: &rules) } catch { throw EventRejection(eventID: id, field: "entry", rule: "\(error)") }
                 let (stream, proposed) = try Records.proposed(entry)
                 batch.append(store(.catalog, line: line, stream, proposed, replica: try replicaFields(exported, id: id, line: line), raw: raw, batch))
             case .event(let parsed):
@@ -239,7 +239,7 @@ enum CatalogChecks {
         case .received(let r):
             try unit(event.unit, "unit", on: date)
             guard catalog.procedure(r.procedure, on: date) != nil else {
-                let rule = !catalog.hasProcedures ? "no procedure catalog is loaded; load it first (dossier import --catalog procedures FILE)"
+                let rule: Phrase = !catalog.hasProcedures ? "no procedure catalog is loaded; load it first (dossier import --catalog procedures FILE)"
                     : catalog.procedures[r.procedure] != nil ? "procedure \(r.procedure) is not in force on \(date)"
                     : "procedure \(r.procedure) is not in the procedure catalog"
                 throw EventRejection(eventID: event.id, field: "procedure", rule: rule)

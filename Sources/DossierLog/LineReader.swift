@@ -1,3 +1,4 @@
+public import DossierDomain
 import Glibc
 
 /// Reads a file line by line through a 1 MiB buffer, handing each line's bytes (without the
@@ -68,7 +69,7 @@ final class LineReader: @unchecked Sendable {
 }
 
 /// A failure of an import that is not about one line (a file that cannot be read, a store error).
-public struct ImportError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct ImportError: PhrasedError, Sendable {
+    public let phrase: Phrase
+    public init(_ phrase: Phrase) { self.phrase = phrase }
 }

@@ -99,8 +99,7 @@ public struct WorkProgress: Sendable, Hashable {
     }
 }
 
-public struct ProjectionError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+public struct ProjectionError: PhrasedError, Sendable, Hashable {
+    public let phrase: Phrase
+    public init(_ phrase: Phrase) { self.phrase = phrase }
 }

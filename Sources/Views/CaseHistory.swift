@@ -54,12 +54,12 @@ public struct CaseHistory: Sendable {
     public let judgement: HistoryJudgement?
     /// Nil when every event's hash recomputes and each links to the dossier's previous one;
     /// else what is wrong, at which seq.
-    public let chainProblem: String?
+    public let chainProblem: Phrase?
 }
 
-public struct UnknownDossier: Error, Sendable, Hashable, CustomStringConvertible {
+public struct UnknownDossier: PhrasedError, Sendable, Hashable {
     public let code: String
-    public var description: String { "no dossier \(code) in the log; check the code (mã hồ sơ), e.g. with `dossier late`" }
+    public var phrase: Phrase { "no dossier \(code) in the log; check the code (mã hồ sơ), e.g. with `dossier late`" }
 }
 
 /// Reads dossiers from the log itself (no projection): case histories and states as of an
@@ -158,14 +158,14 @@ public struct LogReader: Sendable {
     }
 
     /// Recomputes each record's hashes and checks that each links to the dossier's previous one.
-    private func chainProblem(_ records: [RecordedEvent]) async throws -> String? {
+    private func chainProblem(_ records: [RecordedEvent]) async throws -> Phrase? {
         var previous = EventHash.zero
         for record in records {
             if record.previousInStream != previous {
                 return "seq \(record.position): its link to the dossier's previous event does not match (an event was removed, inserted or rewritten)"
             }
             let report = try await ledger.store.verify(record.position...record.position)
-            if let failure = report.failure { return failure.description }
+            if let failure = report.failure { return "\(failure)" }
             previous = record.hash
         }
         return nil

@@ -2,16 +2,17 @@ public import DossierDomain
 
 /// A filter or grouping key that names nothing in the catalogs recorded in the log
 /// (indicators.md, "Filters name real things"): an empty answer must mean "none", never "not found".
-public struct UnknownFilter: Error, Sendable, Hashable, CustomStringConvertible {
+public struct UnknownFilter: PhrasedError, Sendable, Hashable {
     /// `unit`, `procedure` or `officer`.
     public let kind: String
     public let code: String
     /// The nearest known codes, nearest first.
     public let suggestions: [String]
 
-    public var description: String {
-        "no \(kind) \(code) in the catalogs recorded in the log"
-            + (suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?")
+    public var phrase: Phrase {
+        let kind = Phrase(stringLiteral: kind)
+        return suggestions.isEmpty ? "no \(kind) \(code) in the catalogs recorded in the log"
+            : "no \(kind) \(code) in the catalogs recorded in the log; did you mean \(suggestions.joined(separator: ", "))?"
     }
 }
 

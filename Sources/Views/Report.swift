@@ -34,7 +34,7 @@ public struct Report<Row: ReportRow>: Sendable {
     public let reportInstant: Instant?
     public var rows: [Row]
     /// A one-line summary shown under the table (the scorecard's "5/6 met"), if any.
-    public var summary: String?
+    public var summary: Phrase?
     /// The period of a periodic report (JSON gives its label, start and end).
     public var period: Period?
     /// Dossiers the view met but could not judge: their dues reach a year whose calendar is not
@@ -44,7 +44,7 @@ public struct Report<Row: ReportRow>: Sendable {
     /// machines: JSON gives them under `details`.
     public var details: [(name: String, value: Value)] = []
 
-    public init(title: String, provenance: Provenance, reportInstant: Instant?, rows: [Row], summary: String? = nil) {
+    public init(title: String, provenance: Provenance, reportInstant: Instant?, rows: [Row], summary: Phrase? = nil) {
         self.title = title
         self.provenance = provenance
         self.reportInstant = reportInstant

@@ -65,9 +65,9 @@ public struct Target: Sendable, Hashable {
     }
 }
 
-public struct TargetError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
+public struct TargetError: PhrasedError, Sendable, Hashable {
+    public let phrase: Phrase
+    init(_ phrase: Phrase) { self.phrase = phrase }
 }
 
 /// One target on the scorecard.
@@ -128,9 +128,9 @@ extension Inspector {
             }
             return ScoreRow(target: target, value: value)
         }
-        var summary = "\(scored.filter(\.met).count)/\(scored.count) met"
+        var summary: Phrase = "\(scored.filter(\.met).count)/\(scored.count) met"
         let shortfalls = Dictionary(grouping: scored.filter { !$0.met }) { Int($0.achieved.rounded(.down)) }
-        for (percent, rows) in shortfalls.sorted(by: { $0.key > $1.key }) { summary += ", \(rows.count) at \(percent)%" }
+        for (percent, rows) in shortfalls.sorted(by: { $0.key > $1.key }) { summary = "\(summary), \(rows.count) at \(percent)%" }
         var report = Report(title: "Targets scorecard \(period)", provenance: rates.provenance, reportInstant: rates.reportInstant,
                             rows: scored, summary: summary)
         report.period = period

@@ -8,7 +8,18 @@ struct MannersCLITests {
     @Test("--version, a suggestion for a mistyped command, the store's default said once")
     func versionAndSuggestions() throws {
         let version = try dossier(["--version"])
-        #expect(version.status == 0 && version.stdout.hasPrefix("0."))
+        // The package version and the git revision the build was made from.
+        let git = Process(), out = Pipe()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["-C", URL(fileURLWithPath: #filePath).deletingLastPathComponent().path, "describe", "--always", "--dirty"]
+        git.standardOutput = out
+        git.standardError = Pipe()
+        try git.run()
+        let described = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        git.waitUntilExit()
+        let revision = git.terminationStatus == 0 ? described : nil
+        #expect(version.status == 0 && version.stdout.wholeMatch(of: /0\.\d+\.\d+ \(([0-9a-f]{7,}(-dirty)?|unknown)\)\n/) != nil, "\(version.stdout)")
+        if let revision { #expect(version.stdout.contains("(\(revision.trimmingCharacters(in: .whitespacesAndNewlines)))")) }
         // Shell completions for every shell make install puts them for, with file and directory kinds.
         for shell in ["bash", "zsh", "fish"] {
             let script = try dossier(["--generate-completion-script", shell])

@@ -160,7 +160,7 @@ struct EventCodingTests {
         let error = #expect(throws: EventRejection.self) { try DossierEvent.parse(line, number: 12) }
         #expect(error?.line == 12)
         #expect(error?.field == field, "\(error?.description ?? "")")
-        #expect(error?.rule.contains(rule) == true, "\(error?.description ?? "")")
+        #expect(error?.rule.description.contains(rule) == true, "\(error?.description ?? "")")
         #expect(error?.description.hasPrefix("line 12") == true)
     }
 
@@ -171,7 +171,7 @@ struct EventCodingTests {
         let error = #expect(throws: EventRejection.self) {
             try bytes.withUnsafeBufferPointer { try DossierEvent.parse(line: $0, number: 3) }
         }
-        #expect(error?.rule.contains("UTF-8") == true)
+        #expect(error?.rule.description.contains("UTF-8") == true)
     }
 
     @Test("the spec's example lines parse")

@@ -232,7 +232,7 @@ struct FoldScenarios {
         var story = Story()
         build(&story)
         let error = #expect(throws: EventRejection.self) { _ = try DossierState.fold(story.events, rules: rules) }
-        #expect(error?.rule.contains(rule) == true, "\(name): \(error?.description ?? "")")
+        #expect(error?.rule.description.contains(rule) == true, "\(name): \(error?.description ?? "")")
         #expect(error?.eventID == story.events.last?.id)
     }
 

@@ -47,7 +47,7 @@ struct CorrectionImportTests {
                              (voidLine("v1", target: "zz", at: "2025-03-06T16:00:00+07:00"), "has no event zz"),
                              (voidLine("v1", target: "e3", at: "2025-03-04T09:00:00+07:00"), "goes back in time")] {
             let error = await #expect(throws: EventRejection.self) { try await ledger.importEvents(path: try writeFile("bad.jsonl", [line])) }
-            #expect(error?.line == 1 && error?.rule.contains(rule) == true, "\(error.map(\.description) ?? "")")
+            #expect(error?.line == 1 && error?.rule.description.contains(rule) == true, "\(error.map(\.description) ?? "")")
         }
         #expect(try await exportLines(ledger) == before)
         let good = try await ledger.importEvents(path: try writeFile("b.jsonl", [voidLine("v1", target: "e3", at: "2025-03-06T16:00:00+07:00")]))
@@ -57,7 +57,7 @@ struct CorrectionImportTests {
         await #expect(throws: EventRejection.self) { try await ledger.append(voidOfVoid) }
         let again = try DossierEvent.parse(voidLine("v2", target: "e3", at: "2025-03-06T16:10:00+07:00")).event
         let error = await #expect(throws: EventRejection.self) { try await ledger.append(again) }
-        #expect(error?.rule.contains("voided already") == true)
+        #expect(error?.rule.description.contains("voided already") == true)
         // The right event through append, then a void of it through append.
         let returned = try DossierEvent.parse(exampleLines[3]).event
         await #expect(throws: EventRejection.self) { try await ledger.append(returned) }  // no longer processed
@@ -77,7 +77,7 @@ struct CorrectionImportTests {
         let future = exampleLines[1].replacingOccurrences(of: "2025-03-04T10:00:00", with: "2062-12-05T09:00:00")
         let error = await #expect(throws: EventRejection.self) { try await ledger.importEvents(path: try writeFile("future.jsonl", [future])) }
         #expect(error?.field == "at" && error?.line == 1)
-        #expect(error?.rule.contains("2062-12-05T09:00:00+07:00") == true && error?.rule.contains("2025-03-04T09:12:00+07:00") == true)
+        #expect(error?.rule.description.contains("2062-12-05T09:00:00+07:00") == true && error?.rule.description.contains("2025-03-04T09:12:00+07:00") == true)
         let justOver = try DossierEvent.parse(exampleLines[1].replacingOccurrences(of: "10:00:00", with: "09:17:01")).event
         await #expect(throws: EventRejection.self) { try await ledger.append(justOver) }
         #expect(throws: ImportError.self) { try TimeGuard(minutes: 61) }

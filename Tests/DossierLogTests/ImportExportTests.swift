@@ -101,7 +101,7 @@ struct ImportExportTests {
         let late = exampleLines[1].replacingOccurrences(of: #""id":"e2""#, with: #""id":"e9""#)
             .replacingOccurrences(of: "2025-03-04T10:00:00", with: "2025-03-08T10:00:00")
         let error = await #expect(throws: EventRejection.self) { try await ledger.importEvents(path: try writeFile("c.jsonl", [late])) }
-        #expect(error?.rule.contains("only feedback and home-support visits") == true)
+        #expect(error?.rule.description.contains("only feedback and home-support visits") == true)
     }
 
     @Test("the same id with other content is refused, naming the stored seq")
@@ -112,7 +112,7 @@ struct ImportExportTests {
         let changed = exampleLines[3].replacingOccurrences(of: #""via":"online""#, with: #""via":"desk""#)
         let error = await #expect(throws: EventRejection.self) { try await ledger.importEvents(path: try writeFile("b.jsonl", [changed])) }
         #expect(error?.field == "id")
-        #expect(error?.rule.contains("seq 7") == true)
+        #expect(error?.rule.description.contains("seq 7") == true)
     }
 
     @Test("units must be in the catalog and valid on the event's date")
@@ -125,7 +125,7 @@ struct ImportExportTests {
         let error = await #expect(throws: EventRejection.self) { try await ledger.importEvents(path: try writeFile("a.jsonl", exampleLines)) }
         #expect(error?.line == 2)
         #expect(error?.field == "to_unit")
-        #expect(error?.rule == "unit H19.17.TP is not valid on 2025-03-04")
+        #expect(error?.rule.description == "unit H19.17.TP is not valid on 2025-03-04")
     }
 
     @Test("an export imported as a replica reproduces every seq, version, recorded time and hash")
@@ -218,7 +218,7 @@ struct ImportExportTests {
             try await ledger.importEvents(path: try writeFile("b.jsonl", second + [late]))
         }
         #expect(error?.line == 5)
-        #expect(error?.rule.contains("only feedback and home-support visits") == true)
+        #expect(error?.rule.description.contains("only feedback and home-support visits") == true)
         #expect(try await store.verify(nil).checked == 11)
     }
 
@@ -230,7 +230,7 @@ struct ImportExportTests {
         for event in events.prefix(2) { try await ledger.append(event) }
         // Returned before processed breaks the lifecycle.
         let early = await #expect(throws: EventRejection.self) { try await ledger.append(events[3]) }
-        #expect(early?.rule.contains("processed or stopped before") == true)
+        #expect(early?.rule.description.contains("processed or stopped before") == true)
         try await ledger.append(events[2])
         let repeatResult = try await ledger.append(events[2])
         #expect(repeatResult.duplicates == 1)

@@ -42,7 +42,7 @@ struct SlotRestartTests {
                                         rules: rules, slotLimit: 2)
         let error = await #expect(throws: EventRejection.self) { try await store.bulkLoad(from: again) }
         #expect(error?.line == 6)
-        #expect(error?.rule.contains("only feedback and home-support visits") == true)
+        #expect(error?.rule.description.contains("only feedback and home-support visits") == true)
         #expect(try await store.head()?.position.rawValue == UInt64(catalogEntries.count + 28))
     }
 
@@ -68,6 +68,6 @@ struct SlotRestartTests {
         let again = try JSONLinesImport(path: try writeFile("d.jsonl", [void(0, 3, target: 2, at: "2025-03-06T16:20:00+07:00")]), mode: .atomic,
                                         replica: false, rules: rules, journalLimit: 4)
         let error = await #expect(throws: EventRejection.self) { try await store.bulkLoad(from: again) }
-        #expect(error?.rule.contains("voided already") == true)
+        #expect(error?.rule.description.contains("voided already") == true)
     }
 }

@@ -224,7 +224,7 @@ struct ScenarioTests {
         ])
         #expect(report.rows.map(\.value) == [60, 40, 1])
         #expect(report.rows.map(\.achieved) == [61.22, 80, 0])
-        #expect(report.summary == "0/3 met, 1 at 80%, 1 at 61%, 1 at 0%")
+        #expect(report.summary?.description == "0/3 met, 1 at 80%, 1 at 61%, 1 at 0%")
     }
 
     @Test("sweep as of Fri 12:00 records DC's missed due once; a second sweep adds nothing")

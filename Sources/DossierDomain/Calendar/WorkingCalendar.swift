@@ -26,12 +26,12 @@ public struct CalendarYear: Sendable, Hashable {
 }
 
 /// Why a calendar could not answer or be built.
-public enum CalendarError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum CalendarError: PhrasedError, Sendable, Equatable {
     /// No notice is loaded for this year: its holidays are unknown, so no due can be computed.
     case yearNotLoaded(Int)
-    case invalid(String)
+    case invalid(Phrase)
 
-    public var description: String {
+    public var phrase: Phrase {
         switch self {
         case .yearNotLoaded(let year):
             "the civil-service calendar for \(year) is not loaded (its notice of days off is not known); load it with the calendar file before computing dues that reach into \(year)"

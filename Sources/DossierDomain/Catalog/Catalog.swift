@@ -141,9 +141,9 @@ public struct Catalog: Sendable, Hashable {
     }
 }
 
-public struct CatalogError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct CatalogError: PhrasedError, Sendable, Hashable {
+    public let phrase: Phrase
+    public init(_ phrase: Phrase) { self.phrase = phrase }
 }
 
 /// The catalogs and the calendar: everything besides the events that dues depend on.

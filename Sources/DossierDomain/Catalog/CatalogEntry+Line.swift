@@ -20,7 +20,7 @@ public enum LogLine: Sendable, Hashable {
         // The entry's JSON may be longer than free-text fields are allowed to be.
         guard let json = try fields.optionalString(.entry) else { throw fields.reject(.entry, "is required") }
         do { entry = try CatalogEntry.parse(json: json, kind: kind) } catch {
-            throw fields.reject(.entry, error.description)
+            throw fields.reject(.entry, "\(error)")
         }
         let exported = try fields.exported()
         return .catalog(entry, id: id, exported: exported)

@@ -219,7 +219,7 @@ public enum CatalogEntry: Sendable, Hashable {
                 return .calendarYear(try CalendarYear(year: year, notice: try string("notice"), daysOff: try dates("days_off"),
                                                       saturdaysWorked: try dates("saturdays_worked")))
             } catch let error as CalendarError {
-                throw CatalogError(error.description)
+                throw CatalogError(error.phrase)
             } catch let error as CatalogError {
                 throw error
             } catch {

@@ -54,7 +54,7 @@ public struct OfficeHours: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct OfficeHoursError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
+public struct OfficeHoursError: PhrasedError, Sendable, Equatable {
+    public let phrase: Phrase
+    init(_ phrase: Phrase) { self.phrase = phrase }
 }

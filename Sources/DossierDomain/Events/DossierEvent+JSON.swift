@@ -78,11 +78,11 @@ extension DossierEvent {
             if case .string(let id)? = values[.id] { eventID = id }
         }
 
-        func reject(_ field: String?, _ rule: String) -> EventRejection {
+        func reject(_ field: String?, _ rule: Phrase) -> EventRejection {
             EventRejection(line: line, eventID: eventID, field: field, rule: rule)
         }
 
-        func reject(_ field: FieldName, _ rule: String) -> EventRejection { reject(field.text, rule) }
+        func reject(_ field: FieldName, _ rule: Phrase) -> EventRejection { reject(field.text, rule) }
 
         func optionalString(_ name: FieldName) throws(EventRejection) -> String? {
             switch values[name] {

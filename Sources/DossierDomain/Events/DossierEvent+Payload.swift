@@ -132,10 +132,10 @@ extension DossierEvent {
 }
 
 /// A stored payload that does not decode.
-public struct PayloadError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct PayloadError: PhrasedError, Sendable, Hashable {
     public let eventID: String
-    public let reason: String
-    public var description: String { "event \(eventID): stored payload cannot be decoded: \(reason)" }
+    public let reason: Phrase
+    public var phrase: Phrase { "event \(eventID): stored payload cannot be decoded: \(reason)" }
 }
 
 struct PayloadWriter {

@@ -127,7 +127,7 @@ struct FlatObject {
 
 /// A syntax error with the byte offset where it was found.
 struct FlatJSONError: Error {
-    let message: String
+    let message: Phrase
 }
 
 /// Parses one line holding one flat JSON object, byte by byte (much faster than a general
@@ -148,7 +148,7 @@ struct FlatJSONParser: ~Copyable {
         while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0a || b[i] == 0x0d { i += 1 }
     }
 
-    private func fail(_ message: String) -> FlatJSONError {
+    private func fail(_ message: Phrase) -> FlatJSONError {
         FlatJSONError(message: "invalid JSON at character \(i + 1): \(message)")
     }
 

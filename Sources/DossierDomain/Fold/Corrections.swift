@@ -36,7 +36,7 @@ public enum Corrections: Sendable {
         guard case .voided(let void) = event.body else {
             throw EventRejection(eventID: event.id, field: "type", rule: "not a correction")
         }
-        func reject(_ field: String, _ rule: String) -> EventRejection { EventRejection(eventID: event.id, field: field, rule: rule) }
+        func reject(_ field: String, _ rule: Phrase) -> EventRejection { EventRejection(eventID: event.id, field: field, rule: rule) }
         guard isOfficer(event.actor) else { throw reject("actor", "a correction is made by an officer, not `\(event.actor)`") }
         guard let targetType else {
             throw reject("target", "dossier \(event.dossier) has no event \(void.target); a correction names an event of its own dossier")
@@ -54,9 +54,9 @@ public enum Corrections: Sendable {
         }
         guard let latest = effective.lastIndex(where: { $0.type != .deadlineMissed }), latest == targetIndex else {
             let latest = effective.last { $0.type != .deadlineMissed }
-            throw reject("target", "\(void.target) is not the latest effective event of dossier \(event.dossier)"
-                + (latest.map { " (that is version \($0.version), \($0.type.rawValue) at \($0.at))" } ?? "")
-                + "; undo later events first, latest first")
+            throw reject("target", latest.map {
+                "\(void.target) is not the latest effective event of dossier \(event.dossier) (that is version \($0.version), \($0.type.rawValue) at \($0.at)); undo later events first, latest first"
+            } ?? "\(void.target) is not the latest effective event of dossier \(event.dossier); undo later events first, latest first")
         }
         // The latest effective event other than the target: a deadline_missed after it, or the one before it.
         let others = effective.indices.filter { $0 != targetIndex }

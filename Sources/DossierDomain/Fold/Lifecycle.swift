@@ -39,7 +39,7 @@ public struct Lifecycle: Sendable, Hashable {
 
     /// ``check(_:)`` for an event of `type` at `at`; the id and dossier are read only to word a rejection.
     public func check(_ type: EventType, at: Instant, id: @autoclosure () -> String, dossier: @autoclosure () -> String) throws(EventRejection) {
-        func reject(_ rule: String) -> EventRejection { EventRejection(eventID: id(), field: "type", rule: rule) }
+        func reject(_ rule: Phrase) -> EventRejection { EventRejection(eventID: id(), field: "type", rule: rule) }
         if type == .voided {
             // Checked against the effective events themselves (Corrections.check).
             throw reject("a correction is checked against the dossier's effective events (internal: use Corrections)")

@@ -61,10 +61,10 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct PeriodError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct PeriodError: PhrasedError, Sendable, Hashable {
     public let text: String
     init(_ text: some StringProtocol) { self.text = String(text) }
-    public var description: String { "\"\(text)\" is not a period; use \(Period.accepted)" }
+    public var phrase: Phrase { "\"\(text)\" is not a period; use \(Period.accepted)" }
 }
 
 extension DossierState {

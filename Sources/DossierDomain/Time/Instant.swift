@@ -116,10 +116,10 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// Why a timestamp was refused.
-public enum TimestampError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum TimestampError: PhrasedError, Sendable, Equatable {
     case malformed, missingSeconds, missingOffset, tooManyFractionDigits, outOfRange
 
-    public var description: String {
+    public var phrase: Phrase {
         switch self {
         case .malformed: "is not an RFC 3339 timestamp such as 2025-03-04T09:12:00+07:00"
         case .missingSeconds: "needs seconds, as in 2025-03-04T09:12:00+07:00"
