@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "EventStoreConformanceTests",
             dependencies: [
-                "EventLog", "EventLogMemory", "EventLogLMDB", "LedgerTesting",
+                "EventLog", "EventLogMemory", "EventLogLMDB", "LedgerLMDB", "LedgerTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

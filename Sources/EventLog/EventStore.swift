@@ -23,6 +23,10 @@ public protocol EventReader: Sendable {
 
     /// How much the store holds.
     func statistics() async throws -> StoreStatistics
+
+    /// The log's Merkle tree: the stored complete-subtree hashes at `indexes`
+    /// (``MerkleTree/storedIndex(level:index:)``), for trees up to the head.
+    func treeHashes(_ indexes: [UInt64]) async throws -> [EventHash]
 }
 
 extension EventReader {

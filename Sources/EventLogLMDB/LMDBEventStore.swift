@@ -66,6 +66,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
                 maxDatabases: Layout.all.count + 2, options: configuration.readOnly ? .readOnly : []))
             if !configuration.readOnly { _ = try environment.clearStaleReaders() }
             tables = Tables(try environment.openDatabases(Layout.all))
+            if !configuration.readOnly { try completeTree() }
         } catch {
             throw EventStoreError(error)
         }

@@ -9,6 +9,7 @@ import LedgerLMDB
 /// | `ids` (sorted duplicates, fixed size) | FNV-1a 64 of the event id's UTF-8, u64 big-endian | seq, u64 big-endian, one per event whose id has this hash |
 /// | `streams` | stream name, UTF-8 | stream number u32, version u64, hash of the last event (32 bytes): 44 bytes |
 /// | `stream_index` | stream number u32 ‖ version u32 | seq, u64 big-endian |
+/// | `merkle` | stored index, u64 big-endian (``MerkleTree/storedIndex(level:index:)``) | the complete subtree's hash, 32 bytes |
 ///
 /// Stream numbers are 1, 2, 3, … in order of each stream's first event; they keep the per-stream
 /// index small (8-byte keys) whatever the length of stream names. The id index is keyed by a
@@ -21,7 +22,8 @@ enum Layout {
     static let ids = Database.Specification("ids", options: [.create, .duplicateSort, .duplicateFixed])
     static let streams = Database.Specification("streams")
     static let streamIndex = Database.Specification("stream_index")
-    static let all = [log, ids, streams, streamIndex]
+    static let merkle = Database.Specification("merkle")
+    static let all = [log, ids, streams, streamIndex, merkle]
 
     static let streamHeadSize = 44
 }
@@ -32,10 +34,11 @@ struct Tables: Sendable {
     let ids: Database
     let streams: Database
     let streamIndex: Database
+    let merkle: Database
 
     init(_ databases: [Database]) {
-        precondition(databases.count == 4, "Layout.all opens four databases")
-        (log, ids, streams, streamIndex) = (databases[0], databases[1], databases[2], databases[3])
+        precondition(databases.count == 5, "Layout.all opens five databases")
+        (log, ids, streams, streamIndex, merkle) = (databases[0], databases[1], databases[2], databases[3], databases[4])
     }
 }
 

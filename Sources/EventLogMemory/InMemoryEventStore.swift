@@ -14,6 +14,9 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
         var streams: [StreamID: [UInt64]] = [:]
         var ids: [EventID: UInt64] = [:]
         var lastRecorded = RecordedTime(rawValue: 0)
+        /// The Merkle tree's stored hashes, in stored-index order, and its right edge.
+        var tree: [EventHash] = []
+        var frontier = MerkleTree.Frontier(size: 0, hashes: [])
     }
 
     private let state = Mutex(State())
@@ -92,6 +95,15 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
                 if verifier.checked % 65_536 == 0 { progress(verifier.checked) }
             }
             return VerificationReport(checked: verifier.checked, head: verifier.head, failure: nil)
+        }
+    }
+
+    public func treeHashes(_ indexes: [UInt64]) async throws -> [EventHash] {
+        try state.withLock { state in
+            try indexes.map { index in
+                guard index < state.tree.count else { throw EventStoreError(.invalidEvent, "the tree has no stored hash \(index)") }
+                return state.tree[Int(index)]
+            }
         }
     }
 
@@ -219,6 +231,7 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
             }
         }
         state.records.append(record)
+        state.frontier.append(eventHash: view(record) { $0.hash }) { state.tree.append($0) }
         state.streams[stream, default: []].append(seq)
         state.ids[event.id] = seq
         state.lastRecorded = recorded

@@ -116,6 +116,12 @@ extension Transaction where Access == ReadWriteAccess {
         return true
     }
 
+    /// Removes every entry of `db` (the database itself stays).
+    /// Related LMDB documentation: `mdb_drop` with `del` 0 (lmdb.h).
+    public func empty(_ db: Database) throws(LMDBError) {
+        try check(mdb_drop(handle, db.dbi, 0), "mdb_drop(\(db.name))", path: path)
+    }
+
     /// Reserves `count` bytes for `key` inside the map and lets `fill` write the value in place,
     /// saving a copy on hot paths (`MDB_RESERVE`). `fill` must write every byte.
     ///

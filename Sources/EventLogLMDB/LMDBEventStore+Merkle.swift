@@ -1,0 +1,82 @@
+public import EventLog
+import LedgerLMDB
+
+/// Keeps the log's Merkle tree in `merkle` as records are written: each record's leaf and the
+/// subtrees it completes, appended at the end of the table (stored indexes grow with the log).
+struct TreeWriter {
+    private var frontier: MerkleTree.Frontier
+    private let tables: Tables
+
+    /// The tree of the log's first `size` records, read back from its frontier.
+    init(_ txn: borrowing WriteTransaction, tables: Tables, size: UInt64) throws {
+        self.tables = tables
+        frontier = try txn.treeFrontier(size: size, in: tables)
+    }
+
+    mutating func add(_ eventHash: EventHash, _ txn: borrowing WriteTransaction) throws {
+        var next = MerkleTree.storedCount(leaves: frontier.size)
+        try frontier.append(eventHash: eventHash) { node in
+            try withKey(next) { key in
+                try withUnsafeBytes(of: node) { try txn.put($0, forKey: key, in: tables.merkle, options: .append) }
+            }
+            next += 1
+        }
+    }
+}
+
+extension Transaction {
+    /// The stored hash at `index`.
+    /// - Throws: `.corruptStore` when the tree lacks it.
+    func treeHash(at index: UInt64, in tables: Tables) throws -> EventHash {
+        let hash = try withKey(index) { key in
+            try withValue(forKey: key, in: tables.merkle) { $0.count == 32 ? EventHash(bytes: $0) : nil }
+        }
+        guard let hash = hash ?? nil else {
+            throw EventStoreError(.corruptStore, "the Merkle tree has no hash at stored index \(index); rebuild it by opening the store writable")
+        }
+        return hash
+    }
+
+    /// The frontier of the tree of `size` leaves.
+    func treeFrontier(size: UInt64, in tables: Tables) throws -> MerkleTree.Frontier {
+        MerkleTree.Frontier(size: size, hashes: try MerkleTree.frontierIndexes(size: size).map { try treeHash(at: $0, in: tables) })
+    }
+
+    /// How many leaves the stored tree covers (its hashes are always those of a whole tree).
+    func treeSize(in tables: Tables) throws -> UInt64 {
+        let stored = UInt64(try statistics(of: tables.merkle).entries)
+        var low: UInt64 = 0, high = stored  // storedCount(n) ≥ n: the size is at most `stored`
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if MerkleTree.storedCount(leaves: mid) <= stored { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+}
+
+extension LMDBEventStore {
+    public func treeHashes(_ indexes: [UInt64]) async throws -> [EventHash] {
+        try await reading { [tables] txn in try indexes.map { try txn.treeHash(at: $0, in: tables) } }
+    }
+
+    /// Extends the tree over records written before the store kept one (a store of an earlier
+    /// version), a million records per transaction.
+    func completeTree() throws {
+        while true {
+            let done = try environment.write { txn -> Bool in
+                guard let head = try txn.logHead(in: tables) else { return true }
+                let size = try txn.treeSize(in: tables)
+                guard size < head.position.rawValue else { return true }
+                var tree = try TreeWriter(txn, tables: tables, size: size)
+                for seq in size + 1...min(head.position.rawValue, size + 1_000_000) {
+                    guard let hash = try txn.withRecord(at: seq, in: tables, { $0.hash }) else {
+                        throw EventStoreError(.corruptStore, "seq \(seq) is missing from the log", position: GlobalPosition(seq))
+                    }
+                    try tree.add(hash, txn)
+                }
+                return false
+            }
+            if done { return }
+        }
+    }
+}
