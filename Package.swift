@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DossierCLITests",
-            dependencies: ["dossier", "DossierCLI", "DossierDomain", "LedgerTestHelper", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting"],
+            dependencies: ["dossier", "DossierCLI", "DossierDomain", "EventLog", "LedgerTestHelper", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting"],
             exclude: ["Golden"]
         ),
         // The store's benchmark and the interim demo (`make bench`, `make demo`).

@@ -34,26 +34,13 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session(global)
-        var signed: SignedCheckpoint?
+        var signed: CheckpointFile?
         if let checkpoint, let publicKey {
-            let parsed: SignedCheckpoint
-            do {
-                parsed = try SignedCheckpoint(text: String(decoding: try readFile(checkpoint), as: UTF8.self))
-            } catch let error as CheckpointError {
-                throw ToolError("\(checkpoint): \(error)")
+            let parsed = try CheckpointFile.read(checkpoint)
+            guard parsed.isSigned(by: try KeyFile.verifier(publicKey, origin: parsed.origin ?? global.origin)) else {
+                throw ToolError("verification FAILED: the checkpoint's signature does not verify with \(publicKey)", exitCode: ExitCode.verificationFailed)
             }
-            guard let key = Data(base64Encoded: String(decoding: try readFile(publicKey), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-                  key.count == 32 else { throw ToolError("\(publicKey) does not hold a base64 Ed25519 public key (32 bytes)") }
-            guard parsed.isSigned(by: key) else {
-                throw ToolError("verification FAILED: the checkpoint's signature does not verify with \(publicKey)", exitCode: 3)
-            }
-            let stored = try await session.store.readAll(from: parsed.head.position, limit: 1).first
-            guard let stored, stored.position == parsed.head.position else {
-                throw ToolError("verification FAILED: the log ends before seq \(parsed.head.position) of the checkpoint: events were removed", exitCode: 3)
-            }
-            guard stored.hash == parsed.head.hash else {
-                throw ToolError("verification FAILED: seq \(stored.position) has hash \(stored.hash.hex.prefix(16))…, the signed checkpoint says \(parsed.head.hash.hex.prefix(16))…: the log was rewritten", exitCode: 3)
-            }
+            try await session.requireExtends(parsed)
             signed = parsed
         }
         guard let head = try await session.store.head() else { session.say("the log is empty\n"); return }
@@ -66,9 +53,9 @@ struct Verify: AsyncParsableCommand {
             throw ToolError("verification FAILED: \(failure)", exitCode: 3)
         }
         let verified: Phrase = "verified \(report.checked) events: every hash link holds; head \(head)"
-        session.outcome(signed.map { .joined([verified, "the log extends the signed checkpoint at seq \($0.head.position)"], separator: "\n") } ?? verified,
+        session.outcome(signed.map { .joined([verified, "the log extends the signed checkpoint at seq \($0.size)"], separator: "\n") } ?? verified,
                         [("checked", .integer(report.checked)), ("intact", .flag(true)), ("head_seq", .integer(Int(head.position.rawValue))),
-                         ("head_hash", .digest(head.hash.hex)), ("extends_checkpoint_seq", signed.map { .integer(Int($0.head.position.rawValue)) } ?? .null)])
+                         ("head_hash", .digest(head.hash.hex)), ("extends_checkpoint_seq", signed.map { .integer(Int($0.size)) } ?? .null)])
     }
 }
 
@@ -83,15 +70,17 @@ struct Checkpoint: AsyncParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Sign with the Ed25519 private key (base64) in this file.", completion: .file()) var key: String?
+    @Option(help: "Sign with the signer key in this file (from --new-key).", completion: .file()) var key: String?
     var output: String? { global.output }
-    @Option(help: "Create a key pair: the private key in this file (mode 0600), the public key beside it (.pub).", completion: .file()) var newKey: String?
+    @Option(help: "Create a key pair: the signer key in this file (mode 0600), the verifier key beside it (.pub).", completion: .file()) var newKey: String?
+    @Option(help: "The new key's name (default: the log's origin; a witness: its own name, e.g. thanhtra.example/w1).") var keyName: String?
 
     func run() async throws {
         if let newKey {
-            let (privateKey, publicKey) = SignedCheckpoint.newKeyPair()
-            guard FileManager.default.createFile(atPath: newKey, contents: Data((privateKey.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600]),
-                  FileManager.default.createFile(atPath: newKey + ".pub", contents: Data((publicKey.base64EncodedString() + "\n").utf8)) else {
+            let signer: NoteSigner
+            do { signer = try NoteSigner(name: keyName ?? global.origin) } catch { throw ToolError.usage("--key-name: \(error)") }
+            guard FileManager.default.createFile(atPath: newKey, contents: Data((signer.signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]),
+                  FileManager.default.createFile(atPath: newKey + ".pub", contents: Data((signer.verifier.verifierKey + "\n").utf8)) else {
                 throw ToolError("cannot write \(newKey) and \(newKey).pub")
             }
             FileHandle.standardOutput.write(Data(global.language.say("wrote \(newKey) (keep it secret) and \(newKey).pub (give it to the inspectors)\n").utf8))
@@ -105,17 +94,13 @@ struct Checkpoint: AsyncParsableCommand {
                             [("seq", .integer(Int(head.position.rawValue))), ("hash", .digest(head.hash.hex)), ("recorded", .text(recorded.utcDescription))])
             return
         }
-        guard let privateKey = Data(base64Encoded: String(decoding: try readFile(key), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ToolError("\(key) does not hold a base64 key; create one with `dossier checkpoint --new-key FILE`")
-        }
-        let signed: SignedCheckpoint
-        do { signed = try SignedCheckpoint(signing: head, privateKey: privateKey) } catch { throw ToolError("\(key): \(error)") }
+        let signed = try await session.signedCheckpoint(at: head, signer: try KeyFile.signer(key, origin: session.origin))
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(signed.text.utf8)) else { throw ToolError("cannot write \(output)") }
+            guard FileManager.default.createFile(atPath: output, contents: Data(signed.written.utf8)) else { throw ToolError("cannot write \(output)") }
             session.outcome("signed checkpoint at seq \(head.position) written to \(output)",
                             [("seq", .integer(Int(head.position.rawValue))), ("hash", .digest(head.hash.hex)), ("output", .text(output))])
         } else {
-            session.write(signed.text)
+            session.write(signed.written)
         }
     }
 }

@@ -79,18 +79,24 @@ struct Init: AsyncParsableCommand {
     var timeTolerance: Int?
     @Option(help: "A Unix group whose members may read the store (--read-only): files 0640, lock files 0660, directories setgid.")
     var group: String?
+    @Option(help: "The log's name in signed checkpoints, e.g. h19.example.gov.vn/dossiers (default: dossierledger/<the store directory's name>).")
+    var origin: String?
 
     func validate() throws {
         try checkingUsage {
             if let timeTolerance, !(0...60).contains(timeTolerance) { throw ToolError.usage("--time-tolerance is 0 to 60 minutes, not \(timeTolerance)") }
+            if let origin, origin.isEmpty || origin.contains(where: { $0.isWhitespace || $0 == "+" }) {
+                throw ToolError.usage("--origin is a name without spaces or +, such as h19.example.gov.vn/dossiers, not \"\(origin)\"")
+            }
         }
     }
 
     func run() async throws {
-        if let timeTolerance {
+        if timeTolerance != nil || origin != nil {
             try FileManager.default.createDirectory(atPath: global.store, withIntermediateDirectories: true)
             var settings = try StoreSettings.read(global.store)
-            settings.timeToleranceMinutes = timeTolerance
+            settings.timeToleranceMinutes = timeTolerance ?? settings.timeToleranceMinutes
+            settings.origin = origin ?? settings.origin
             try settings.write(global.store)
         }
         let session = try Session(global, creating: true)

@@ -69,10 +69,7 @@ func takeBackup(of session: Session, to directory: String, key: String?) async t
     }
     var checkpoint: String?
     if let key {
-        guard let privateKey = Data(base64Encoded: String(decoding: try readFile(key), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ToolError("\(key) does not hold a base64 key; create one with `dossier checkpoint --new-key FILE`")
-        }
-        do { checkpoint = try SignedCheckpoint(signing: head, privateKey: privateKey).text } catch { throw ToolError("\(key): \(error)") }
+        checkpoint = try await session.signedCheckpoint(at: head, signer: try KeyFile.signer(key, origin: session.origin)).written
     }
     let settings = StoreSettings.file(session.options.store)
     if FileManager.default.fileExists(atPath: settings) { try? FileManager.default.copyItem(atPath: settings, toPath: StoreSettings.file(directory)) }
@@ -142,11 +139,10 @@ struct Restore: AsyncParsableCommand {
         }
         if let publicKey {
             guard let text = manifest.checkpoint else { throw ToolError("the backup has no signed checkpoint to check with \(publicKey)", exitCode: ExitCode.verificationFailed) }
-            guard let key = Data(base64Encoded: String(decoding: try readFile(publicKey), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-                  key.count == 32 else { throw ToolError("\(publicKey) does not hold a base64 Ed25519 public key (32 bytes)") }
-            let signed: SignedCheckpoint
-            do { signed = try SignedCheckpoint(text: text) } catch { throw ToolError("the backup's checkpoint: \(error)", exitCode: ExitCode.verificationFailed) }
-            guard signed.isSigned(by: key), signed.head.position == head.position, signed.head.hash == head.hash else {
+            let signed: CheckpointFile
+            do { signed = try CheckpointFile.parse(text) } catch { throw ToolError("the backup's checkpoint: \(error)", exitCode: ExitCode.verificationFailed) }
+            let key = try KeyFile.verifier(publicKey, origin: signed.origin ?? global.origin)
+            guard signed.isSigned(by: key), signed.size == head.position.rawValue, signed.headHash == head.hash else {
                 throw ToolError("the backup's checkpoint is not signed by \(publicKey) for its head; nothing restored", exitCode: ExitCode.verificationFailed)
             }
         }
@@ -248,15 +244,11 @@ struct Nightly: AsyncParsableCommand {
         guard try await step("checkpoint", {
             guard let head = try await session.store.head() else { throw ToolError("the log is empty") }
             guard let key else { return "head seq \(head.position) hash \(head.hash.hex) (not signed: no --key)" }
-            guard let privateKey = Data(base64Encoded: String(decoding: try readFile(key), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                throw ToolError("\(key) does not hold a base64 key")
-            }
-            let signed: SignedCheckpoint
-            do { signed = try SignedCheckpoint(signing: head, privateKey: privateKey) } catch { throw ToolError("\(key): \(error)") }
+            let signed = try await session.signedCheckpoint(at: head, signer: try KeyFile.signer(key, origin: session.origin))
             guard let checkpoints else { return "signed at seq \(head.position) (not kept: no --checkpoints)" }
             try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
             let file = checkpoints + "/\(stamp).checkpoint"
-            guard FileManager.default.createFile(atPath: file, contents: Data(signed.text.utf8)) else { throw ToolError("cannot write \(file)") }
+            guard FileManager.default.createFile(atPath: file, contents: Data(signed.written.utf8)) else { throw ToolError("cannot write \(file)") }
             return "signed at seq \(head.position), written to \(file)"
         }) else { return }
         if let backups {

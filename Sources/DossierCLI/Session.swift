@@ -194,8 +194,10 @@ func parsePeriod(_ text: String, cutOff15th: Bool) throws -> Period {
 struct StoreSettings: Codable, Equatable {
     /// Rule 6 of events.md: how many minutes after the instant of its append an event may be dated (0 to 60).
     var timeToleranceMinutes = TimeGuard.defaultMinutes
+    /// The log's name in signed checkpoints (C2SP tlog-checkpoint's origin line).
+    var origin: String?
 
-    enum CodingKeys: String, CodingKey { case timeToleranceMinutes = "time_tolerance_minutes" }
+    enum CodingKeys: String, CodingKey { case timeToleranceMinutes = "time_tolerance_minutes", origin }
 
     static func file(_ store: String) -> String { store + "/settings.json" }
 

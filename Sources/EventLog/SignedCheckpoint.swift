@@ -21,7 +21,7 @@ public struct SignedCheckpoint: Sendable, Hashable {
     public let publicKey: Data
     public let signature: Data
 
-    static let magic = "DossierLedger checkpoint v1"
+    public static let magic = "DossierLedger checkpoint v1"
 
     /// The signed lines.
     static func body(_ head: LogHead, publicKey: Data) -> String {

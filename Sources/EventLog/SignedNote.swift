@@ -169,6 +169,14 @@ public struct NoteSigner: Sendable {
         _ = try NoteVerifier(name: name, publicKey: key.publicKey.rawRepresentation)
     }
 
+    /// A key from its 32-byte Ed25519 seed (a key file of version 0.4, which held only that).
+    public init(name: String, seed: Data) throws(CheckpointError) {
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else { throw CheckpointError("the private key is not a 32-byte Ed25519 key") }
+        _ = try NoteVerifier(name: name, publicKey: key.publicKey.rawRepresentation)
+        self.key = key
+        self.name = name
+    }
+
     /// Parses a signer key.
     public init(signerKey text: String) throws(CheckpointError) {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)

@@ -48,8 +48,8 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     /// The environment; exposed for statistics, copies and tests.
     public let environment: Environment
     let tables: Tables
-    private let configuration: Configuration
-    private let writer = DispatchQueue(label: "dossierledger.eventstore.writer")
+    let configuration: Configuration
+    let writer = DispatchQueue(label: "dossierledger.eventstore.writer")
     let readers = DispatchQueue(label: "dossierledger.eventstore.readers", attributes: .concurrent)
     private let pending = PendingAppends()
 
@@ -66,7 +66,6 @@ public final class LMDBEventStore: EventStore, BulkLoading {
                 maxDatabases: Layout.all.count + 2, options: configuration.readOnly ? .readOnly : []))
             if !configuration.readOnly { _ = try environment.clearStaleReaders() }
             tables = Tables(try environment.openDatabases(Layout.all))
-            if !configuration.readOnly { try completeTree() }
         } catch {
             throw EventStoreError(error)
         }

@@ -10,14 +10,10 @@ struct RecordWriter: ~Copyable {
     private let clock: @Sendable () -> RecordedTime
     private(set) var head: LogHead?
     private var streamCount: UInt32
-    private var tree: TreeWriter
 
     init(_ txn: borrowing WriteTransaction, tables: Tables, clock: @escaping @Sendable () -> RecordedTime) throws {
-        let head = try txn.logHead(in: tables)
-        let streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
-        tree = try TreeWriter(txn, tables: tables, size: head?.position.rawValue ?? 0)
-        self.head = head
-        self.streamCount = streamCount
+        head = try txn.logHead(in: tables)
+        streamCount = UInt32(try txn.statistics(of: tables.streams).entries)
         self.tables = tables
         self.clock = clock
     }
@@ -59,7 +55,6 @@ struct RecordWriter: ~Copyable {
             throw EventStoreError(.replicaMismatch, "event \(String(decoding: id, as: UTF8.self)) at seq \(position): the export's version, recorded time or hash differs from the replica's",
                                   position: GlobalPosition(position))
         }
-        try tree.add(hash, txn)
         streamHead.version = version
         streamHead.hash = hash
         head = LogHead(position: GlobalPosition(position), hash: hash, recorded: recorded)

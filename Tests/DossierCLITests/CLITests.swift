@@ -280,7 +280,8 @@ struct CLITests {
         let key = TemporaryDirectory.path + "/office.key", checkpoint = TemporaryDirectory.path + "/head.checkpoint"
         #expect(try dossier(["checkpoint", "--new-key", key]).status == 0)
         #expect(try dossier(["checkpoint", "--store", store, "--key", key, "--output", checkpoint]).status == 0)
-        #expect(try String(contentsOfFile: checkpoint, encoding: .utf8).hasPrefix("DossierLedger checkpoint v1\nseq: "))
+        // A C2SP checkpoint: origin, tree size, root, our head line, a blank line, the signature.
+        #expect(try String(contentsOfFile: checkpoint, encoding: .utf8).contains(#/^dossierledger/fixed\n\d+\n[A-Za-z0-9+/=]{44}\nhead [0-9a-f]{64}\n\n— \S+ /#))
         let more = ["append", "--store", store, "--id", "later", "--dossier", "NEW-9", "--type", "received", "--at", "2026-11-27T09:00:00+07:00",
                     "--actor", "cb.h19.x01.1", "--unit", "H19.X01", "--field", "procedure=1.001193", "--field", "channel=direct"]
         #expect(try dossier(more).status == 0)
@@ -309,7 +310,7 @@ struct CLITests {
         #expect(try dossier(["checkpoint", "--new-key", key + "2"]).status == 0)
         #expect(try dossier(["verify", "--store", store, "--checkpoint", checkpoint, "--public-key", key + "2.pub"]).status == 3)
         let text = try String(contentsOfFile: checkpoint, encoding: .utf8)
-        try text.replacingOccurrences(of: "seq: ", with: "seq: 1").write(toFile: checkpoint, atomically: true, encoding: .utf8)
+        try text.replacing(/\n(\d+)\n/) { "\n\(Int($0.1)! + 1)\n" }.write(toFile: checkpoint, atomically: true, encoding: .utf8)
         #expect(try dossier(["verify", "--store", store, "--checkpoint", checkpoint, "--public-key", key + ".pub"]).status == 3)
     }
 

@@ -198,7 +198,7 @@ func writeImportFile(_ path: String, count: Int) throws {
         let dossierIndex = (i % 1000) + (i / 4000) * 1000
         let step = (i / 1000) % 4
         let dossier = "000.00.17.H19-" + String(240_101 + dossierIndex / 9_999) + "-" + String(10_000 + dossierIndex % 9_999).dropFirst()
-        let at = firstInstant + Int64(dossierIndex) * 60_000_000 + Int64(step) * 3_600_000_000
+        let at = firstInstant + Int64(dossierIndex) * 20_000_000 + Int64(step) * 3_600_000_000  // 10M events end in 2025: in the past
         let head = "{\"id\":\"ev-\(i)\",\"dossier\":\"\(dossier)\",\"at\":\"\(at)\","
         let body: String
         switch step {
