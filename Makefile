@@ -19,6 +19,10 @@ test-deps: deps
 		echo "installing libreoffice-calc-nogui (the workbook tests open what we write)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+	@[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] && command -v go >/dev/null || { \
+		echo "installing golang-go and golang-golang-x-mod-dev (tools/verifier checks our proofs with the Go checksum database's code)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq golang-go golang-golang-x-mod-dev >/dev/null; }
 
 build: deps
 	$(SWIFT) build
