@@ -4,7 +4,7 @@ DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_DOSSIERS ?= 200000
 DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps test-deps build test demo bench install
+.PHONY: deps test-deps go-deps build test demo bench install
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -14,15 +14,23 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq liblmdb-dev >/dev/null; }
 
 # LibreOffice (headless) for the tests that open the workbooks we write.
-test-deps: deps
+test-deps: deps go-deps
 	@command -v soffice >/dev/null || { \
 		echo "installing libreoffice-calc-nogui (the workbook tests open what we write)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+
+# Go and the Go checksum database's packages: tools/verifier checks our proofs with them.
+go-deps:
 	@[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] && command -v go >/dev/null || { \
 		echo "installing golang-go and golang-golang-x-mod-dev (tools/verifier checks our proofs with the Go checksum database's code)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq golang-go golang-golang-x-mod-dev >/dev/null; }
+
+# tools/verifier, built in GOPATH mode over Debian's Go packages (no network).
+.build/verifier: go-deps tools/verifier/main.go
+	mkdir -p .build/gocache
+	cd tools/verifier && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/.build/gocache go build -o ../../.build/verifier .
 
 build: deps
 	$(SWIFT) build
@@ -35,7 +43,7 @@ test: test-deps
 # on-time rates by unit with the 766 score, the accountability top ten, two case histories (the
 # dossier that finished latest; one with a voided event), the quarter's periodic report as a
 # workbook, and a verification of the whole log.
-demo: deps
+demo: deps .build/verifier
 	$(SWIFT) build -c release --product dossier
 	$(SWIFT) build -c release --product province-generator
 	rm -rf $(DEMO_DIR)
@@ -43,7 +51,7 @@ demo: deps
 	.build/release/province-generator --dossiers $(DEMO_DOSSIERS) --out $(DEMO_DIR)/province
 	@echo "== dossier init, import, sweep, rebuild"
 	$(DOSSIER) init --procedures $(DEMO_DIR)/province/procedures.json --units $(DEMO_DIR)/province/units.json \
-		--officers $(DEMO_DIR)/province/officers.json
+		--officers $(DEMO_DIR)/province/officers.json --origin demo.h19.gov.vn/dossierledger
 	$(DOSSIER) import $(DEMO_DIR)/province/events.jsonl
 	$(DOSSIER) sweep --as-of 2026-11-27T17:00:00+07:00
 	$(DOSSIER) rebuild
@@ -63,6 +71,12 @@ demo: deps
 	$(DOSSIER) report --period 2026-Q3 --lang vi --format xlsx --output $(DEMO_DIR)/bao-cao-2026-Q3.xlsx
 	@echo "== verify"
 	$(DOSSIER) verify
+	@echo "== a proof bundle of the latest-finished late dossier, for a discipline board, checked offline by us and by Go's tlog"
+	$(DOSSIER) checkpoint --new-key $(DEMO_DIR)/office.key --key-name demo.h19.gov.vn/office
+	$(DOSSIER) prove $$($(DOSSIER) late --include-finished --format csv | sed -n 2p | cut -d, -f1) --key $(DEMO_DIR)/office.key \
+		--output $(DEMO_DIR)/proof.json
+	$(DOSSIER) verify-proof $(DEMO_DIR)/proof.json --public-key $(DEMO_DIR)/office.key.pub
+	.build/verifier -key $(DEMO_DIR)/office.key.pub bundle $(DEMO_DIR)/proof.json
 
 # dossier, its man page (argument-parser's manual plugin) and its shell completions under a prefix.
 PREFIX ?= /usr/local

@@ -8,7 +8,7 @@ import Crypto
 /// 2^level), numbered in the order appending creates them (``storedIndex(level:index:)``): an
 /// append only adds at the end. Any tree's root and any proof are then a few stored hashes
 /// combined: ``Plan`` says which to read, and ``Plan/evaluate(_:)`` combines them.
-public enum MerkleTree {
+public enum MerkleTree: Sendable {
     public static func leafHash(_ eventHash: EventHash) -> EventHash {
         var hasher = SHA256()
         hasher.update(data: [0x00])

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A checkpoint of the log's Merkle tree in the C2SP tlog-checkpoint format, the text of a
 /// ``SignedNote``:

@@ -93,12 +93,23 @@ extension LMDBEventStore {
                 let size = try txn.treeSize(in: tables)
                 guard size < head.position.rawValue else { return true }
                 var tree = try TreeWriter(txn, tables: tables, size: size)
-                for seq in size + 1...min(head.position.rawValue, size + 1_000_000) {
-                    guard let hash = try txn.withRecord(at: seq, in: tables, { $0.hash }) else {
-                        throw EventStoreError(.corruptStore, "seq \(seq) is missing from the log", position: GlobalPosition(seq))
+                let end = min(head.position.rawValue, size + 1_000_000)
+                var seq = size + 1
+                try txn.withCursor(on: tables.log) { cursor in
+                    var step = Cursor.Position.atLeast(BigEndian.bytes(seq))
+                    while seq <= end, try cursor.move(to: step, { key, record in
+                        // A record ends with its hash (RecordLayout).
+                        guard loadSeq(key) == seq, record.count >= 32 else {
+                            throw EventStoreError(.corruptStore, "seq \(seq) is missing from the log", position: GlobalPosition(seq))
+                        }
+                        try tree.add(EventHash(bytes: record, at: record.count - 32), txn)
+                        return true
+                    }) == true {
+                        seq += 1
+                        step = .next
                     }
-                    try tree.add(hash, txn)
                 }
+                guard seq > end else { throw EventStoreError(.corruptStore, "seq \(seq) is missing from the log", position: GlobalPosition(seq)) }
                 return false
             }
             if done { return }

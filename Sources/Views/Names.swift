@@ -1,4 +1,4 @@
-public import DossierDomain
+import DossierDomain
 
 /// What a row is keyed by, for its `name` (indicators.md: "every row keyed by a unit, procedure
 /// or officer also carries `name`").

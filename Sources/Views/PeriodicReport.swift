@@ -1,5 +1,5 @@
 public import DossierDomain
-public import Projections
+import Projections
 
 /// One unit's line of the periodic report, in the layout provincial reports use: dossiers to
 /// resolve, resolved, in progress, with the on-time rate and the 766 score.

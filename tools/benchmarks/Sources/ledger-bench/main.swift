@@ -28,7 +28,7 @@ struct Options {
             case "--events": guard let n = Int(value), n > 0 else { throw BenchError("--events takes a positive number") }; events = n
             case "--dir", "--store": directory = value
             case "--corrections": guard let r = Double(value), (0...1).contains(r) else { throw BenchError("--corrections takes a share from 0 to 1") }; corrections = r
-            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views [--events N] [--dir DIR] [--corrections R], or demo --store DIR")
+            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views|proofs [--events N] [--dir DIR] [--corrections R], or demo --store DIR")
             }
         }
     }
@@ -260,7 +260,8 @@ func peakAnonymousMemory<R>(during body: () async throws -> R) async rethrows ->
     return (result, sampler.peak)
 }
 
-func importBenchmark(_ options: Options) async throws {
+@discardableResult
+func importBenchmark(_ options: Options) async throws -> LMDBEventStore {
     let path = options.directory + "/events.jsonl"
     try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
     try writeImportFile(path, count: options.events)
@@ -274,6 +275,7 @@ func importBenchmark(_ options: Options) async throws {
     let elapsed = ContinuousClock.now - start
     precondition(summary.appended == options.events, "imported \(summary)")
     print("import of a \(size / 1_048_576) MiB JSON Lines file, validated: \(rate(options.events, elapsed)); peak anonymous memory \(peak) MB")
+    return store
 }
 
 /// The interim demo: until the generator of a realistic province and the views land, it
@@ -327,6 +329,8 @@ case "group":
     try await groupCommit(options, appenders: 16, single: nil)
 case "views":
     try await viewsBenchmark(options)
+case "proofs":
+    try await proofsBenchmark(options)
 case "all", "bulk", "read", "history":
     var single: Double?
     if options.command == "all" {
