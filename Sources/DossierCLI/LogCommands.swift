@@ -329,7 +329,8 @@ struct Export: AsyncParsableCommand {
         }
         var buffer = ""
         let count = try await session.ledger.export(dossier: dossier, from: GlobalPosition(from), through: through.map { GlobalPosition($0) }) { line in
-            buffer += line + "\n"
+            buffer.append(line)
+            buffer.append("\n")
             if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
         }
         handle.write(Data(buffer.utf8))

@@ -153,57 +153,6 @@ public final class DossierLedger: Sendable {
         summary.positions = result.positions
         return summary
     }
-
-    /// Writes the log (or one dossier, or a seq range) as JSON Lines with seq, version, recorded
-    /// and hash; catalog entries too (a replica needs them: they are in the chain). An export of
-    /// part of the log (one dossier, or a range after seq 1) also gives each line
-    /// `previous_hash`, the hash of the event before it in the log, so that each record can be
-    /// recomputed on its own. Returns the number of lines.
-    @discardableResult
-    public func export(dossier: String? = nil, from start: GlobalPosition = .first, through end: GlobalPosition? = nil,
-                       to write: (String) throws -> Void) async throws -> Int {
-        var count = 0
-        let partial = dossier != nil || start > .first
-        var last: RecordedEvent?
-        func emit(_ record: RecordedEvent) async throws {
-            var previous: EventHash?
-            if partial {
-                if let last, last.position.next == record.position {
-                    previous = last.hash
-                } else if record.position > .first {
-                    previous = try await store.readAll(from: GlobalPosition(record.position.rawValue - 1), limit: 1).first?.hash
-                } else {
-                    previous = .zero
-                }
-            }
-            let exported = Records.exported(record, previous: previous)
-            switch try Records.decode(record) {
-            case .dossier(let event): try write(event.jsonLine(exported: exported))
-            case .catalog(let entry): try write(entry.exportLine(id: record.id.value, exported: exported))
-            }
-            last = record
-            count += 1
-        }
-        if let dossier {
-            var next = StreamVersion(1)
-            while true {
-                let batch = try await store.read(stream: StreamID(dossier), from: next, direction: .forward, limit: 1024)
-                for record in batch where record.position >= start && end.map({ record.position <= $0 }) ?? true { try await emit(record) }
-                guard let last = batch.last else { return count }
-                next = last.version.next
-            }
-        }
-        var next = start
-        while true {
-            let batch = try await store.readAll(from: next, limit: 4096)
-            for record in batch {
-                if let end, record.position > end { return count }
-                try await emit(record)
-            }
-            guard let last = batch.last else { return count }
-            next = last.position.next
-        }
-    }
 }
 
 extension DossierLedger {

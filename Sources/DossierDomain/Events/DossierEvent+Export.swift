@@ -6,7 +6,7 @@ extension DossierEvent {
         out.field("id", id)
         out.field("dossier", dossier)
         out.field("type", type.rawValue)
-        out.field("at", at.description)
+        out.instant("at", at)
         out.field("actor", actor)
         out.field("unit", unit)
         if let note { out.field("note", note) }
@@ -17,12 +17,12 @@ extension DossierEvent {
             if let v = r.onlineLevel { out.field("online_level", v.rawValue) }
             if let v = r.assist { out.field("assist", v.rawValue) }
             if let v = r.competentUnit { out.field("competent_unit", v) }
-            if let v = r.submitted { out.field("submitted", v.description) }
-            if let v = r.due { out.field("due", v.description) }
+            if let v = r.submitted { out.instant("submitted", v) }
+            if let v = r.due { out.instant("due", v) }
         case .forwarded(let f):
             out.field("to_unit", f.toUnit)
             if let v = f.toActor { out.field("to_actor", v) }
-            if let v = f.stepDue { out.field("step_due", v.description) }
+            if let v = f.stepDue { out.instant("step_due", v) }
             if let v = f.stepHours { out.raw("step_hours", formatNumber(v)) }
         case .supplementRequested(let s):
             out.field("reason", s.reason)
@@ -30,11 +30,11 @@ extension DossierEvent {
         case .supplementReceived, .withdrawn:
             break
         case .deadlineMissed(let d):
-            out.field("due", d.due.description)
+            out.instant("due", d.due)
             out.field("holder_unit", d.holderUnit)
             if let v = d.holderActor { out.field("holder_actor", v) }
         case .apologyIssued(let a):
-            out.field("new_due", a.newDue.description)
+            out.instant("new_due", a.newDue)
             out.field("reason", a.reason)
             if let v = a.responsibleUnit { out.field("responsible_unit", v) }
         case .processed(let p):
@@ -57,7 +57,7 @@ extension DossierEvent {
         if let exported {
             out.raw("seq", String(exported.seq))
             out.raw("version", String(exported.version))
-            out.field("recorded", exported.recorded.utcDescription)
+            out.instant("recorded", exported.recorded, utc: true)
             out.field("hash", exported.hash)
             if let previous = exported.previousHash { out.field("previous_hash", previous) }
         }
@@ -70,44 +70,82 @@ private func formatNumber(_ value: Double) -> String {
     return value.description
 }
 
+/// Writes one JSON object as UTF-8 bytes: names and values appended in place, strings escaped
+/// byte by byte (an export writes millions of lines: no intermediate strings).
 struct JSONObjectWriter {
-    private var text = "{"
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
 
-    mutating func field(_ name: String, _ value: String) { raw(name, jsonString(value)) }
+    init() { bytes.reserveCapacity(384) }
 
-    mutating func raw(_ name: String, _ json: String) {
-        if text.count > 1 { text += "," }
-        text += "\"\(name)\":" + json
+    mutating func field(_ name: StaticString, _ value: String) {
+        key(name)
+        appendJSONString(value, to: &bytes)
     }
 
-    mutating func finish() -> String { text + "}" }
+    /// An instant as a JSON string, local (``Instant/description``) or UTC (``Instant/utcDescription``).
+    mutating func instant(_ name: StaticString, _ value: Instant, utc: Bool = false) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        value.writeRFC3339(utc: utc, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func raw(_ name: StaticString, _ json: String) {
+        key(name)
+        bytes.append(contentsOf: json.utf8)
+    }
+
+    private mutating func key(_ name: StaticString) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    mutating func finish() -> String {
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
 
 /// `value` as a JSON string literal: quotes, backslashes and control characters escaped.
 public func jsonString(_ value: String) -> String {
-    var out = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            out += "\\u00" + pad(String(scalar.value, radix: 16), 2)
-        default: out.unicodeScalars.append(scalar)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(value.utf8.count + 2)
+    appendJSONString(value, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Appends `value` as a JSON string literal; bytes that need no escape (all but `"`, `\` and
+/// controls; UTF-8 of other scalars included) are copied as they are.
+func appendJSONString(_ value: String, to bytes: inout [UInt8]) {
+    bytes.append(UInt8(ascii: "\""))
+    var value = value
+    value.withUTF8 { utf8 in
+        var start = 0
+        for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0a: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0d: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            default: bytes.append(contentsOf: Array("\\u00\(pad(String(byte, radix: 16), 2))".utf8))
+            }
+            start = i + 1
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
     }
-    return out + "\""
+    bytes.append(UInt8(ascii: "\""))
 }
 
 extension Instant {
     /// RFC 3339 in UTC with six fractional digits, `2026-11-29T05:03:06.260465Z`: the form of
     /// `recorded` in exports.
     public var utcDescription: String {
-        let days = microseconds.floorDivided(by: Instant.microsecondsPerDay)
-        let micro = microseconds.floorModulo(Instant.microsecondsPerDay)
-        let seconds = micro / 1_000_000
-        return "\(LocalDate(daysSinceEpoch: Int(days)))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(micro % 1_000_000, 6))Z"
+        var bytes: [UInt8] = []
+        writeRFC3339(utc: true, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

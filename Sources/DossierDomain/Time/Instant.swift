@@ -33,11 +33,46 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// RFC 3339 in local time, `2025-03-04T09:12:00+07:00`, with six fractional digits only
     /// when the instant has a fraction of a second.
     public var description: String {
-        let micro = localMicrosecondOfDay
-        let seconds = micro / 1_000_000, fraction = micro % 1_000_000
-        var text = "\(localDate)T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2))"
-        if fraction != 0 { text += "." + pad(fraction, 6) }
-        return text + "+07:00"
+        var bytes: [UInt8] = []
+        writeRFC3339(utc: false, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the instant as RFC 3339: in local time with `+07:00` and six fractional digits
+    /// only when it has a fraction (``description``), or in UTC with six fractional digits and
+    /// `Z` (``utcDescription``). Digits are written as bytes: exports write millions of them.
+    func writeRFC3339(utc: Bool, to bytes: inout [UInt8]) {
+        let shifted = microseconds + (utc ? 0 : Instant.localOffset)
+        let (year, month, day) = LocalDate(daysSinceEpoch: Int(shifted.floorDivided(by: Instant.microsecondsPerDay))).components
+        let micro = shifted.floorModulo(Instant.microsecondsPerDay)
+        let seconds = Int(micro / 1_000_000), fraction = Int(micro % 1_000_000)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var value = value
+            if value >= divisor * 10 { bytes.append(contentsOf: String(value).utf8); return }  // a year past 9999
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor))
+                value %= divisor
+                divisor /= 10
+            }
+        }
+        if year < 0 { bytes.append(contentsOf: String(year).utf8) } else { digits(year, 4) }
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2)
+        if utc || fraction != 0 {
+            bytes.append(UInt8(ascii: "."))
+            digits(fraction, 6)
+        }
+        bytes.append(contentsOf: utc ? [UInt8(ascii: "Z")] : Array("+07:00".utf8))
     }
 
     /// Parses an RFC 3339 timestamp with seconds and an offset (`Z` or `±HH:MM`), up to six
