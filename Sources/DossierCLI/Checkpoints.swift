@@ -2,7 +2,6 @@ import DossierDomain
 import DossierLog
 import EventLog
 import Foundation
-import Views
 
 /// Keys and checkpoints as files. Keys are written as the Go note package writes them (a signer
 /// key `PRIVATE+KEY+name+id+…`, a verifier key `name+id+…`); a key file of version 0.4 (32 bytes
