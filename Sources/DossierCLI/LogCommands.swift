@@ -327,13 +327,9 @@ struct Export: AsyncParsableCommand {
             }
             handle = file
         }
-        var buffer = ""
-        let count = try await session.ledger.export(dossier: dossier, from: GlobalPosition(from), through: through.map { GlobalPosition($0) }) { line in
-            buffer.append(line)
-            buffer.append("\n")
-            if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
+        let count = try await session.ledger.export(dossier: dossier, from: GlobalPosition(from), through: through.map { GlobalPosition($0) }) {
+            (chunk: [UInt8]) in handle.write(Data(chunk))
         }
-        handle.write(Data(buffer.utf8))
         if let output { session.outcome("exported \(count) lines to \(output)", [("lines", .integer(count)), ("output", .text(output))]) }
     }
 }

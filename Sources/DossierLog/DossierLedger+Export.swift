@@ -9,13 +9,14 @@ extension DossierLedger {
     /// and hash; catalog entries too (a replica needs them: they are in the chain). An export of
     /// part of the log (one dossier, or a range after seq 1) also gives each line
     /// `previous_hash`, the hash of the event before it in the log, so that each record can be
-    /// recomputed on its own. Returns the number of lines.
+    /// recomputed on its own. `write` receives the lines in order, in chunks of whole lines, each
+    /// ending with a newline. Returns the number of lines.
     ///
-    /// The log is read 8,192 records at a time; each batch's lines are formatted on every core
-    /// and written in order.
+    /// The log is read 8,192 records at a time, the next batch while this one is formatted on
+    /// every core.
     @discardableResult
     public func export(dossier: String? = nil, from start: GlobalPosition = .first, through end: GlobalPosition? = nil,
-                       to write: (String) throws -> Void) async throws -> Int {
+                       chunks write: ([UInt8]) throws -> Void) async throws -> Int {
         let partial = dossier != nil || start > .first
         var count = 0
         var last: RecordedEvent?
@@ -34,7 +35,7 @@ extension DossierLedger {
                     last = record
                 }
             }
-            for line in try Self.lines(batch, previous: previous) { try write(line) }
+            for chunk in try Self.lines(batch, previous: previous) { try write(chunk) }
             count += batch.count
             last = batch.last
         }
@@ -47,39 +48,54 @@ extension DossierLedger {
                 next = last.version.next
             }
         }
-        var next = start
+        let limit = 8192
+        var batch = try await store.readAll(from: start, limit: limit)
         while true {
-            let batch = try await store.readAll(from: next, limit: 8192)
             let wanted = end.map { end in batch.filter { $0.position <= end } } ?? batch
+            let more = wanted.count == batch.count && batch.count == limit
+            let next = batch.last?.position.next ?? start
+            async let following = more ? store.readAll(from: next, limit: limit) : []
             try await emit(wanted)
-            guard wanted.count == batch.count, let last = batch.last else { return count }
-            next = last.position.next
+            guard more else { return count }
+            batch = try await following
         }
     }
 
-    /// The export lines of `records` (with `previous` hashes when given), formatted in as many
-    /// slices as the machine has cores.
-    private static func lines(_ records: [RecordedEvent], previous: [EventHash?]) throws -> [String] {
+    /// ``export(dossier:from:through:chunks:)`` a line at a time (without its newline).
+    @discardableResult
+    public func export(dossier: String? = nil, from start: GlobalPosition = .first, through end: GlobalPosition? = nil,
+                       to write: (String) throws -> Void) async throws -> Int {
+        try await export(dossier: dossier, from: start, through: end) { (chunk: [UInt8]) in
+            for line in chunk.split(separator: UInt8(ascii: "\n")) { try write(String(decoding: line, as: UTF8.self)) }
+        }
+    }
+
+    /// The export lines of `records` (with `previous` hashes when given), each ending with a
+    /// newline, formatted in as many chunks as the machine has cores.
+    private static func lines(_ records: [RecordedEvent], previous: [EventHash?]) throws -> [[UInt8]] {
         let slices = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, records.count / 256))
-        let results = Mutex([[String]](repeating: [], count: slices))
+        let results = Mutex([[UInt8]](repeating: [], count: slices))
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: slices) { slice in
             let range = records.count * slice / slices..<records.count * (slice + 1) / slices
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(range.count * 320)
             do {
-                let lines = try range.map { index in
+                for index in range {
                     let record = records[index]
                     let exported = Records.exported(record, previous: previous.isEmpty ? nil : previous[index])
-                    return switch try Records.decode(record) {
-                    case .dossier(let event): event.jsonLine(exported: exported)
-                    case .catalog(let entry): entry.exportLine(id: record.id.value, exported: exported)
+                    switch try Records.decode(record) {
+                    case .dossier(let event): event.writeJSONLine(exported: exported, to: &bytes)
+                    case .catalog(let entry): entry.writeExportLine(id: record.id.value, exported: exported, to: &bytes)
                     }
+                    bytes.append(UInt8(ascii: "\n"))
                 }
-                results.withLock { $0[slice] = lines }
+                results.withLock { $0[slice] = bytes }
             } catch {
                 failure.withLock { $0 = error }
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        return results.withLock { $0.flatMap { $0 } }
+        return results.withLock { $0 }
     }
 }

@@ -29,18 +29,14 @@ public enum LogLine: Sendable, Hashable {
 }
 
 extension CatalogEntry {
-    /// The entry as an export line, with the store's fields.
-    public func exportLine(id: String, exported: ExportedFields) -> String {
-        var out = JSONObjectWriter()
-        out.field("id", id)
-        out.field("stream", CatalogEntry.stream)
-        out.field("type", wireName)
-        out.field("entry", json)
-        out.raw("seq", String(exported.seq))
-        out.raw("version", String(exported.version))
-        out.field("recorded", exported.recorded.utcDescription)
-        out.field("hash", exported.hash)
-        if let previous = exported.previousHash { out.field("previous_hash", previous) }
-        return out.finish()
+    /// Appends the entry as an export line (without the newline), with the store's fields.
+    public func writeExportLine(id: String, exported: ExportedFields, to bytes: inout [UInt8]) {
+        JSONObjectWriter.write(to: &bytes) { out in
+            out.field("id", id)
+            out.field("stream", CatalogEntry.stream)
+            out.field("type", wireName)
+            out.field("entry", json)
+            out.exported(exported)
+        }
     }
 }

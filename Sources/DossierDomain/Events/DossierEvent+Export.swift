@@ -2,7 +2,17 @@ extension DossierEvent {
     /// The event as one JSON Lines line (without the newline), fields in the order of events.md,
     /// instants in local time (+07:00), and the export fields last when given.
     public func jsonLine(exported: ExportedFields? = nil) -> String {
-        var out = JSONObjectWriter()
+        var bytes: [UInt8] = []
+        writeJSONLine(exported: exported, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``jsonLine(exported:)``'s bytes (an export writes millions: no string per line).
+    public func writeJSONLine(exported: ExportedFields? = nil, to bytes: inout [UInt8]) {
+        JSONObjectWriter.write(to: &bytes) { out in fields(exported: exported, &out) }
+    }
+
+    private func fields(exported: ExportedFields?, _ out: inout JSONObjectWriter) {
         out.field("id", id)
         out.field("dossier", dossier)
         out.field("type", type.rawValue)
@@ -54,14 +64,7 @@ extension DossierEvent {
             out.field("target", v.target)
             out.field("reason", v.reason)
         }
-        if let exported {
-            out.raw("seq", String(exported.seq))
-            out.raw("version", String(exported.version))
-            out.instant("recorded", exported.recorded, utc: true)
-            out.field("hash", exported.hash)
-            if let previous = exported.previousHash { out.field("previous_hash", previous) }
-        }
-        return out.finish()
+        if let exported { out.exported(exported) }
     }
 }
 
@@ -73,9 +76,33 @@ private func formatNumber(_ value: Double) -> String {
 /// Writes one JSON object as UTF-8 bytes: names and values appended in place, strings escaped
 /// byte by byte (an export writes millions of lines: no intermediate strings).
 struct JSONObjectWriter {
-    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var bytes: [UInt8]
+    private let start: Int
 
-    init() { bytes.reserveCapacity(384) }
+    /// Takes the caller's buffer (leaving it empty, so that the writer's is not copied on append).
+    private init(taking buffer: inout [UInt8]) {
+        bytes = buffer
+        buffer = []
+        start = bytes.count
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    /// Appends one object to `bytes`, its fields written by `body`.
+    static func write(to bytes: inout [UInt8], _ body: (inout JSONObjectWriter) -> Void) {
+        var writer = JSONObjectWriter(taking: &bytes)
+        body(&writer)
+        writer.bytes.append(UInt8(ascii: "}"))
+        bytes = writer.bytes
+    }
+
+    /// The export fields, last: seq, version, recorded (UTC), hash, and previous_hash when given.
+    mutating func exported(_ exported: ExportedFields) {
+        raw("seq", String(exported.seq))
+        raw("version", String(exported.version))
+        instant("recorded", exported.recorded, utc: true)
+        field("hash", exported.hash)
+        if let previous = exported.previousHash { field("previous_hash", previous) }
+    }
 
     mutating func field(_ name: StaticString, _ value: String) {
         key(name)
@@ -96,16 +123,12 @@ struct JSONObjectWriter {
     }
 
     private mutating func key(_ name: StaticString) {
-        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        if bytes.count > start + 1 { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
-    mutating func finish() -> String {
-        bytes.append(UInt8(ascii: "}"))
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }
 
 /// `value` as a JSON string literal: quotes, backslashes and control characters escaped.
