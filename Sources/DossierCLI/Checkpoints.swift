@@ -23,11 +23,12 @@ enum KeyFile {
     static func verifier(_ path: String, origin: String) throws -> NoteVerifier {
         let text = String(decoding: try readFile(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         do {
-            if let raw = Data(base64Encoded: text) {
-                guard raw.count == 32 else { throw ToolError("\(path) does not hold a base64 Ed25519 public key (32 bytes)") }
-                return try NoteVerifier(name: origin, publicKey: raw)
+            // A verifier key (name+id+key) first: its text may happen to be valid base64 too.
+            if text.split(separator: "+", maxSplits: 2).count == 3, let key = try? NoteVerifier(verifierKey: text) { return key }
+            guard let raw = Data(base64Encoded: text), raw.count == 32 else {
+                throw ToolError("\(path) does not hold a verifier key (name+id+key) or a base64 Ed25519 public key (32 bytes)")
             }
-            return try NoteVerifier(verifierKey: text)
+            return try NoteVerifier(name: origin, publicKey: raw)
         } catch let error as CheckpointError {
             throw ToolError("\(path): \(error)")
         }

@@ -64,7 +64,13 @@ struct Prove: AsyncParsableCommand {
             guard case .note(let signed, let parsed) = try CheckpointFile.read(checkpoint) else {
                 throw ToolError("\(checkpoint) is a checkpoint of version 0.4, without a tree: sign a new one with `dossier checkpoint --key`")
             }
-            try await session.requireExtends(.note(signed, parsed))
+            // The proofs come from the store's tree: it must have the checkpoint's root at that size
+            // (O(log n) reads; `dossier verify --checkpoint` recomputes the tree from the log).
+            guard parsed.size <= (try await session.store.head()?.position.rawValue ?? 0),
+                  try await session.store.treeRoot(size: parsed.size) == parsed.root else {
+                throw ToolError("verification FAILED: the tree of \(parsed.size) events has another root than the signed checkpoint: the log was rewritten",
+                                exitCode: ExitCode.verificationFailed)
+            }
             (note, tree) = (signed, parsed)
         } else if let key {
             guard let head = try await session.store.head() else { throw ToolError("the log is empty: nothing to checkpoint") }

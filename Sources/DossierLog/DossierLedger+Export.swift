@@ -35,9 +35,8 @@ extension DossierLedger {
                     last = record
                 }
             }
-            for chunk in try Self.lines(batch, previous: previous) { try write(chunk) }
+            for chunk in try Self.chunks(batch, previous: previous) { try write(chunk) }
             count += batch.count
-            last = batch.last
         }
         if let dossier {
             var next = StreamVersion(1)
@@ -72,7 +71,7 @@ extension DossierLedger {
 
     /// The export lines of `records` (with `previous` hashes when given), each ending with a
     /// newline, formatted in as many chunks as the machine has cores.
-    private static func lines(_ records: [RecordedEvent], previous: [EventHash?]) throws -> [[UInt8]] {
+    private static func chunks(_ records: [RecordedEvent], previous: [EventHash?]) throws -> [[UInt8]] {
         let slices = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, records.count / 256))
         let results = Mutex([[UInt8]](repeating: [], count: slices))
         let failure = Mutex<(any Error)?>(nil)
