@@ -328,7 +328,7 @@ struct Export: AsyncParsableCommand {
             handle = file
         }
         let count = try await session.ledger.export(dossier: dossier, from: GlobalPosition(from), through: through.map { GlobalPosition($0) }) {
-            (chunk: [UInt8]) in handle.write(Data(chunk))
+            (chunk: [UInt8]) in try handle.write(contentsOf: chunk)
         }
         if let output { session.outcome("exported \(count) lines to \(output)", [("lines", .integer(count)), ("output", .text(output))]) }
     }

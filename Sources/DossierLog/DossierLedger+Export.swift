@@ -1,8 +1,6 @@
-public import DossierDomain
-import Dispatch
+import DossierDomain
 import Foundation
 public import EventLog
-import Synchronization
 
 extension DossierLedger {
     /// Writes the log (or one dossier, or a seq range) as JSON Lines with seq, version, recorded
@@ -12,51 +10,39 @@ extension DossierLedger {
     /// recomputed on its own. `write` receives the lines in order, in chunks of whole lines, each
     /// ending with a newline. Returns the number of lines.
     ///
-    /// The log is read 8,192 records at a time, the next batch while this one is formatted on
-    /// every core.
+    /// The log (as of the export's start) is cut into slices of 16,384 records, each decoded and
+    /// formatted in place in the store (no copy of a record), one slice per core at a time and a
+    /// slice more, and written in order.
     @discardableResult
     public func export(dossier: String? = nil, from start: GlobalPosition = .first, through end: GlobalPosition? = nil,
                        chunks write: ([UInt8]) throws -> Void) async throws -> Int {
-        let partial = dossier != nil || start > .first
-        var count = 0
-        var last: RecordedEvent?
-        /// Writes a batch of records in seq order; `previous_hash` for a part of the log.
-        func emit(_ batch: [RecordedEvent]) async throws {
-            var previous: [EventHash?] = []
-            if partial {
-                for record in batch {
-                    if let last, last.position.next == record.position {
-                        previous.append(last.hash)
-                    } else if record.position > .first {
-                        previous.append(try await store.readAll(from: GlobalPosition(record.position.rawValue - 1), limit: 1).first?.hash)
-                    } else {
-                        previous.append(.zero)
-                    }
-                    last = record
+        if let dossier { return try await export(dossier: dossier, from: start, through: end, chunks: write) }
+        guard let head = try await store.head()?.position else { return 0 }
+        let last = min(end ?? head, head).rawValue
+        guard start.rawValue <= last else { return 0 }
+        let size: UInt64 = 16_384
+        let slices = (last - start.rawValue) / size + 1
+        let width = UInt64(max(1, ProcessInfo.processInfo.activeProcessorCount) + 1)
+        return try await withThrowingTaskGroup(of: (UInt64, ExportSlice).self) { group in
+            var (launched, written, count) = (UInt64(0), UInt64(0), 0)
+            var finished: [UInt64: ExportSlice] = [:]  // out of order, waiting for the slices before them
+            func launch() {
+                let first = start.rawValue + launched * size
+                let range = GlobalPosition(first)...GlobalPosition(min(first + size - 1, last))
+                let index = launched
+                group.addTask { (index, try await self.exportSlice(range, previousHashes: start > .first)) }
+                launched += 1
+            }
+            while launched < min(slices, width) { launch() }
+            while let (index, slice) = try await group.next() {
+                finished[index] = slice
+                while let next = finished.removeValue(forKey: written) {
+                    try write(next.bytes)
+                    (count, written) = (count + next.lines, written + 1)
+                    if launched < slices { launch() }
                 }
             }
-            for chunk in try Self.chunks(batch, previous: previous) { try write(chunk) }
-            count += batch.count
-        }
-        if let dossier {
-            var next = StreamVersion(1)
-            while true {
-                let batch = try await store.read(stream: StreamID(dossier), from: next, direction: .forward, limit: 1024)
-                try await emit(batch.filter { record in record.position >= start && end.map { record.position <= $0 } ?? true })
-                guard let last = batch.last else { return count }
-                next = last.version.next
-            }
-        }
-        let limit = 8192
-        var batch = try await store.readAll(from: start, limit: limit)
-        while true {
-            let wanted = end.map { end in batch.filter { $0.position <= end } } ?? batch
-            let more = wanted.count == batch.count && batch.count == limit
-            let next = batch.last?.position.next ?? start
-            async let following = more ? store.readAll(from: next, limit: limit) : []
-            try await emit(wanted)
-            guard more else { return count }
-            batch = try await following
+            return count
         }
     }
 
@@ -69,32 +55,60 @@ extension DossierLedger {
         }
     }
 
-    /// The export lines of `records` (with `previous` hashes when given), each ending with a
-    /// newline, formatted in as many chunks as the machine has cores.
-    private static func chunks(_ records: [RecordedEvent], previous: [EventHash?]) throws -> [[UInt8]] {
-        let slices = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, records.count / 256))
-        let results = Mutex([[UInt8]](repeating: [], count: slices))
-        let failure = Mutex<(any Error)?>(nil)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let range = records.count * slice / slices..<records.count * (slice + 1) / slices
+    /// One dossier's events in `start...end`, each with the hash of the event before it in the log.
+    private func export(dossier: String, from start: GlobalPosition, through end: GlobalPosition?,
+                        chunks write: ([UInt8]) throws -> Void) async throws -> Int {
+        var next = StreamVersion(1)
+        var count = 0
+        while true {
+            let batch = try await store.read(stream: StreamID(dossier), from: next, direction: .forward, limit: 1024)
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(range.count * 320)
-            do {
-                for index in range {
-                    let record = records[index]
-                    let exported = Records.exported(record, previous: previous.isEmpty ? nil : previous[index])
-                    switch try Records.decode(record) {
-                    case .dossier(let event): event.writeJSONLine(exported: exported, to: &bytes)
-                    case .catalog(let entry): entry.writeExportLine(id: record.id.value, exported: exported, to: &bytes)
-                    }
-                    bytes.append(UInt8(ascii: "\n"))
+            for record in batch where record.position >= start && end.map({ record.position <= $0 }) ?? true {
+                var previous = EventHash.zero
+                if record.position > .first {
+                    let before = GlobalPosition(record.position.rawValue - 1)
+                    previous = try await store.reduceRecords(in: before...before, into: previous) { hash, record in hash = record.hash }
                 }
-                results.withLock { $0[slice] = bytes }
-            } catch {
-                failure.withLock { $0 = error }
+                Self.appendLine(try Records.decode(record), id: record.id.value,
+                                Records.exported(record.position, record.version, record.recorded, record.hash, previous: previous), to: &bytes)
+                count += 1
             }
+            if !bytes.isEmpty { try write(bytes) }
+            guard let last = batch.last else { return count }
+            next = last.version.next
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        return results.withLock { $0 }
     }
+
+    /// The export lines of the records in `range`, formatted in place in the store; with
+    /// `previousHashes`, each with the hash of the record before it (read from the record
+    /// before the range for the first).
+    private func exportSlice(_ range: ClosedRange<GlobalPosition>, previousHashes: Bool) async throws -> ExportSlice {
+        var slice = ExportSlice()
+        slice.bytes.reserveCapacity(Int(range.upperBound.rawValue - range.lowerBound.rawValue + 1) * 320)
+        let from = previousHashes ? GlobalPosition(range.lowerBound.rawValue - 1) : range.lowerBound
+        return try await store.reduceRecords(in: from...range.upperBound, into: slice) { slice, record in
+            defer { if previousHashes { slice.previous = record.hash } }
+            guard record.position >= range.lowerBound else { return }
+            let exported = Records.exported(record.position, record.version, record.recorded, record.hash, previous: slice.previous)
+            Self.appendLine(try Records.decode(record), id: record.idValue, exported, to: &slice.bytes)
+            slice.lines += 1
+        }
+    }
+
+    /// Appends the export line of `item` (stored under `id`: a catalog entry's id as recorded) and a newline.
+    private static func appendLine(_ item: LoggedItem, id: @autoclosure () -> String, _ exported: ExportedFields, to bytes: inout [UInt8]) {
+        switch item {
+        case .dossier(let event): event.writeJSONLine(exported: exported, to: &bytes)
+        case .catalog(let entry): entry.writeExportLine(id: id(), exported: exported, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "\n"))
+    }
+}
+
+/// Export lines of a slice of the log, formatted in the store.
+private struct ExportSlice: Sendable {
+    var bytes: [UInt8] = []
+    var lines = 0
+    /// The hash of the last record read, for the next line's `previous_hash`.
+    var previous: EventHash?
 }

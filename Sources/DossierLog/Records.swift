@@ -25,22 +25,35 @@ public enum Records: Sendable {
     /// Decodes a stored record.
     /// - Throws: ``PayloadError`` or ``CatalogError`` when it does not decode.
     public static func decode(_ record: RecordedEvent) throws -> LoggedItem {
-        if record.stream.name == CatalogEntry.stream {
-            guard let kind = CatalogEntry.Kind(wireName: record.type) else {
-                throw CatalogError("seq \(record.position): unknown catalog type \(record.type)")
-            }
-            return .catalog(try CatalogEntry.parse(json: String(decoding: record.payload, as: UTF8.self), kind: kind))
+        try record.payload.withUnsafeBytes { payload in
+            try decode(id: record.id.value, stream: record.stream.name, type: record.type, payload: payload, at: record.position)
         }
-        return .dossier(try record.payload.withUnsafeBytes { bytes in
-            try DossierEvent(id: record.id.value, dossier: record.stream.name, wireName: record.type, payload: bytes)
-        })
     }
 
-    /// The export fields of a record; with `previous`, the hash of the event before it.
-    public static func exported(_ record: RecordedEvent, previous: EventHash? = nil) -> ExportedFields {
-        ExportedFields(seq: record.position.rawValue, version: record.version.rawValue,
-                       recorded: Instant(microsecondsSinceEpoch: record.recorded.rawValue), hash: record.hash.hex,
-                       previousHash: previous?.hex)
+    /// Decodes a stored record in place.
+    /// - Throws: ``PayloadError`` or ``CatalogError`` when it does not decode.
+    public static func decode(_ record: borrowing RecordView) throws -> LoggedItem {
+        try decode(id: record.idValue, stream: record.streamName, type: record.type, payload: record.payloadBytes, at: record.position)
+    }
+
+    // Not inlined: Swift 6.3 crashed splitting the async `DossierLedger.rules(through:)` with it inlined.
+    @inline(never)
+    private static func decode(id: String, stream: String, type: String, payload: UnsafeRawBufferPointer,
+                               at position: GlobalPosition) throws -> LoggedItem {
+        if stream == CatalogEntry.stream {
+            guard let kind = CatalogEntry.Kind(wireName: type) else {
+                throw CatalogError("seq \(position): unknown catalog type \(type)")
+            }
+            return .catalog(try CatalogEntry.parse(json: String(decoding: payload, as: UTF8.self), kind: kind))
+        }
+        return .dossier(try DossierEvent(id: id, dossier: stream, wireName: type, payload: payload))
+    }
+
+    /// The export fields of a record at `position`; with `previous`, the hash of the event before it.
+    static func exported(_ position: GlobalPosition, _ version: StreamVersion, _ recorded: RecordedTime, _ hash: EventHash,
+                         previous: EventHash?) -> ExportedFields {
+        ExportedFields(seq: position.rawValue, version: version.rawValue, recorded: Instant(microsecondsSinceEpoch: recorded.rawValue),
+                       hash: hash.hex, previousHash: previous?.hex)
     }
 
     /// The replica fields a line carries, for the store to reproduce.

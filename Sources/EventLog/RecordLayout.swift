@@ -173,6 +173,18 @@ public struct RecordView: ~Copyable {
     public var streamBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[streamRange]) }
     public var typeBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[typeRange]) }
     public var payloadBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[payloadRange]) }
+    /// The event id's text (``EventID/value``).
+    public var idValue: String { Self.text(idBytes) }
+    /// The stream's name (``StreamID/name``).
+    public var streamName: String { Self.text(streamBytes) }
+    /// The event type.
+    public var type: String { Self.text(typeBytes) }
+
+    /// Bytes as UTF-8 text, through the standard library's fast path for bytes.
+    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
+
     /// The bytes the hash covers (after the previous event's hash).
     public var hashedBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 32)]) }
 
@@ -185,11 +197,11 @@ public struct RecordView: ~Copyable {
     public func decode() -> RecordedEvent {
         RecordedEvent(
             position: position,
-            stream: StreamID(unchecked: String(decoding: streamBytes, as: UTF8.self)),
+            stream: StreamID(unchecked: streamName),
             version: version,
             recorded: recorded,
-            id: EventID(unchecked: String(decoding: idBytes, as: UTF8.self)),
-            type: String(decoding: typeBytes, as: UTF8.self),
+            id: EventID(unchecked: idValue),
+            type: type,
             payload: Array(payloadBytes),
             hash: hash,
             previousInStream: previousInStream)

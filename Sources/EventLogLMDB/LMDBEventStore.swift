@@ -291,29 +291,6 @@ public final class LMDBEventStore: EventStore, BulkLoading {
         }
     }
 
-    /// Calls `body` with each stored record from `position` in seq order, in place, until it
-    /// returns `false` or the log ends. The fastest way through the log (no copies).
-    /// - Throws: `.corruptRecord` when a record cannot be framed; what `body` throws.
-    @available(*, noasync, message: "use readAll(from:limit:) or subscribe(from:) from async code")
-    public func scan(from position: GlobalPosition, _ body: (borrowing RecordView) throws -> Bool) throws {
-        do {
-            try environment.read { txn in try scan(txn, from: position, body) }
-        } catch { throw EventStoreError(error) }
-    }
-
-    private func scan(_ txn: borrowing ReadTransaction, from position: GlobalPosition,
-                      _ body: (borrowing RecordView) throws -> Bool) throws {
-        try txn.withCursor(on: tables.log) { cursor in
-            var step = Cursor.Position.atLeast(LedgerLMDB.BigEndian.bytes(position.rawValue))
-            while try cursor.move(to: step, { key, value in
-                guard let seq = loadSeq(key) else { throw EventStoreError(.corruptRecord, "log key of \(key.count) bytes") }
-                return try body(try RecordView(bytes: value, at: GlobalPosition(seq)))
-            }) == true {
-                step = .next
-            }
-        }
-    }
-
     public func firstPosition(recordedAtOrAfter time: RecordedTime) async throws -> GlobalPosition? {
         try await reading { [tables] txn in
             guard let head = try txn.logHead(in: tables) else { return nil }

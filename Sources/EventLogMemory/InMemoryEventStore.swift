@@ -60,6 +60,18 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
         }
     }
 
+    public func reduceRecords<Value: Sendable>(in range: ClosedRange<GlobalPosition>, into initial: Value,
+                                                _ body: @escaping @Sendable (inout Value, borrowing RecordView) throws -> Void) async throws -> Value {
+        let records = state.withLock { state in  // the arrays are shared, not copied
+            let first = Int(clamping: max(range.lowerBound.rawValue, 1)) - 1
+            let end = min(Int(clamping: range.upperBound.rawValue), state.records.count)
+            return first < end ? Array(state.records[first..<end]) : []
+        }
+        var result = initial
+        for bytes in records { try Self.view(bytes) { record throws in try body(&result, record) } }
+        return result
+    }
+
     public func event(id: EventID) async throws -> RecordedEvent? {
         state.withLock { state in state.ids[id].map { Self.view(state.records[Int($0) - 1]) { $0.decode() } } }
     }
@@ -190,13 +202,13 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
 
     // MARK: The record
 
-    private static func view<R>(_ bytes: [UInt8], _ body: (borrowing RecordView) -> R) -> R {
-        bytes.withUnsafeBytes { raw in
+    private static func view<R>(_ bytes: [UInt8], _ body: (borrowing RecordView) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { raw in
             // Records are written by this store: they always frame.
             guard let record = try? RecordView(bytes: raw, at: GlobalPosition(UInt64(raw.loadUnaligned(fromByteOffset: 1, as: UInt64.self).bigEndian))) else {
                 preconditionFailure("a record written by the in-memory store does not frame")
             }
-            return body(record)
+            return try body(record)
         }
     }
 

@@ -201,6 +201,33 @@ struct ImportExportTests {
         #expect(range.map { $0.contains(#""seq":4"#) || $0.contains(#""seq":5"#) } == [true, true])
     }
 
+    @Test("an export longer than a slice (16,384 lines, formatted in parallel) keeps seq order and every hash link, whole or from any seq")
+    func exportAcrossSlices() async throws {
+        let (ledger, _) = try openLedger()
+        try await ledger.record(catalogEntries)
+        let lines = (1...9_999).flatMap { n in
+            exampleLines.map { line in
+                line.replacingOccurrences(of: "250304-0001", with: "250304-" + String(repeating: "0", count: 4 - String(n).count) + String(n))
+                    .replacingOccurrences(of: #""id":"e"#, with: #""id":"n\#(n)-e"#)
+            }
+        }
+        _ = try await ledger.importEvents(path: try writeFile("many.jsonl", lines))
+        let whole = try await exportLines(ledger)
+        #expect(whole.count == 39_999)
+        #expect(whole.indices.allSatisfy { whole[$0].contains(#","seq":\#($0 + 1),"#) })
+        func hash(_ line: String) -> Substring? {
+            line.range(of: #""hash":""#).map { line[$0.upperBound...].prefix(64) }
+        }
+        // A part of the log: each line as in the whole export, with the hash of the line before it.
+        var part: [String] = []
+        try await ledger.export(from: GlobalPosition(16_000), through: GlobalPosition(33_000)) { part.append($0) }
+        #expect(part.count == 17_001)
+        let expected = (16_000...33_000).map { seq in
+            String(whole[seq - 1].dropLast()) + #","previous_hash":"\#(hash(whole[seq - 2]) ?? "")"}"#
+        }
+        #expect(part == expected)
+    }
+
     @Test("an import whose store flushes along the way keeps every dossier's lifecycle across flushes")
     func importAcrossFlushes() async throws {
         let store = try LMDBEventStore(path: TemporaryDirectory.path + "/store", configuration: .init(bulkFlushInterval: 3))

@@ -64,6 +64,12 @@ struct StorageTests {
     func diskFull() async throws {
         let filesystem = try SmallFilesystem(at: TemporaryDirectory.path + "/small", megabytes: 24)
         defer { filesystem.unmount() }
+        // The store lives in a function of its own, so it is closed (its files released) before
+        // the unmount, which fails while a file is open and would leave the tmpfs mounted.
+        try await fillAndFree(filesystem)
+    }
+
+    private func fillAndFree(_ filesystem: SmallFilesystem) async throws {
         // A filler file to delete later, so that space can be freed.
         let filler = filesystem.path + "/filler"
         #expect(FileManager.default.createFile(atPath: filler, contents: Data(count: 6 << 20)))

@@ -165,6 +165,27 @@ struct ConformanceTests {
         #expect(try await store.read(stream: s, from: StreamVersion(11), direction: .forward, limit: 5).isEmpty)
     }
 
+    @Test("records of a seq range fold in place, in order, as readAll reads them; what the fold throws passes unchanged",
+          arguments: Backend.allCases)
+    func reduceRecords(backend: Backend) async throws {
+        let store = try backend.open()
+        for i in 1...20 { _ = try await store.append([event("r\(i)")], to: stream("D-\(i % 3)")) }
+        let all = try await store.readAll(from: .first, limit: 100)
+        for (low, high) in [(1, 20), (5, 9), (7, 7), (18, 40), (21, 30)] {
+            let folded = try await store.reduceRecords(in: GlobalPosition(UInt64(low))...GlobalPosition(UInt64(high)), into: [RecordedEvent]()) {
+                records, record in records.append(record.decode())
+            }
+            #expect(folded == Array(all[min(low, 21) - 1..<min(high, 20)]), "\(low)...\(high)")
+        }
+        struct Stop: Error, Equatable { let at: GlobalPosition }
+        await #expect(throws: Stop(at: GlobalPosition(4))) {
+            try await store.reduceRecords(in: GlobalPosition(2)...GlobalPosition(9), into: 0) { count, record in
+                count += 1
+                if record.position == GlobalPosition(4) { throw Stop(at: record.position) }
+            }
+        }
+    }
+
     @Test("events recorded in a time range are found by binary search", arguments: Backend.allCases)
     func recordedRange(backend: Backend) async throws {
         let clock = SteppingClock()

@@ -97,8 +97,8 @@ struct JSONObjectWriter {
 
     /// The export fields, last: seq, version, recorded (UTC), hash, and previous_hash when given.
     mutating func exported(_ exported: ExportedFields) {
-        raw("seq", String(exported.seq))
-        raw("version", String(exported.version))
+        integer("seq", exported.seq)
+        integer("version", exported.version)
         instant("recorded", exported.recorded, utc: true)
         field("hash", exported.hash)
         if let previous = exported.previousHash { field("previous_hash", previous) }
@@ -122,11 +122,23 @@ struct JSONObjectWriter {
         bytes.append(contentsOf: json.utf8)
     }
 
+    /// A number in decimal digits, written in place.
+    mutating func integer(_ name: StaticString, _ value: UInt64) {
+        key(name)
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
+    }
+
     private mutating func key(_ name: StaticString) {
         if bytes.count > start + 1 { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
 }

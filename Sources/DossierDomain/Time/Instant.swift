@@ -72,7 +72,8 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
             bytes.append(UInt8(ascii: "."))
             digits(fraction, 6)
         }
-        bytes.append(contentsOf: utc ? [UInt8(ascii: "Z")] : Array("+07:00".utf8))
+        let zone: StaticString = utc ? "Z" : "+07:00"
+        zone.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Parses an RFC 3339 timestamp with seconds and an offset (`Z` or `±HH:MM`), up to six
