@@ -18,6 +18,8 @@ struct Options {
     /// `views`: the share of the province's dossiers with a correction (the demo's 0.5% by default).
     var corrections = 0.005
     var directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(getpid())").path
+    /// Whether `directory` is the bench's own (removed at the end), not one given with `--dir`.
+    var ownsDirectory = true
 
     init(_ arguments: [String]) throws {
         var rest = arguments.dropFirst()
@@ -26,7 +28,7 @@ struct Options {
             guard let value = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
             switch flag {
             case "--events": guard let n = Int(value), n > 0 else { throw BenchError("--events takes a positive number") }; events = n
-            case "--dir", "--store": directory = value
+            case "--dir", "--store": (directory, ownsDirectory) = (value, false)
             case "--corrections": guard let r = Double(value), (0...1).contains(r) else { throw BenchError("--corrections takes a share from 0 to 1") }; corrections = r
             default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views|proofs [--events N] [--dir DIR] [--corrections R], or demo --store DIR")
             }
@@ -314,35 +316,45 @@ func demo(_ options: Options) async throws {
     print("\nverify: \(report)")
 }
 
+func run(_ options: Options) async throws {
+    switch options.command {
+    case "demo":
+        try await demo(options)
+    case "single":
+        _ = try await singleAppends(options)
+    case "import":
+        try await importBenchmark(options)
+    case "group":
+        try await groupCommit(options, appenders: 16, single: nil)
+    case "views":
+        try await viewsBenchmark(options)
+    case "proofs":
+        try await proofsBenchmark(options)
+    case "all", "bulk", "read", "history":
+        var single: Double?
+        if options.command == "all" {
+            single = try await singleAppends(options)
+            for appenders in [16, 64] { try await groupCommit(options, appenders: appenders, single: single) }
+        }
+        let store = try await bulkLoad(options)
+        if options.command != "bulk" {
+            try fullRead(store, options)
+            try histories(store, options)
+            try diskUsage(store, options)
+        }
+    default:
+        throw BenchError("unknown command \(options.command)")
+    }
+}
+
 let options = try Options(CommandLine.arguments)
 if options.command != "demo" {
     print("ledger-bench \(options.command): \(options.events.formatted()) events in \(options.directory)")
 }
-switch options.command {
-case "demo":
-    try await demo(options)
-case "single":
-    _ = try await singleAppends(options)
-case "import":
-    try await importBenchmark(options)
-case "group":
-    try await groupCommit(options, appenders: 16, single: nil)
-case "views":
-    try await viewsBenchmark(options)
-case "proofs":
-    try await proofsBenchmark(options)
-case "all", "bulk", "read", "history":
-    var single: Double?
-    if options.command == "all" {
-        single = try await singleAppends(options)
-        for appenders in [16, 64] { try await groupCommit(options, appenders: appenders, single: single) }
-    }
-    let store = try await bulkLoad(options)
-    if options.command != "bulk" {
-        try fullRead(store, options)
-        try histories(store, options)
-        try diskUsage(store, options)
-    }
-default:
-    throw BenchError("unknown command \(options.command)")
+// The stores of a run are gigabytes: its own directory goes when it ends, however it ends.
+func cleanUp() { if options.ownsDirectory { try? FileManager.default.removeItem(atPath: options.directory) } }
+do { try await run(options) } catch {
+    cleanUp()
+    throw error
 }
+cleanUp()
