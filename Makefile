@@ -4,7 +4,7 @@ DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_DOSSIERS ?= 200000
 DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps test-deps go-deps build test demo bench install
+.PHONY: deps test-deps go-deps pg-deps build test demo bench install
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -14,7 +14,7 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq liblmdb-dev >/dev/null; }
 
 # LibreOffice (headless) for the tests that open the workbooks we write.
-test-deps: deps go-deps
+test-deps: deps go-deps pg-deps
 	@command -v soffice >/dev/null || { \
 		echo "installing libreoffice-calc-nogui (the workbook tests open what we write)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -26,6 +26,14 @@ go-deps:
 		echo "installing golang-go and golang-golang-x-mod-dev (tools/verifier checks our proofs with the Go checksum database's code)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq golang-go golang-golang-x-mod-dev >/dev/null; }
+
+# PostgreSQL's server programs (initdb, pg_ctl): the tests start throwaway clusters of their own
+# in temporary directories, on loopback ports, as an unprivileged user.
+pg-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing postgresql (the PostgreSQL backend's tests start clusters of their own)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 # tools/verifier, built in GOPATH mode over Debian's Go packages (no network).
 .build/verifier: go-deps tools/verifier/main.go

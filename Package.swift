@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The system C library, nothing more: a module map and one shim header.
@@ -37,6 +39,11 @@ let package = Package(
         ),
         // The event store on LMDB.
         .target(name: "EventLogLMDB", dependencies: ["EventLog", "LedgerLMDB"]),
+        // The event store on PostgreSQL: one log shared by several processes and hosts.
+        .target(name: "EventLogPostgres", dependencies: [
+                    "EventLog", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                ],
+                resources: [.copy("Migrations")]),
         // The event store in memory: for tests of the layers above the store.
         .target(name: "EventLogMemory", dependencies: ["EventLog"]),
         // The dossier domain: events, catalogs, calendar, deadlines, the fold. Pure: imports nothing of ours.
@@ -95,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "EventStoreConformanceTests",
             dependencies: [
-                "EventLog", "EventLogMemory", "EventLogLMDB", "LedgerLMDB", "LedgerTesting",
+                "EventLog", "EventLogMemory", "EventLogLMDB", "EventLogPostgres", "LedgerLMDB", "LedgerTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

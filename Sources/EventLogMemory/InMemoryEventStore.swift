@@ -13,7 +13,6 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
         /// Each stream's seqs, version 1 first.
         var streams: [StreamID: [UInt64]] = [:]
         var ids: [EventID: UInt64] = [:]
-        var lastRecorded = RecordedTime(rawValue: 0)
         /// The Merkle tree's stored hashes, in stored-index order, and its right edge.
         var tree: [EventHash] = []
         var frontier = MerkleTree.Frontier(size: 0, hashes: [])
@@ -131,43 +130,15 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
     public func append(_ batch: [StreamAppend]) async throws -> AppendResult {
         try state.withLock { state in
             var staged = state  // copy-on-write: nothing is kept unless the whole batch passes
+            let plan = try AppendPlan(batch, version: { StreamVersion(UInt64(staged.streams[$0]?.count ?? 0)) },
+                                      stored: { id in staged.ids[id].map { Self.view(staged.records[Int($0) - 1]) { $0.decode() } } })
             var positions: ClosedRange<GlobalPosition>?
-            var duplicates = 0
-            var versions: [StreamID: StreamVersion] = [:]
-            var seen: [EventID: (StreamID, ProposedEvent)] = [:]
-            // Checks first, for every stream of the batch, then writes.
-            var plan: [(StreamID, ProposedEvent)] = []
-            for append in batch {
-                let before = versions[append.stream] ?? StreamVersion(UInt64(staged.streams[append.stream]?.count ?? 0))
-                var fresh = 0
-                for event in append.events {
-                    if let prior = seen[event.id] {
-                        guard prior.0 == append.stream && prior.1 == event else {
-                            throw EventStoreError(.idConflict, "event \(event.id) appears twice in one batch with different content", stream: append.stream)
-                        }
-                        duplicates += 1
-                        continue
-                    }
-                    if let seq = staged.ids[event.id] {
-                        try Self.checkDuplicate(event, in: append.stream, stored: staged.records[Int(seq) - 1], seq: seq)
-                        duplicates += 1
-                        continue
-                    }
-                    seen[event.id] = (append.stream, event)
-                    plan.append((append.stream, event))
-                    fresh += 1
-                }
-                if fresh > 0, !append.expected.admits(before) {
-                    throw EventStoreError.wrongExpectedVersion(append.stream, expected: append.expected, actual: before)
-                }
-                versions[append.stream] = StreamVersion(before.rawValue + UInt64(fresh))
-            }
-            for (stream, event) in plan {
+            for (stream, event) in plan.events {
                 let seq = try Self.write(event, to: stream, replica: nil, &staged, clock: clock)
                 positions = positions.map { $0.lowerBound...GlobalPosition(seq) } ?? GlobalPosition(seq)...GlobalPosition(seq)
             }
             state = staged
-            return AppendResult(positions: positions, duplicates: duplicates, streamVersions: versions)
+            return AppendResult(positions: positions, duplicates: plan.duplicates, streamVersions: plan.versions)
         }
     }
 
@@ -182,7 +153,7 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
             let stream = try StreamID(String(decoding: item.stream, as: UTF8.self))
             let event = try ProposedEvent(id: id, type: String(decoding: item.type, as: UTF8.self), payload: Array(item.payload))
             if let seq = staged.ids[id] {
-                try Self.checkDuplicate(event, in: stream, stored: staged.records[Int(seq) - 1], seq: seq)
+                try AppendPlan.checkDuplicate(event, in: stream, stored: Self.view(staged.records[Int(seq) - 1]) { $0.decode() })
                 duplicates += 1
                 continue
             }
@@ -212,42 +183,19 @@ public final class InMemoryEventStore: EventStore, BulkLoading {
         }
     }
 
-    private static func checkDuplicate(_ event: ProposedEvent, in stream: StreamID, stored: [UInt8], seq: UInt64) throws {
-        let same = view(stored) { record in
-            let decoded = record.decode()
-            return decoded.stream == stream && decoded.type == event.type && decoded.payload == event.payload
-        }
-        guard same else {
-            throw EventStoreError(.idConflict, "event \(event.id) is already stored (seq \(seq)) with other content", stream: stream)
-        }
-    }
-
     /// Writes one checked event: the next seq, the stream's next version, both links.
     private static func write(_ event: ProposedEvent, to stream: StreamID, replica: ReplicaFields?, _ state: inout State,
-                              clock: @Sendable () -> RecordedTime) throws -> UInt64 {
-        let seq = UInt64(state.records.count + 1)
+                              clock: @escaping @Sendable () -> RecordedTime) throws -> UInt64 {
         let seqs = state.streams[stream] ?? []
-        let version = StreamVersion(UInt64(seqs.count + 1))
-        var recorded = replica?.recorded ?? max(clock(), state.lastRecorded)
-        if replica == nil, recorded < state.lastRecorded { recorded = state.lastRecorded }
-        let previousInStream = seqs.last.map { view(state.records[Int($0) - 1]) { $0.hash } } ?? .zero
-        let previousHash = state.records.last.map { view($0) { $0.hash } } ?? .zero
-        let record = RecordLayout.encode(event, stream: stream, position: GlobalPosition(seq), version: version, recorded: recorded,
-                                         previousInStream: previousInStream, previousHash: previousHash)
-        if let replica {
-            let hash = view(record) { $0.hash }
-            guard replica.position == GlobalPosition(seq), replica.version == version, replica.hash == hash else {
-                throw EventStoreError(.replicaMismatch, "event \(event.id): the export says seq \(replica.position), version \(replica.version), "
-                                      + "hash \(replica.hash.hex.prefix(16)); the replica gives seq \(seq), version \(version), hash \(hash.hex.prefix(16))",
-                                      stream: stream, position: GlobalPosition(seq))
-            }
-        }
+        let streamHead = (StreamVersion(UInt64(seqs.count)), seqs.last.map { view(state.records[Int($0) - 1]) { $0.hash } } ?? .zero)
+        var chain = ChainExtender(head: state.records.last.map { view($0) { LogHead(position: $0.position, hash: $0.hash, recorded: $0.recorded) } },
+                                  clock: clock)
+        let (position, record) = try chain.record(event, to: stream, after: streamHead, replica: replica)
         state.records.append(record)
         state.frontier.append(eventHash: view(record) { $0.hash }) { state.tree.append($0) }
-        state.streams[stream, default: []].append(seq)
-        state.ids[event.id] = seq
-        state.lastRecorded = recorded
-        return seq
+        state.streams[stream, default: []].append(position.rawValue)
+        state.ids[event.id] = position.rawValue
+        return position.rawValue
     }
 
     /// A bulk source's question, answered from the load so far.

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import EventLogLMDB
 import EventLogMemory
+import EventLogPostgres
 import LedgerTesting
 import PropertyBased
 import Testing
@@ -10,16 +11,31 @@ import Testing
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case lmdb
+    case postgres
 
     var testDescription: String { rawValue }
 
-    /// A new, empty store of this backend (LMDB: in the current test's temporary directory).
-    func open(clock: (@Sendable () -> RecordedTime)? = nil) throws -> any EventStore & BulkLoading {
+    /// The backends this machine can run: PostgreSQL only where it is installed (said loudly
+    /// where it is not).
+    static var allCases: [Backend] {
+        if case .failure(let error) = PostgresCluster.shared {
+            print("⚠️  PostgreSQL conformance tests NOT RUN: \(error)")
+            return [.memory, .lmdb]
+        }
+        return [.memory, .lmdb, .postgres]
+    }
+
+    /// A new, empty store of this backend (LMDB: in the current test's temporary directory;
+    /// PostgreSQL: a new database of the test process's cluster).
+    func open(clock: (@Sendable () -> RecordedTime)? = nil) async throws -> any EventStore & BulkLoading {
         switch self {
-        case .memory: clock.map { InMemoryEventStore(clock: $0) } ?? InMemoryEventStore()
+        case .memory: return clock.map { InMemoryEventStore(clock: $0) } ?? InMemoryEventStore()
         case .lmdb:
-            try LMDBEventStore(path: TemporaryDirectory.path + "/store-\(UUID().uuidString)",
-                               configuration: clock.map { .init(clock: $0) } ?? .init())
+            return try LMDBEventStore(path: TemporaryDirectory.path + "/store-\(UUID().uuidString)",
+                                      configuration: clock.map { .init(clock: $0) } ?? .init())
+        case .postgres:
+            let url = try PostgresCluster.shared.get().createDatabase()
+            return try await PostgresEventStore.open(try PostgresLocation(url: url), clock: clock ?? { RecordedTime.now() })
         }
     }
 }
@@ -43,7 +59,7 @@ struct ConformanceTests {
     @Test("every expected-version mode against every stream state", arguments: Backend.allCases, cases)
     func expectedVersions(backend: Backend, testCase: (ExpectedVersion, StreamState, Bool)) async throws {
         let (expected, state, succeeds) = testCase
-        let store = try backend.open()
+        let store = try await backend.open()
         let s = try stream("D-1")
         if state == .twoEvents {
             _ = try await store.append([event("a"), event("b")], to: s, expected: .noStream)
@@ -68,7 +84,7 @@ struct ConformanceTests {
     @Test("an identical re-append is a duplicate, not an error, under every expected-version mode",
           arguments: Backend.allCases, [ExpectedVersion.any, .noStream, .streamExists, .exact(.none), .exact(StreamVersion(7))])
     func idempotentRepeat(backend: Backend, expected: ExpectedVersion) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         let s = try stream("D-1")
         let first = try await store.append([event("a", "one"), event("b", "two")], to: s, expected: .noStream)
         let repeated = try await store.append([event("a", "one"), event("b", "two")], to: s, expected: expected)
@@ -81,7 +97,7 @@ struct ConformanceTests {
 
     @Test("the same id with different content is an error that names the id and stores nothing", arguments: Backend.allCases)
     func idConflict(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         _ = try await store.append([event("a", "one")], to: stream("D-1"))
         for (payload, target) in [("changed", "D-1"), ("one", "D-2")] {
             let error = await #expect(throws: EventStoreError.self) {
@@ -99,7 +115,7 @@ struct ConformanceTests {
 
     @Test("a multi-stream batch is atomic: one conflict and nothing of it is stored", arguments: Backend.allCases)
     func atomicBatch(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         _ = try await store.append([event("a")], to: stream("D-2"))
         let error = await #expect(throws: EventStoreError.self) {
             try await store.append([
@@ -120,7 +136,7 @@ struct ConformanceTests {
     @Test("seq, version, recorded and both hash links are assigned as the chain requires", arguments: Backend.allCases)
     func assignedFields(backend: Backend) async throws {
         let clock = SteppingClock()
-        let store = try backend.open(clock: { clock.read() })
+        let store = try await backend.open(clock: { clock.read() })
         _ = try await store.append([event("1"), event("2")], to: stream("A"))
         _ = try await store.append([event("3")], to: stream("B"))
         _ = try await store.append([event("4")], to: stream("A"))
@@ -149,7 +165,7 @@ struct ConformanceTests {
 
     @Test("a stream reads forward and backward from any version", arguments: Backend.allCases)
     func readStream(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         let s = try stream("D-1")
         for i in 1...10 {
             _ = try await store.append([event("s\(i)")], to: s)
@@ -168,7 +184,7 @@ struct ConformanceTests {
     @Test("records of a seq range fold in place, in order, as readAll reads them; what the fold throws passes unchanged",
           arguments: Backend.allCases)
     func reduceRecords(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         for i in 1...20 { _ = try await store.append([event("r\(i)")], to: stream("D-\(i % 3)")) }
         let all = try await store.readAll(from: .first, limit: 100)
         for (low, high) in [(1, 20), (5, 9), (7, 7), (18, 40), (21, 30)] {
@@ -189,7 +205,7 @@ struct ConformanceTests {
     @Test("events recorded in a time range are found by binary search", arguments: Backend.allCases)
     func recordedRange(backend: Backend) async throws {
         let clock = SteppingClock()
-        let store = try backend.open(clock: { clock.read() })
+        let store = try await backend.open(clock: { clock.read() })
         for i in 1...20 { _ = try await store.append([event("e\(i)")], to: stream("D-\(i % 3)")) }
         let all = try await everything(store)
         let from = all[4].recorded, to = all[9].recorded
@@ -201,7 +217,7 @@ struct ConformanceTests {
 
     @Test("concurrent appenders share commits and get a gap-free seq, each event exactly once", arguments: Backend.allCases)
     func concurrentAppenders(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<16 {
                 group.addTask {
@@ -220,7 +236,7 @@ struct ConformanceTests {
 
     @Test("bulk load stores everything, syncs, and a repeat stores nothing new", arguments: Backend.allCases)
     func bulkLoad(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         let events = try (0..<2_500).map { (try stream("D-\($0 % 40)"), try event("bulk-\($0)", "p\($0)")) }
         let first = try await store.load(events)
         #expect(first.appended == 2_500)
@@ -233,7 +249,7 @@ struct ConformanceTests {
 
     @Test("an initial load with an id conflict stores nothing", arguments: Backend.allCases)
     func initialLoadConflict(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         var events = try (0..<50).map { (try stream("D-\($0 % 3)"), try event("c-\($0)", "p\($0)")) }
         events.append((try stream("D-0"), try event("c-10", "different")))
         let error = await #expect(throws: EventStoreError.self) { try await store.load(events) }
@@ -243,7 +259,7 @@ struct ConformanceTests {
 
     @Test("after a bulk load, streams go on at the right version and links", arguments: Backend.allCases)
     func appendAfterBulkLoad(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         let events = try (0..<100).map { (try stream("D-\($0 % 10)"), try event("b-\($0)")) }
         _ = try await store.load(events)
         let result = try await store.append([event("next")], to: stream("D-3"), expected: .exact(StreamVersion(10)))
@@ -253,7 +269,7 @@ struct ConformanceTests {
 
     @Test("appended batches read back exactly, in order (property)", arguments: Backend.allCases)
     func appendReadBack(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         let counter = SteppingClock()  // only as a source of unique ids
         await propertyCheck(count: 30, input: Gen.int(in: 0...4).array(of: 1...12), Gen.uint8(in: 0...255).array(of: 0...50)) { streams, payload in
             let before = try await store.head()?.position.rawValue ?? 0
@@ -274,10 +290,10 @@ struct ConformanceTests {
           arguments: Backend.allCases, Backend.allCases)
     func replicaAcrossBackends(from source: Backend, into target: Backend) async throws {
         let clock = SteppingClock()
-        let original = try source.open(clock: { clock.read() })
+        let original = try await source.open(clock: { clock.read() })
         for i in 0..<60 { _ = try await original.append([event("r\(i)", "p\(i)")], to: stream("D-\(i % 7)")) }
         let exported = try await everything(original)
-        let replica = try target.open(clock: { RecordedTime(rawValue: 0) })  // a replica keeps the exported times
+        let replica = try await target.open(clock: { RecordedTime(rawValue: 0) })  // a replica keeps the exported times
         let (result, _) = try await replica.bulkLoad(from: ReplicaSource(exported))
         #expect(result.appended == 60)
         #expect(try await everything(replica) == exported)
@@ -287,7 +303,7 @@ struct ConformanceTests {
         let last = altered.removeLast()
         altered.append(RecordedEvent(position: last.position, stream: last.stream, version: last.version, recorded: last.recorded, id: last.id,
                                      type: last.type, payload: last.payload, hash: exported[0].hash, previousInStream: last.previousInStream))
-        let other = try target.open()
+        let other = try await target.open()
         let error = await #expect(throws: EventStoreError.self) { try await other.bulkLoad(from: ReplicaSource(altered)) }
         #expect(error?.code == .replicaMismatch)
         #expect(try await other.head() == nil)
@@ -295,7 +311,7 @@ struct ConformanceTests {
 
     @Test("a subscription catches up from a seq, then follows new events, each once and in order", arguments: Backend.allCases)
     func subscription(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         for i in 0..<5 { _ = try await store.append([event("s\(i)")], to: stream("D-1")) }
         let reader = Task {
             var seen: [UInt64] = []
@@ -311,7 +327,7 @@ struct ConformanceTests {
 
     @Test("an event is found by its id; the statistics count events and streams", arguments: Backend.allCases)
     func lookupsAndStatistics(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         _ = try await store.append([event("a"), event("b")], to: stream("D-1"))
         _ = try await store.append([event("c")], to: stream("D-2"))
         #expect(try await store.event(id: EventID("b"))?.position == GlobalPosition(2))

@@ -18,7 +18,7 @@ struct MerkleConformanceTests {
 
     @Test("appends, batches and bulk loads keep the tree: every root recomputes and every proof verifies", arguments: Backend.allCases)
     func treeFollowsTheLog(backend: Backend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         #expect(try await store.treeRoot(size: 0) == MerkleTree.emptyRoot)
         var roots: [UInt64: EventHash] = [:]
         for i in 0..<37 {

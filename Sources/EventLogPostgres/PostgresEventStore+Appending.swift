@@ -1,0 +1,163 @@
+public import EventLog
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// An append waiting for its transaction.
+struct PendingAppend: Sendable {
+    let batch: [StreamAppend]
+    let continuation: CheckedContinuation<AppendResult, any Error>
+}
+
+extension PostgresEventStore {
+    public func append(_ batch: [StreamAppend]) async throws -> AppendResult {
+        guard batch.contains(where: { !$0.events.isEmpty }) else {
+            return AppendResult(positions: nil, duplicates: 0, streamVersions: [:])
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let start = pending.withLock { state in
+                state.waiting.append(PendingAppend(batch: batch, continuation: continuation))
+                defer { state.committing = true }
+                return !state.committing
+            }
+            if start { Task { await self.commitWhilePending() } }
+        }
+    }
+
+    /// Commits the waiting appends, a transaction for all that wait, until none is left.
+    private func commitWhilePending() async {
+        while true {
+            let group = pending.withLock { state in
+                defer { state.waiting = [] }
+                if state.waiting.isEmpty { state.committing = false }
+                return state.waiting
+            }
+            guard !group.isEmpty else { return }
+            do {
+                let results = try await mapped { try await commit(group.map(\.batch)) }
+                for (append, result) in zip(group, results) { append.continuation.resume(with: result) }
+            } catch {
+                for append in group { append.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// One transaction for several appends: each is checked against the log as the ones before
+    /// it in the group left it, and stored or refused on its own; one commit for all.
+    private func commit(_ batches: [[StreamAppend]]) async throws -> [Result<AppendResult, any Error>] {
+        try await client.withTransaction(logger: logger) { connection in
+            var writer = try await LogWriter.begin(self, connection)
+            var results: [Result<AppendResult, any Error>] = []
+            for batch in batches {
+                do {
+                    results.append(.success(try await writer.append(batch)))
+                } catch let error as EventStoreError where error.code != .storage {
+                    results.append(.failure(error))  // refused before anything of it was written
+                }
+            }
+            return results
+        }
+    }
+}
+
+/// Extends the log inside one transaction that holds the writers' lock: the chain from the
+/// head, the Merkle tree from its frontier; rows written with one statement per table and append.
+struct LogWriter: Sendable {
+    let store: PostgresEventStore
+    let connection: PostgresConnection
+    var chain: ChainExtender
+    var frontier: MerkleTree.Frontier
+
+    /// Takes the writers' lock and reads the head and the tree's frontier.
+    static func begin(_ store: PostgresEventStore, _ connection: PostgresConnection) async throws -> LogWriter {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresEventStore.writerLock))", logger: store.logger)
+        var head: LogHead?
+        try await store.forEachRecord("SELECT seq, record FROM dossierledger_events ORDER BY seq DESC LIMIT 1", on: connection) {
+            head = LogHead(position: $0.position, hash: $0.hash, recorded: $0.recorded)
+        }
+        let size = head?.position.rawValue ?? 0
+        let indexes = MerkleTree.frontierIndexes(size: size)
+        let stored = try await store.treeHashes(indexes.map { Int64(clamping: $0) }, on: connection)
+        let hashes = try indexes.map { index in
+            guard let hash = stored[index] else { throw EventStoreError(.corruptStore, "the tree lacks its hash \(index) at size \(size)") }
+            return hash
+        }
+        return LogWriter(store: store, connection: connection, chain: ChainExtender(head: head, clock: store.clock),
+                         frontier: MerkleTree.Frontier(size: size, hashes: hashes))
+    }
+
+    /// Checks and writes one append (``EventWriter/append(_:)``'s rules).
+    mutating func append(_ batch: [StreamAppend]) async throws -> AppendResult {
+        let ids = batch.flatMap { $0.events.map(\.id.value) }
+        var stored: [EventID: RecordedEvent] = [:]
+        for record in try await store.records("SELECT seq, record FROM dossierledger_events WHERE id = ANY(\(ids))", on: connection) {
+            stored[record.id] = record
+        }
+        let heads = try await streamHeads(Array(Set(batch.map(\.stream.name))))
+        let plan = try AppendPlan(batch, version: { heads[$0.name]?.version ?? .none }, stored: { stored[$0] })
+        var rows = Rows()
+        var streamHeads = heads
+        for (stream, event) in plan.events {
+            let head = streamHeads[stream.name] ?? (.none, .zero)
+            let (position, record) = try chain.record(event, to: stream, after: head)
+            let hash = record.withUnsafeBytes { EventHash(bytes: $0, at: $0.count - 32) }
+            streamHeads[stream.name] = (head.version.next, hash)
+            rows.add(record, at: position, id: event.id.value, stream: stream.name, version: head.version.next, recorded: chain.head?.recorded)
+            addToTree(hash, &rows)
+        }
+        try await write(rows)
+        return AppendResult(positions: rows.positions, duplicates: plan.duplicates, streamVersions: plan.versions)
+    }
+
+    /// Each stream's version and hash, for the streams stored among `names`.
+    func streamHeads(_ names: [String]) async throws -> [String: (version: StreamVersion, hash: EventHash)] {
+        var heads: [String: (version: StreamVersion, hash: EventHash)] = [:]
+        try await store.forEachRecord("""
+            SELECT DISTINCT ON (stream) seq, record FROM dossierledger_events WHERE stream = ANY(\(names)) ORDER BY stream, version DESC
+            """, on: connection) { heads[$0.streamName] = ($0.version, $0.hash) }
+        return heads
+    }
+
+    /// Adds an event's leaf to the tree, and the nodes it completes to `rows`.
+    mutating func addToTree(_ hash: EventHash, _ rows: inout Rows) {
+        var index = MerkleTree.storedCount(leaves: frontier.size)
+        frontier.append(eventHash: hash) { node in
+            rows.tree.append((Int64(clamping: index), node.buffer))
+            index += 1
+        }
+    }
+
+    /// Inserts the rows (one statement per table).
+    func write(_ rows: Rows) async throws {
+        guard !rows.seqs.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO dossierledger_events (seq, id, stream, version, recorded, record)
+            SELECT * FROM unnest(\(rows.seqs)::bigint[], \(rows.ids)::text[], \(rows.streams)::text[], \(rows.versions)::bigint[],
+                                 \(rows.recorded)::bigint[], \(rows.records)::bytea[])
+            """, logger: store.logger)
+        try await connection.query("""
+            INSERT INTO dossierledger_tree (idx, hash) SELECT * FROM unnest(\(rows.tree.map(\.0))::bigint[], \(rows.tree.map(\.1))::bytea[])
+            """, logger: store.logger)
+    }
+}
+
+/// Rows to insert, column by column.
+struct Rows {
+    var seqs: [Int64] = [], ids: [String] = [], streams: [String] = [], versions: [Int64] = [], recorded: [Int64] = []
+    var records: [ByteBuffer] = []
+    var tree: [(Int64, ByteBuffer)] = []
+
+    var positions: ClosedRange<GlobalPosition>? {
+        guard let first = seqs.first, let last = seqs.last else { return nil }
+        return GlobalPosition(UInt64(first))...GlobalPosition(UInt64(last))
+    }
+
+    mutating func add(_ record: [UInt8], at position: GlobalPosition, id: String, stream: String, version: StreamVersion, recorded time: RecordedTime?) {
+        seqs.append(Int64(position.rawValue))
+        ids.append(id)
+        streams.append(stream)
+        versions.append(Int64(version.rawValue))
+        recorded.append(time?.rawValue ?? 0)
+        records.append(ByteBuffer(bytes: record))
+    }
+}

@@ -1,0 +1,183 @@
+public import EventLog
+import Dispatch
+import Foundation
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+extension PostgresEventStore {
+    /// Loads `source` in one transaction under the writers' lock, its rows sent with `COPY` in
+    /// chunks of 16,384. The source is pulled on a thread of its own (its questions are
+    /// synchronous), which waits for PostgreSQL only when it must: to send a chunk, and to answer
+    /// a question about what the store held before the load (never, into an empty store) or
+    /// about an event of this load (its chunk sent first, so the answer comes from the table).
+    public func bulkLoad<Source: BulkEventSource>(from original: Source) async throws -> (result: AppendResult, source: Source) {
+        try await mapped {
+            try await client.withTransaction(logger: logger) { connection in
+                let writer = try await LogWriter.begin(self, connection)
+                return try await withCheckedThrowingContinuation { continuation in
+                    Thread.detachNewThread {
+                        var loader = BulkLoader<Source>(writer: writer, storeWasEmpty: writer.chain.head == nil)
+                        continuation.resume(with: Result { try loader.load(original) })
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A bulk load on its own thread.
+private struct BulkLoader<Source: BulkEventSource> {
+    var writer: LogWriter
+    /// Whether the log held events before the load: if not, nothing is asked of the table
+    /// but what this load sent.
+    let storeWasEmpty: Bool
+    /// Streams and ids this load has written (sent or not), with each stream's head.
+    var streams: [String: (version: StreamVersion, hash: EventHash)] = [:]
+    var ids = Set<String>()
+    var rows = Rows()
+    var first: GlobalPosition?
+    var duplicates = 0
+
+    init(writer: LogWriter, storeWasEmpty: Bool) {
+        self.writer = writer
+        self.storeWasEmpty = storeWasEmpty
+    }
+
+    mutating func load(_ original: Source) throws -> (result: AppendResult, source: Source) {
+        var source = original
+        try source.rewind()
+        while let event = try source.next({ lookup in try answer(lookup) }) {
+            let id = String(decoding: event.id, as: UTF8.self), name = String(decoding: event.stream, as: UTF8.self)
+            let stream = try StreamID(name)
+            let proposed = try ProposedEvent(id: EventID(id), type: String(decoding: event.type, as: UTF8.self), payload: Array(event.payload))
+            if !event.isKnownNew, let stored = try storedEvent(id) {
+                try AppendPlan.checkDuplicate(proposed, in: stream, stored: stored)
+                duplicates += 1
+                continue
+            }
+            let head = try streamHead(name)
+            let (position, record) = try writer.chain.record(proposed, to: stream, after: head, replica: event.replica)
+            let hash = record.withUnsafeBytes { EventHash(bytes: $0, at: $0.count - 32) }
+            streams[name] = (head.version.next, hash)
+            ids.insert(id)
+            first = first ?? position
+            rows.add(record, at: position, id: id, stream: name, version: head.version.next, recorded: writer.chain.head?.recorded)
+            writer.addToTree(hash, &rows)
+            if rows.seqs.count >= 16_384 { try flush() }
+        }
+        try flush()
+        let positions = first.flatMap { first in writer.chain.head.map { first...$0.position } }
+        return (AppendResult(positions: positions, duplicates: duplicates, streamVersions: [:]), source)
+    }
+
+    /// A source's question, answered from the table (after sending this load's rows when the
+    /// question is about them).
+    mutating func answer(_ lookup: BulkLookup) throws -> BulkLookupResult {
+        switch lookup {
+        case .restartSlots:
+            return .events([])  // streams are known here by name, not slot
+        case .stream(let stream):
+            guard !storeWasEmpty || streams[stream.name] != nil else { return .events([]) }
+            if streams[stream.name] != nil { try flush() }
+            let (store, connection, name) = (writer.store, writer.connection, stream.name)
+            return .events(try blocking {
+                try await store.records("SELECT seq, record FROM dossierledger_events WHERE stream = \(name) ORDER BY version", on: connection)
+            })
+        case .event(let bytes):
+            return .event(try storedEvent(String(decoding: bytes, as: UTF8.self)))
+        }
+    }
+
+    /// The event stored (or loaded) under `id`.
+    mutating func storedEvent(_ id: String) throws -> RecordedEvent? {
+        guard !storeWasEmpty || ids.contains(id) else { return nil }
+        if ids.contains(id) { try flush() }
+        let (store, connection) = (writer.store, writer.connection)
+        return try blocking { try await store.records("SELECT seq, record FROM dossierledger_events WHERE id = \(id)", on: connection).first }
+    }
+
+    /// A stream's head: from this load, or from the table.
+    func streamHead(_ name: String) throws -> (version: StreamVersion, hash: EventHash) {
+        if let head = streams[name] { return head }
+        guard !storeWasEmpty else { return (.none, .zero) }
+        let writer = writer
+        return try blocking { try await writer.streamHeads([name]) }[name] ?? (.none, .zero)
+    }
+
+    /// Sends the rows gathered with `COPY`.
+    mutating func flush() throws {
+        guard !rows.seqs.isEmpty else { return }
+        let (rows, writer) = (self.rows, self.writer)
+        try blocking { try await writer.copy(rows) }
+        self.rows = Rows()
+    }
+}
+
+/// Runs `body` on the concurrency pool and waits for it: only for threads of their own (the
+/// bulk loader's), never from a task.
+private func blocking<R: Sendable>(_ body: @escaping @Sendable () async throws -> R) throws -> R {
+    let result = Mutex<Result<R, any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let outcome = await Result { try await body() }
+        result.withLock { $0 = outcome }
+        done.signal()
+    }
+    done.wait()
+    return try result.withLock { $0! }.get()
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+extension LogWriter {
+    /// Sends rows with `COPY … FROM STDIN` (text format; bytea as `\x` hex).
+    func copy(_ rows: Rows) async throws {
+        var buffer = ByteBuffer()
+        for index in rows.seqs.indices {
+            buffer.writeString("\(rows.seqs[index])\t")
+            Self.writeText(rows.ids[index], to: &buffer)
+            Self.writeText(rows.streams[index], to: &buffer)
+            buffer.writeString("\(rows.versions[index])\t\(rows.recorded[index])\t\\\\x")
+            Self.writeHex(rows.records[index].readableBytesView, to: &buffer)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        try await connection.copyFrom(table: "dossierledger_events", columns: ["seq", "id", "stream", "version", "recorded", "record"],
+                                      logger: store.logger) { writer in try await writer.write(buffer) }
+        var tree = ByteBuffer()
+        for (index, hash) in rows.tree {
+            tree.writeString("\(index)\t\\\\x")
+            Self.writeHex(hash.readableBytesView, to: &tree)
+            tree.writeInteger(UInt8(ascii: "\n"))
+        }
+        if !rows.tree.isEmpty {
+            try await connection.copyFrom(table: "dossierledger_tree", columns: ["idx", "hash"], logger: store.logger) { writer in try await writer.write(tree) }
+        }
+    }
+
+    /// A text column and its tab, with COPY's escapes for backslash, tab, newline and return.
+    private static func writeText(_ text: String, to buffer: inout ByteBuffer) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\t"))
+    }
+
+    private static func writeHex(_ bytes: ByteBufferView, to buffer: inout ByteBuffer) {
+        let digits = Array("0123456789abcdef".utf8)
+        for byte in bytes {
+            buffer.writeInteger(digits[Int(byte >> 4)])
+            buffer.writeInteger(digits[Int(byte & 0x0f)])
+        }
+    }
+}
