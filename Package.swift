@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "DossierCLI",
             dependencies: [
-                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "Projections", "Views",
+                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "Projections", "Views",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],

@@ -81,16 +81,10 @@ enum CheckpointFile {
     }
 }
 
-extension GlobalOptions {
-    /// The log's name in checkpoints: `origin` in the store's settings, else
-    /// `dossierledger/<the store directory's name>`.
-    var origin: String {
-        (try? StoreSettings.read(store).origin) ?? nil ?? "dossierledger/" + URL(fileURLWithPath: store).standardizedFileURL.lastPathComponent
-    }
-}
-
 extension Session {
-    var origin: String { options.origin }
+    /// The log's name in checkpoints: `origin` in the store's settings, else
+    /// `dossierledger/<the store directory's or database's name>`.
+    var origin: String { settings.origin ?? location.defaultOrigin }
 
     /// A checkpoint of the tree of the log's first `head.position` events, signed by `signer`.
     func signedCheckpoint(at head: LogHead, signer: NoteSigner) async throws -> SignedNote {

@@ -33,11 +33,11 @@ struct Verify: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         var signed: CheckpointFile?
         if let checkpoint, let publicKey {
             let parsed = try CheckpointFile.read(checkpoint)
-            guard parsed.isSigned(by: try KeyFile.verifier(publicKey, origin: parsed.origin ?? global.origin)) else {
+            guard parsed.isSigned(by: try KeyFile.verifier(publicKey, origin: parsed.origin ?? session.origin)) else {
                 throw ToolError("verification FAILED: the checkpoint's signature does not verify with \(publicKey)", exitCode: ExitCode.verificationFailed)
             }
             try await session.requireExtends(parsed)
@@ -78,7 +78,9 @@ struct Checkpoint: AsyncParsableCommand {
     func run() async throws {
         if let newKey {
             let signer: NoteSigner
-            do { signer = try NoteSigner(name: keyName ?? global.origin) } catch { throw ToolError.usage("--key-name: \(error)") }
+            let location = try global.location()
+            let name = if let keyName { keyName } else if location.exists { try await Session(global).origin } else { location.defaultOrigin }
+            do { signer = try NoteSigner(name: name) } catch { throw ToolError.usage("--key-name: \(error)") }
             guard FileManager.default.createFile(atPath: newKey, contents: Data((signer.signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]),
                   FileManager.default.createFile(atPath: newKey + ".pub", contents: Data((signer.verifier.verifierKey + "\n").utf8)) else {
                 throw ToolError("cannot write \(newKey) and \(newKey).pub")
@@ -86,7 +88,7 @@ struct Checkpoint: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(global.language.say("wrote \(newKey) (keep it secret) and \(newKey).pub (give it to the inspectors)\n").utf8))
             return
         }
-        let session = try Session(global)
+        let session = try await Session(global)
         guard let head = try await session.store.head() else { throw ToolError("the log is empty: nothing to checkpoint") }
         let recorded = Instant(microsecondsSinceEpoch: head.recorded.rawValue)
         guard let key else {
@@ -160,7 +162,7 @@ struct Stats: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         let head = try await session.store.head()
         let statistics = try await session.store.statistics()
         let dossiers = Int(statistics.streams) - 1  // the catalog's system stream aside
@@ -175,7 +177,7 @@ struct Stats: AsyncParsableCommand {
         let warning = try await calendarWarning(session)
         items.append(("calendar_loaded_through", warning.year.map(String.init) ?? "null", warning.year.map(String.init) ?? "-"))
         items.append(("calendar_warning", warning.text.map { Renderer.quote($0.description) } ?? "null", "-"))
-        let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger, readOnly: true)
+        let engine = try session.projectionEngine(readOnly: true)
         for name in builtInProjections.map({ $0.name }) {
             let status = try engine.status(of: name)
             items.append(("projection_\(name)",

@@ -93,21 +93,25 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         if timeTolerance != nil || origin != nil {
-            try FileManager.default.createDirectory(atPath: global.store, withIntermediateDirectories: true)
-            var settings = try StoreSettings.read(global.store)
+            let location = try global.location()
+            try location.create()
+            var settings = try await location.settings(of: nil)
             settings.timeToleranceMinutes = timeTolerance ?? settings.timeToleranceMinutes
             settings.origin = origin ?? settings.origin
-            try settings.write(global.store)
+            try await location.save(settings, store: nil)
         }
-        let session = try Session(global, creating: true)
+        let session = try await Session(global, creating: true)
         let summary = try await catalogs.record(session)
-        if let group { try StoreSharing.share(global.store, withGroup: group) }
-        var parts: [Phrase] = ["store ready at \(global.store)"]
+        if let group {
+            guard let directory = session.location.directory else { throw ToolError.usage("--group shares a store directory; a PostgreSQL store's access is granted in PostgreSQL") }
+            try StoreSharing.share(directory, withGroup: group)
+        }
+        var parts: [Phrase] = ["store ready at \(session.location.name)"]
         if let summary { parts.append("; catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there") }
         parts.append("; time tolerance \(session.ledger.timeGuard.minutes) min")
         if let group { parts.append("; readable by group \(group)") }
         session.outcome(.joined(parts, separator: ""),
-            [("store", .text(global.store)), ("catalog_entries_recorded", .integer(summary?.appended ?? 0)),
+            [("store", .text(session.location.name)), ("catalog_entries_recorded", .integer(summary?.appended ?? 0)),
              ("catalog_entries_already_there", .integer(summary?.duplicates ?? 0)), ("time_tolerance_minutes", .integer(session.ledger.timeGuard.minutes)),
              ("group", group.map(Value.text) ?? .null)])
     }
@@ -145,7 +149,7 @@ struct Import: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         if let summary = try await catalogs.record(session) {
             if file == nil {
                 session.outcome("catalog entries: \(summary.appended) recorded, \(summary.duplicates) already there",
@@ -235,7 +239,7 @@ struct Append: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.requireWritable("append")
         let event = try DossierEvent.parse(jsonText).event
         let result = try await session.ledger.append(event, expected: expectedVersion.map { StreamVersion($0) })
@@ -272,7 +276,7 @@ struct VoidEntry: AsyncParsableCommand {
     func validate() throws { try checkingUsage { _ = try instant(at, option: "at", dateMeansClose: false) } }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.requireWritable("void")
         guard let stored = try await session.ledger.store.event(id: EventID(target)),
               case .dossier(let wrong) = try Records.decode(stored) else {
@@ -319,7 +323,7 @@ struct Export: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         var handle = FileHandle.standardOutput
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output) else {

@@ -96,7 +96,7 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "Sign the copy's head with the Ed25519 private key (base64) in this file.", completion: .file()) var key: String?
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         let start = ContinuousClock.now
         let manifest = try await takeBackup(of: session, to: to, key: key)
         let seconds = (ContinuousClock.now - start).seconds
@@ -127,7 +127,7 @@ struct Restore: AsyncParsableCommand {
         var source = global
         source.storeOption = from
         source.readOnly = true
-        let backup = try Session(source)
+        let backup = try await Session(source)
         let report = try await backup.store.verify(nil)
         guard report.isIntact, let head = report.head else {
             throw ToolError("the backup in \(from) does not verify: \(report.failure.map(\.description) ?? "it is empty"); nothing restored",
@@ -141,7 +141,7 @@ struct Restore: AsyncParsableCommand {
             guard let text = manifest.checkpoint else { throw ToolError("the backup has no signed checkpoint to check with \(publicKey)", exitCode: ExitCode.verificationFailed) }
             let signed: CheckpointFile
             do { signed = try CheckpointFile.parse(text) } catch { throw ToolError("the backup's checkpoint: \(error)", exitCode: ExitCode.verificationFailed) }
-            let key = try KeyFile.verifier(publicKey, origin: signed.origin ?? global.origin)
+            let key = try KeyFile.verifier(publicKey, origin: signed.origin ?? backup.origin)
             guard signed.isSigned(by: key), signed.size == head.position.rawValue, signed.headHash == head.hash else {
                 throw ToolError("the backup's checkpoint is not signed by \(publicKey) for its head; nothing restored", exitCode: ExitCode.verificationFailed)
             }
@@ -192,7 +192,7 @@ struct Nightly: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.requireWritable("run the night's jobs")
         let stamp = TimeGuard.wallClock().utcDescription.replacingOccurrences(of: ":", with: "-")
         var steps: [(name: String, ok: Bool, line: Phrase)] = []
@@ -231,7 +231,7 @@ struct Nightly: AsyncParsableCommand {
         }) else { return }
         guard try await step("rebuild", {
             let start = ContinuousClock.now
-            try await ProjectionEngine(storePath: global.store, ledger: session.ledger).rebuild(builtInProjections)
+            try await session.projectionEngine().rebuild(builtInProjections)
             return "every projection rebuilt from seq 1 in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s"
         }) else { return }
         guard try await step("verify", {

@@ -58,7 +58,7 @@ struct Prove: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         let note: SignedNote, tree: TreeCheckpoint
         if let checkpoint {
             guard case .note(let signed, let parsed) = try CheckpointFile.read(checkpoint) else {

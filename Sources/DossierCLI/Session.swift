@@ -8,9 +8,17 @@ import Views
 
 /// Options every command takes.
 public struct GlobalOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("store"), help: ArgumentHelp("The store: a directory (default: $DOSSIER_STORE, else ./dossier-data).", valueName: "store"),
+    @Option(name: .customLong("store"), help: ArgumentHelp("The store: a directory, or a postgres://USER@HOST:PORT/DATABASE URL (default: $DOSSIER_STORE, else ./dossier-data).", valueName: "store"),
             completion: .directory)
     var storeOption: String?
+
+    @Option(help: ArgumentHelp("Where this process keeps its projections (default: the store directory; for PostgreSQL ~/.cache/dossierledger/HOST-PORT-DATABASE).", valueName: "dir"),
+            completion: .directory)
+    var cache: String?
+
+    /// The store's location.
+    /// - Throws: ``ToolError`` (usage) for a URL that does not parse.
+    func location() throws -> StoreLocation { try StoreLocation(store, cache: cache) }
 
     /// `--store`, else `$DOSSIER_STORE`, else `./dossier-data`.
     var store: String { storeOption ?? ProcessInfo.processInfo.environment["DOSSIER_STORE"] ?? "./dossier-data" }
@@ -66,15 +74,18 @@ func checkingUsage(_ checks: () throws -> Void) throws {
 /// An open store, its ledger and (on demand) its projections.
 final class Session: Sendable {
     let options: GlobalOptions
+    let location: StoreLocation
     let store: any EventStore & BulkLoading
     let ledger: DossierLedger
+    let settings: StoreSettings
     let readOnly: Bool
 
     /// Opens the store at `--store`. Unless `creating`, the store must exist.
-    init(_ options: GlobalOptions, creating: Bool = false) throws {
+    init(_ options: GlobalOptions, creating: Bool = false) async throws {
         self.options = options
-        let path = options.store
-        let location = StoreLocation(path)
+        let location = try options.location()
+        self.location = location
+        let path = location.name
         let exists = location.exists
         if !exists && !creating {
             throw ToolError("no store at \(path); create one with `dossier init --store \(path)` (or set --store / DOSSIER_STORE)")
@@ -83,12 +94,13 @@ final class Session: Sendable {
         if creating && readOnly { throw ToolError("cannot create or change the store at \(path): it is read-only") }
         if creating && !exists { try location.create() }
         do {
-            store = try location.open(readOnly: readOnly)
+            store = try await location.open(readOnly: readOnly)
         } catch let error as EventStoreError {
             // A damaged store is a failed verification, whatever the command.
             throw ToolError("cannot open the store at \(path): \(Session.message(error, options.language))", exitCode: error.code == .corruptStore ? 3 : 1)
         }
-        ledger = DossierLedger(store: store, timeGuard: try StoreSettings.read(path).timeGuard())
+        settings = try await location.settings(of: store)
+        ledger = DossierLedger(store: store, timeGuard: try settings.timeGuard())
     }
 
     func requireWritable(_ action: String) throws {
@@ -98,7 +110,7 @@ final class Session: Sendable {
     /// The views, over projections built or caught up as each is first needed (with progress
     /// on a terminal).
     func inspector() async throws -> Inspector {
-        let engine = try ProjectionEngine(storePath: options.store, ledger: ledger, readOnly: readOnly)
+        let engine = try projectionEngine()
         let bars = [DossierProjection.name: ProgressBar(options.language.say("catching up \(DossierProjection.name)")),
                     ReceiptCounts.name: ProgressBar(options.language.say("catching up \(ReceiptCounts.name)"))]
         defer { bars[DossierProjection.name]?.finish() }
@@ -106,6 +118,18 @@ final class Session: Sendable {
             bars[name]?.update(progress)
             if progress.done >= progress.total { bars[name]?.finish() }
         }
+    }
+
+    /// The projections of this process (in the store directory, or the cache of a PostgreSQL store).
+    func projectionEngine(readOnly: Bool? = nil) throws -> ProjectionEngine {
+        let directory = location.projections
+        if location.directory == nil {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw ToolError("cannot create the projection cache \(directory): \(error.localizedDescription); choose one with --cache DIR")
+            }
+        }
+        // A PostgreSQL store's projections are this process's cache: written even when the log is read-only.
+        return try ProjectionEngine(storePath: directory, ledger: ledger, readOnly: readOnly ?? (location.directory != nil && self.readOnly))
     }
 
     /// Writes a view in the chosen format.
@@ -203,18 +227,26 @@ struct StoreSettings: Codable, Equatable {
 
     static func read(_ store: String) throws -> StoreSettings {
         guard let data = FileManager.default.contents(atPath: file(store)) else { return StoreSettings() }
+        return try decode(data, from: file(store))
+    }
+
+    static func decode(_ data: Data, from source: String) throws -> StoreSettings {
         do {
             return try JSONDecoder().decode(StoreSettings.self, from: data)
         } catch {
-            throw ToolError("cannot read the store's settings \(file(store)): \(error); fix or remove the file (the defaults apply without it)")
+            throw ToolError("cannot read the store's settings \(source): \(error); fix or remove them (the defaults apply without them)")
         }
     }
 
-    func write(_ store: String) throws {
+    func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    func write(_ store: String) throws {
         do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: StoreSettings.file(store)), options: .atomic)
+            try encoded().write(to: URL(fileURLWithPath: StoreSettings.file(store)), options: .atomic)
         } catch {
             throw ToolError("cannot write the store's settings \(StoreSettings.file(store)): \(error.localizedDescription)")
         }

@@ -1,6 +1,7 @@
 import DossierDomain
 import EventLog
 import EventLogLMDB
+import EventLogPostgres
 import Foundation
 
 /// Where a store is, from `--store`: a directory (an LMDB store) or a `postgres://` URL. The one
@@ -8,14 +9,31 @@ import Foundation
 struct StoreLocation {
     enum Backend {
         case lmdb(directory: String)
-        case postgres(url: String)
+        case postgres(PostgresLocation)
     }
 
     let backend: Backend
+    /// `--cache`: where this process keeps its projections (nil: the default).
+    let cache: String?
 
-    init(_ value: String) {
-        let lowered = value.lowercased()
-        backend = lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") ? .postgres(url: value) : .lmdb(directory: value)
+    /// - Throws: ``ToolError`` (usage) for a `postgres://` URL that does not parse.
+    init(_ value: String, cache: String? = nil) throws {
+        self.cache = cache
+        guard PostgresLocation.isURL(value.lowercased()) else {
+            backend = .lmdb(directory: value)
+            return
+        }
+        do { backend = .postgres(try PostgresLocation(url: value)) } catch let error as EventStoreError {
+            throw ToolError.usage("--store: \(error.message)")
+        }
+    }
+
+    /// The store as people should see it named (a PostgreSQL URL without its password).
+    var name: String {
+        switch backend {
+        case .lmdb(let directory): directory
+        case .postgres(let location): location.description
+        }
     }
 
     /// Whether a store is there (a PostgreSQL database is asked when opened).
@@ -34,6 +52,34 @@ struct StoreLocation {
         }
     }
 
+    /// The directory of a directory store (nil for PostgreSQL).
+    var directory: String? {
+        if case .lmdb(let directory) = backend { directory } else { nil }
+    }
+
+    /// Where this process keeps its projections (local caches of the log): `--cache`, else the
+    /// store's directory, else (PostgreSQL) `$XDG_CACHE_HOME/dossierledger/HOST-PORT-DATABASE`,
+    /// `~/.cache/…` without it.
+    var projections: String {
+        if let cache { return cache }
+        switch backend {
+        case .lmdb(let directory): return directory
+        case .postgres(let location):
+            let environment = ProcessInfo.processInfo.environment
+            let base = environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
+            return base + "/dossierledger/\(location.host)-\(location.port)-\(location.database)"
+        }
+    }
+
+    /// The log's name in checkpoints when its settings give none: `dossierledger/` and the
+    /// store directory's name, or the database's.
+    var defaultOrigin: String {
+        switch backend {
+        case .lmdb(let directory): "dossierledger/" + URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+        case .postgres(let location): "dossierledger/" + location.database
+        }
+    }
+
     /// Makes the place for a new store.
     func create() throws {
         guard case .lmdb(let directory) = backend else { return }
@@ -44,14 +90,41 @@ struct StoreLocation {
         }
     }
 
-    /// Opens the store.
+    /// Opens the store (a PostgreSQL store's schema is created or migrated).
     /// - Throws: ``EventStoreError`` (`.corruptStore` for damaged files) or ``ToolError``.
-    func open(readOnly: Bool) throws -> any EventStore & BulkLoading {
+    func open(readOnly: Bool) async throws -> any EventStore & BulkLoading {
         switch backend {
         case .lmdb(let directory):
             return try LMDBEventStore(path: directory, configuration: .init(readOnly: readOnly))
-        case .postgres(let url):
-            throw ToolError("\(url): this build of dossier has no PostgreSQL backend yet; give a store directory")
+        case .postgres(let location):
+            return try await PostgresEventStore.open(location)
         }
+    }
+
+    /// The store's settings: `settings.json` in a store directory (which may be written before
+    /// the store), a table in PostgreSQL (in `store`, else connected to for them).
+    func settings(of store: (any EventStore)?) async throws -> StoreSettings {
+        switch backend {
+        case .lmdb(let directory):
+            return try StoreSettings.read(directory)
+        case .postgres(let location):
+            guard let text = try await postgres(store, location).settings() else { return StoreSettings() }
+            return try StoreSettings.decode(Data(text.utf8), from: "the store's settings table")
+        }
+    }
+
+    /// Saves the store's settings.
+    func save(_ settings: StoreSettings, store: (any EventStore)?) async throws {
+        switch backend {
+        case .lmdb(let directory):
+            try settings.write(directory)
+        case .postgres(let location):
+            try await postgres(store, location).saveSettings(String(decoding: try settings.encoded(), as: UTF8.self))
+        }
+    }
+
+    private func postgres(_ store: (any EventStore)?, _ location: PostgresLocation) async throws -> PostgresEventStore {
+        if let store = store as? PostgresEventStore { return store }
+        return try await PostgresEventStore.open(location)
     }
 }

@@ -43,7 +43,7 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         let inspector = LogReader(ledger: session.ledger, rules: try await session.ledger.rules())
         let limit: FoldLimit = if let version { .version(version) } else if let at = try instant(asOf, option: "as-of") { .instant(at) } else { .all }
         let history = try await inspector.history(of: code, through: limit)
@@ -88,7 +88,7 @@ struct Late: AsyncParsableCommand {
     func validate() throws { try checkingUsage { _ = try instant(asOf, option: "as-of") } }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         let inspector = try await session.inspector()
         let filter = LateFilter(unit: unit, procedure: procedure, officer: officer, includeFinished: includeFinished)
         try session.print(try await inspector.lateList(asOf: try instant(asOf, option: "as-of"), filter: filter).first(top))
@@ -126,7 +126,7 @@ struct DueSoon: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         let inspector = try await session.inspector()
         let filter = LateFilter(unit: unit, procedure: procedure, officer: officer)
         try session.print(try await inspector.dueSoonList(asOf: try instant(asOf, option: "as-of"), within: within, filter: filter).first(top))
@@ -149,7 +149,7 @@ struct Rates: AsyncParsableCommand {
     @Option(help: "Unit roll-up: tree (as in the period), successors (today's units) or none.") var rollUp: RollUp = .tree
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.print(try await session.inspector().onTimeRates(period: try period.parsed(), by: by, rollUp: rollUp))
     }
 }
@@ -174,7 +174,7 @@ struct PeriodicReportCommand: AsyncParsableCommand {
     @Option(help: "Only this unit and the units under it.") var unit: String?
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.print(try await session.inspector().periodicReport(period: try period.parsed(), unit: unit))
     }
 }
@@ -189,7 +189,7 @@ struct Online: AsyncParsableCommand {
     @Option(help: "Unit roll-up: tree, successors or none.") var rollUp: RollUp = .tree
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.print(try await session.inspector().onlineRates(period: try period.parsed(), rollUp: rollUp))
     }
 }
@@ -213,7 +213,7 @@ struct Accountability: AsyncParsableCommand {
     @Option(help: "Only the first N rows (the most faults first).") var top: Int?
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.print(try await session.inspector().accountability(period: try period.parsed(), by: by, unit: unit, rewards: rewards).first(top))
     }
 }
@@ -227,7 +227,7 @@ struct Satisfaction: AsyncParsableCommand {
     @OptionGroup var period: PeriodOptions
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.print(try await session.inspector().satisfaction(period: try period.parsed()))
     }
 }
@@ -243,7 +243,7 @@ struct HomeSupport: AsyncParsableCommand {
     @Option(help: "unit or officer.") var by: Attribution = .unit
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.print(try await session.inspector().homeSupport(period: try period.parsed(), by: by))
     }
 }
@@ -272,7 +272,7 @@ struct Scorecard: AsyncParsableCommand {
         } catch let error as TargetError {
             throw ToolError("\(targets): \(error)")
         }
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.print(try await session.inspector().scorecard(period: try period.parsed(), targets: parsed))
     }
 }
@@ -294,7 +294,7 @@ struct Sweep: AsyncParsableCommand {
     func validate() throws { try checkingUsage { _ = try instant(asOf, option: "as-of") } }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.requireWritable("sweep")
         let at = try instant(asOf, option: "as-of") ?? TimeGuard.wallClock()
         let inspector = try await session.inspector()
@@ -344,9 +344,9 @@ struct Rebuild: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         try session.requireWritable("rebuild projections")
-        let engine = try ProjectionEngine(storePath: global.store, ledger: session.ledger)
+        let engine = try session.projectionEngine()
         let types = builtInProjections.filter { projection == nil || $0.name == projection }
         let bar = ProgressBar(global.language.say("rebuilding \(types.map { $0.name }.joined(separator: ", "))"))
         let start = ContinuousClock.now

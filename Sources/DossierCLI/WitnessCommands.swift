@@ -45,7 +45,7 @@ struct Consistency: AsyncParsableCommand {
     @Option(help: "The log's verifier key: both checkpoints must be signed with it.", completion: .file()) var publicKey: String
 
     func run() async throws {
-        let session = try Session(global)
+        let session = try await Session(global)
         var trees: [TreeCheckpoint] = []
         for path in [old, new] {
             guard case .note(let note, let tree) = try CheckpointFile.read(path) else { throw ToolError("\(path) is a checkpoint of version 0.4, without a tree") }
@@ -89,7 +89,7 @@ struct Witness: AsyncParsableCommand {
         @Option(help: "The witness's directory of the last checkpoint cosigned per log.", completion: .directory) var state: String
 
         func run() async throws {
-            let session = try Session(global)
+            let session = try await Session(global)
             guard case .note(var note, let tree) = try CheckpointFile.read(checkpoint) else { throw ToolError("\(checkpoint) is a checkpoint of version 0.4, without a tree") }
             guard note.isSigned(by: try KeyFile.verifier(logKey, origin: tree.origin)) else {
                 throw ToolError("verification FAILED: the checkpoint's signature does not verify with \(logKey)", exitCode: ExitCode.verificationFailed)

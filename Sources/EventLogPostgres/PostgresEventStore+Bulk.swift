@@ -9,19 +9,62 @@ extension PostgresEventStore {
     /// Loads `source` in one transaction under the writers' lock, its rows sent with `COPY` in
     /// chunks of 16,384. The source is pulled on a thread of its own (its questions are
     /// synchronous), which waits for PostgreSQL only when it must: to send a chunk, and to answer
-    /// a question about what the store held before the load (never, into an empty store) or
-    /// about an event of this load (its chunk sent first, so the answer comes from the table).
+    /// a question about what the store held before the load or about an event of this load (its
+    /// chunk sent first, so the answer comes from the table). Into an empty store nothing is
+    /// asked; a load of 10,000 events or more into a store that holds some first reads every
+    /// stored id and stream name into Bloom filters, so that only names that may be stored are
+    /// asked about.
     public func bulkLoad<Source: BulkEventSource>(from original: Source) async throws -> (result: AppendResult, source: Source) {
         try await mapped {
             try await client.withTransaction(logger: logger) { connection in
                 let writer = try await LogWriter.begin(self, connection)
-                return try await withCheckedThrowingContinuation { continuation in
+                var before = Prior.unknown
+                if let head = writer.chain.head {
+                    if original.estimatedBytes / 250 >= 10_000 { before = try await prior(size: Int(head.position.rawValue), connection) }
+                } else {
+                    before = .empty
+                }
+                return try await withCheckedThrowingContinuation { [before] continuation in
                     Thread.detachNewThread {
-                        var loader = BulkLoader<Source>(writer: writer, storeWasEmpty: writer.chain.head == nil)
+                        var loader = BulkLoader<Source>(writer: writer, before: before)
                         continuation.resume(with: Result { try loader.load(original) })
                     }
                 }
             }
+        }
+    }
+
+    /// Bloom filters of every stored id and stream name.
+    private func prior(size: Int, _ connection: PostgresConnection) async throws -> Prior {
+        var ids = StoredNames(expected: size), streams = StoredNames(expected: size)
+        for try await (id, stream) in try await connection.query("SELECT id, stream FROM dossierledger_events", logger: logger).decode((String, String).self) {
+            ids.insert(id.utf8)
+            streams.insert(stream.utf8)
+        }
+        return .filtered(ids: ids, streams: streams)
+    }
+}
+
+/// What a bulk load knows of the store before it.
+enum Prior: Sendable {
+    case empty
+    case filtered(ids: StoredNames, streams: StoredNames)
+    /// Every question is asked of the table.
+    case unknown
+
+    func mayHold(id: String) -> Bool {
+        switch self {
+        case .empty: false
+        case .filtered(let ids, _): ids.mayContain(id.utf8)
+        case .unknown: true
+        }
+    }
+
+    func mayHold(stream: String) -> Bool {
+        switch self {
+        case .empty: false
+        case .filtered(_, let streams): streams.mayContain(stream.utf8)
+        case .unknown: true
         }
     }
 }
@@ -29,9 +72,8 @@ extension PostgresEventStore {
 /// A bulk load on its own thread.
 private struct BulkLoader<Source: BulkEventSource> {
     var writer: LogWriter
-    /// Whether the log held events before the load: if not, nothing is asked of the table
-    /// but what this load sent.
-    let storeWasEmpty: Bool
+    /// What the store held before the load.
+    let before: Prior
     /// Streams and ids this load has written (sent or not), with each stream's head.
     var streams: [String: (version: StreamVersion, hash: EventHash)] = [:]
     var ids = Set<String>()
@@ -39,9 +81,9 @@ private struct BulkLoader<Source: BulkEventSource> {
     var first: GlobalPosition?
     var duplicates = 0
 
-    init(writer: LogWriter, storeWasEmpty: Bool) {
+    init(writer: LogWriter, before: Prior) {
         self.writer = writer
-        self.storeWasEmpty = storeWasEmpty
+        self.before = before
     }
 
     mutating func load(_ original: Source) throws -> (result: AppendResult, source: Source) {
@@ -78,7 +120,7 @@ private struct BulkLoader<Source: BulkEventSource> {
         case .restartSlots:
             return .events([])  // streams are known here by name, not slot
         case .stream(let stream):
-            guard !storeWasEmpty || streams[stream.name] != nil else { return .events([]) }
+            guard before.mayHold(stream: stream.name) || streams[stream.name] != nil else { return .events([]) }
             if streams[stream.name] != nil { try flush() }
             let (store, connection, name) = (writer.store, writer.connection, stream.name)
             return .events(try blocking {
@@ -91,7 +133,7 @@ private struct BulkLoader<Source: BulkEventSource> {
 
     /// The event stored (or loaded) under `id`.
     mutating func storedEvent(_ id: String) throws -> RecordedEvent? {
-        guard !storeWasEmpty || ids.contains(id) else { return nil }
+        guard before.mayHold(id: id) || ids.contains(id) else { return nil }
         if ids.contains(id) { try flush() }
         let (store, connection) = (writer.store, writer.connection)
         return try blocking { try await store.records("SELECT seq, record FROM dossierledger_events WHERE id = \(id)", on: connection).first }
@@ -100,7 +142,7 @@ private struct BulkLoader<Source: BulkEventSource> {
     /// A stream's head: from this load, or from the table.
     func streamHead(_ name: String) throws -> (version: StreamVersion, hash: EventHash) {
         if let head = streams[name] { return head }
-        guard !storeWasEmpty else { return (.none, .zero) }
+        guard before.mayHold(stream: name) else { return (.none, .zero) }
         let writer = writer
         return try blocking { try await writer.streamHeads([name]) }[name] ?? (.none, .zero)
     }

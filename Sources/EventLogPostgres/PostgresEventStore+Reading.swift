@@ -48,13 +48,17 @@ extension PostgresEventStore {
         while next <= last {
             let through = min(last, next + 8_191)
             var read = 0
-            try await mapped {
-                try await forEachRecord("""
-                    SELECT seq, record FROM dossierledger_events WHERE seq BETWEEN \(next) AND \(through) ORDER BY seq
-                    """) { record in
-                    try body(&value, record)
-                    read += 1
+            do {
+                try await mapped {
+                    try await forEachRecord("""
+                        SELECT seq, record FROM dossierledger_events WHERE seq BETWEEN \(next) AND \(through) ORDER BY seq
+                        """) { record in
+                        do { try body(&value, record) } catch { throw CallerError(error: error) }
+                        read += 1
+                    }
                 }
+            } catch let error as CallerError {
+                throw error.error  // what `body` threw, unchanged
             }
             guard read == Int(through - next + 1) else { break }  // the log ends in this page
             next = through + 1

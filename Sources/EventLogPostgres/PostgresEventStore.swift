@@ -44,7 +44,13 @@ public final class PostgresEventStore: EventStore, BulkLoading {
     /// - Throws: ``EventStoreError`` `.storage` when the server cannot be reached or refuses.
     public static func open(_ location: PostgresLocation, clock: @escaping @Sendable () -> RecordedTime = { RecordedTime.now() }) async throws -> PostgresEventStore {
         let store = PostgresEventStore(location: location, clock: clock)
-        try await store.mapped { try await store.migrate() }
+        // One connection of its own first: a server that is not there, or refuses the login, is
+        // said at once (the pool would retry for a minute).
+        try await store.mapped {
+            let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: store.logger)
+            defer { Task { try? await connection.close() } }
+            try await store.migrate(connection)
+        }
         return store
     }
 
@@ -66,9 +72,9 @@ public final class PostgresEventStore: EventStore, BulkLoading {
     }
 
     /// Applies the migrations not yet recorded, each once, in one transaction under the writers' lock.
-    private func migrate() async throws {
+    private func migrate(_ connection: PostgresConnection) async throws {
         let migrations = try Self.migrations()
-        try await client.withTransaction(logger: logger) { connection in
+        try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLock))", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS dossierledger_migrations (
@@ -105,14 +111,44 @@ public final class PostgresEventStore: EventStore, BulkLoading {
         }
     }
 
+    // MARK: Settings
+
+    /// The store's settings document (JSON), or nil when none was saved.
+    public func settings() async throws -> String? {
+        try await mapped {
+            for try await text in try await client.query("SELECT settings FROM dossierledger_settings WHERE id = 1", logger: logger).decode(String.self) {
+                return text
+            }
+            return nil
+        }
+    }
+
+    /// Saves the store's settings document.
+    public func saveSettings(_ text: String) async throws {
+        try await mapped {
+            try await client.query("""
+                INSERT INTO dossierledger_settings (id, settings) VALUES (1, \(text)) ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings
+                """, logger: logger)
+        }
+    }
+
     // MARK: Errors
 
-    /// Runs `body`, giving PostgreSQL's errors the store's meaning; other errors (the store's
-    /// own, a caller's closure's) pass unchanged.
+    /// Runs `body`, giving PostgreSQL's errors (and its connection pool's) the store's meaning;
+    /// the store's own errors, and a caller's (``CallerError``), pass unchanged.
     func mapped<R>(_ body: () async throws -> R) async throws -> R {
-        do { return try await body() } catch let error as PSQLError { throw storeError(error) } catch let error as PostgresTransactionError {
-            guard let inner = error.closureError ?? error.beginError ?? error.commitError else { throw EventStoreError(.storage, "PostgreSQL at \(location): \(error)") }
-            throw (inner as? PSQLError).map(storeError) ?? inner
+        do { return try await body() } catch {
+            throw storeError(error)
+        }
+    }
+
+    private func storeError(_ error: any Error) -> any Error {
+        switch error {
+        case is EventStoreError, is CallerError: error
+        case let error as PSQLError: storeError(error)
+        case let error as PostgresTransactionError:
+            (error.closureError ?? error.beginError ?? error.commitError).map(storeError) ?? EventStoreError(.storage, "PostgreSQL at \(location): \(error)")
+        default: EventStoreError(.storage, "cannot reach PostgreSQL at \(location) (\(error))")
         }
     }
 
@@ -127,6 +163,11 @@ public final class PostgresEventStore: EventStore, BulkLoading {
         default: return EventStoreError(.storage, "PostgreSQL at \(location): \(message) (SQLSTATE \(state))", underlying: error)
         }
     }
+}
+
+/// What a caller's closure threw, carried through the store's error mapping unchanged.
+struct CallerError: Error {
+    let error: any Error
 }
 
 // MARK: Rows

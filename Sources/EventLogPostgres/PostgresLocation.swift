@@ -46,6 +46,18 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return components.string ?? text
     }
 
+    /// The configuration of a single connection.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS = switch sslMode {
+        case "disable": .disable
+        case "require": .require(try .init(configuration: .makeClientConfiguration()))
+        default: .prefer(try .init(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
     /// The client configuration.
     var configuration: PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS = switch sslMode {

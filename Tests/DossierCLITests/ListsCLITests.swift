@@ -36,9 +36,12 @@ struct ListsCLITests {
         #expect(officer.status == 2 && officer.stderr.contains("cv.h19.x07."), "\(officer.stderr)")
         let accountability = try dossier(["accountability", "--store", store, "--period", "2025", "--unit", "H19.X99"])
         #expect(accountability.status == 2 && accountability.stderr.contains("no unit H19.X99"))
-        // A PostgreSQL URL is understood, and refused clearly by this build.
-        let postgres = try dossier(["late", "--store", "postgres://127.0.0.1:1/ledger"])
-        #expect(postgres.status == 1 && postgres.stderr.contains("no PostgreSQL backend yet"), "\(postgres.stderr)")
+        // A PostgreSQL URL without a user is bad usage; a server that does not answer, a clear failure.
+        let noUser = try dossier(["late", "--store", "postgres://127.0.0.1:1/ledger"])
+        #expect(noUser.status == 2 && noUser.stderr.contains("names no user"), "\(noUser.stderr)")
+        let postgres = try dossier(["late", "--store", "postgres://ledger:secret@127.0.0.1:1/ledger"])
+        #expect(postgres.status == 1 && postgres.stderr.contains("cannot reach PostgreSQL at postgres://ledger@127.0.0.1:1/ledger"), "\(postgres.stderr)")
+        #expect(!postgres.stderr.contains("secret"))
         // Known codes still answer, even with no row.
         #expect(try dossier(["late", "--store", store, "--unit", "H19.X07"]).status == 0)
     }

@@ -28,7 +28,7 @@ struct MannersCLITests {
         let typo = try dossier(["lates"])
         #expect(typo.status == 2 && typo.stderr.contains("did you mean late?"), "\(typo.stderr)")
         let help = try dossier(["late", "--help"]).stdout
-        let storeHelp = try #require(help.range(of: "\n  --store <store>").map { help[$0.lowerBound...] }?.components(separatedBy: "--format")[0])
+        let storeHelp = try #require(help.range(of: "\n  --store <store>").map { help[$0.lowerBound...] }?.components(separatedBy: "\n  --cache")[0])
         #expect(storeHelp.components(separatedBy: "default").count - 1 == 1, "\(storeHelp)")
     }
 
