@@ -78,6 +78,8 @@ private struct BulkLoader<Source: BulkEventSource> {
     var streams: [String: (version: StreamVersion, hash: EventHash)] = [:]
     var ids = Set<String>()
     var rows = Rows()
+    /// The chunk being sent.
+    var sending: Task<Void, any Error>?
     var first: GlobalPosition?
     var duplicates = 0
 
@@ -87,6 +89,13 @@ private struct BulkLoader<Source: BulkEventSource> {
     }
 
     mutating func load(_ original: Source) throws -> (result: AppendResult, source: Source) {
+        do { return try loadAll(original) } catch {
+            try? settle()  // the transaction is rolled back after: its connection must be idle
+            throw error
+        }
+    }
+
+    private mutating func loadAll(_ original: Source) throws -> (result: AppendResult, source: Source) {
         var source = original
         try source.rewind()
         while let event = try source.next({ lookup in try answer(lookup) }) {
@@ -106,7 +115,7 @@ private struct BulkLoader<Source: BulkEventSource> {
             first = first ?? position
             rows.add(record, at: position, id: id, stream: name, version: head.version.next, recorded: writer.chain.head?.recorded)
             writer.addToTree(hash, &rows)
-            if rows.seqs.count >= 16_384 { try flush() }
+            if rows.seqs.count >= 16_384 { try send() }
         }
         try flush()
         let positions = first.flatMap { first in writer.chain.head.map { first...$0.position } }
@@ -121,7 +130,7 @@ private struct BulkLoader<Source: BulkEventSource> {
             return .events([])  // streams are known here by name, not slot
         case .stream(let stream):
             guard before.mayHold(stream: stream.name) || streams[stream.name] != nil else { return .events([]) }
-            if streams[stream.name] != nil { try flush() }
+            try flush()
             let (store, connection, name) = (writer.store, writer.connection, stream.name)
             return .events(try blocking {
                 try await store.records("SELECT seq, record FROM dossierledger_events WHERE stream = \(name) ORDER BY version", on: connection)
@@ -134,25 +143,42 @@ private struct BulkLoader<Source: BulkEventSource> {
     /// The event stored (or loaded) under `id`.
     mutating func storedEvent(_ id: String) throws -> RecordedEvent? {
         guard before.mayHold(id: id) || ids.contains(id) else { return nil }
-        if ids.contains(id) { try flush() }
+        try flush()
         let (store, connection) = (writer.store, writer.connection)
         return try blocking { try await store.records("SELECT seq, record FROM dossierledger_events WHERE id = \(id)", on: connection).first }
     }
 
     /// A stream's head: from this load, or from the table.
-    func streamHead(_ name: String) throws -> (version: StreamVersion, hash: EventHash) {
+    mutating func streamHead(_ name: String) throws -> (version: StreamVersion, hash: EventHash) {
         if let head = streams[name] { return head }
         guard before.mayHold(stream: name) else { return (.none, .zero) }
+        try flush()
         let writer = writer
         return try blocking { try await writer.streamHeads([name]) }[name] ?? (.none, .zero)
     }
 
-    /// Sends the rows gathered with `COPY`.
-    mutating func flush() throws {
+    /// Starts sending the rows gathered with `COPY`, once the chunk before them is sent: the
+    /// next chunk is built while PostgreSQL takes this one.
+    mutating func send() throws {
+        try settle()
         guard !rows.seqs.isEmpty else { return }
         let (rows, writer) = (self.rows, self.writer)
-        try blocking { try await writer.copy(rows) }
+        sending = Task { try await writer.copy(rows) }
         self.rows = Rows()
+    }
+
+    /// Waits until the chunk being sent is in the table.
+    mutating func settle() throws {
+        guard let sending else { return }
+        self.sending = nil
+        try blocking { try await sending.value }
+    }
+
+    /// Sends every row gathered and waits for them: before the table is asked anything (one
+    /// connection does one thing at a time), and at the end.
+    mutating func flush() throws {
+        try send()
+        try settle()
     }
 }
 
@@ -180,12 +206,13 @@ extension LogWriter {
     /// Sends rows with `COPY … FROM STDIN` (text format; bytea as `\x` hex).
     func copy(_ rows: Rows) async throws {
         var buffer = ByteBuffer()
+        buffer.reserveCapacity(rows.records.reduce(0) { $0 + $1.readableBytes * 2 + 120 })
         for index in rows.seqs.indices {
             buffer.writeString("\(rows.seqs[index])\t")
             Self.writeText(rows.ids[index], to: &buffer)
             Self.writeText(rows.streams[index], to: &buffer)
             buffer.writeString("\(rows.versions[index])\t\(rows.recorded[index])\t\\\\x")
-            Self.writeHex(rows.records[index].readableBytesView, to: &buffer)
+            Self.writeHex(rows.records[index], to: &buffer)
             buffer.writeInteger(UInt8(ascii: "\n"))
         }
         try await connection.copyFrom(table: "dossierledger_events", columns: ["seq", "id", "stream", "version", "recorded", "record"],
@@ -193,7 +220,7 @@ extension LogWriter {
         var tree = ByteBuffer()
         for (index, hash) in rows.tree {
             tree.writeString("\(index)\t\\\\x")
-            Self.writeHex(hash.readableBytesView, to: &tree)
+            Self.writeHex(hash, to: &tree)
             tree.writeInteger(UInt8(ascii: "\n"))
         }
         if !rows.tree.isEmpty {
@@ -215,11 +242,20 @@ extension LogWriter {
         buffer.writeInteger(UInt8(ascii: "\t"))
     }
 
-    private static func writeHex(_ bytes: ByteBufferView, to buffer: inout ByteBuffer) {
-        let digits = Array("0123456789abcdef".utf8)
-        for byte in bytes {
-            buffer.writeInteger(digits[Int(byte >> 4)])
-            buffer.writeInteger(digits[Int(byte & 0x0f)])
+    /// Bytes as hexadecimal digits, written in place (a load writes hundreds of megabytes of them).
+    private static func writeHex(_ bytes: ByteBuffer, to buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.readableBytes * 2) { out in
+            bytes.withUnsafeReadableBytes { input in
+                for (index, byte) in input.enumerated() {
+                    out[2 * index] = hexDigit(byte >> 4)
+                    out[2 * index + 1] = hexDigit(byte & 0x0f)
+                }
+            }
+            return bytes.readableBytes * 2
         }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }

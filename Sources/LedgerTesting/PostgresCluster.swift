@@ -38,6 +38,13 @@ public final class PostgresCluster: Sendable {
         }
     }()
 
+    /// Whether ``shared`` runs; where it cannot, says loudly which tests do not run and why.
+    public static func runs(for tests: String) -> Bool {
+        guard case .failure(let error) = shared else { return true }
+        print("⚠️  \(tests) NOT RUN: \(error)")
+        return false
+    }
+
     /// Creates and starts a cluster in a new directory under `parent`.
     public init(in parent: String) throws {
         guard let binaries = Self.binaries else { throw ClusterError("PostgreSQL is not installed (apt-get install postgresql)") }

@@ -18,11 +18,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// The backends this machine can run: PostgreSQL only where it is installed (said loudly
     /// where it is not).
     static var allCases: [Backend] {
-        if case .failure(let error) = PostgresCluster.shared {
-            print("⚠️  PostgreSQL conformance tests NOT RUN: \(error)")
-            return [.memory, .lmdb]
-        }
-        return [.memory, .lmdb, .postgres]
+        PostgresCluster.runs(for: "the conformance tests on PostgreSQL") ? [.memory, .lmdb, .postgres] : [.memory, .lmdb]
     }
 
     /// A new, empty store of this backend (LMDB: in the current test's temporary directory;
