@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "EventStoreConformanceTests",
             dependencies: [
-                "EventLog", "EventLogMemory", "EventLogLMDB", "EventLogPostgres", "LedgerLMDB", "LedgerTesting",
+                "EventLog", "EventLogMemory", "EventLogLMDB", "EventLogPostgres", "LedgerLMDB", "LedgerTesting", "LedgerTestHelper",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -130,7 +130,7 @@ let package = Package(
         // A child process for crash and multi-process tests (appends and prints what was acknowledged).
         .executableTarget(
             name: "LedgerTestHelper",
-            dependencies: ["EventLogLMDB"],
+            dependencies: ["EventLogLMDB", "EventLogPostgres"],
             path: "Tests/LedgerTestHelper"
         ),
     ]

@@ -34,7 +34,8 @@ extension PostgresEventStore {
             }
             guard !group.isEmpty else { return }
             do {
-                let results = try await mapped { try await commit(group.map(\.batch)) }
+                let batches = group.map(\.batch)
+                let results = try await unlessPrimaryLost { try await self.mapped { try await self.commit(batches) } }
                 for (append, result) in zip(group, results) { append.continuation.resume(with: result) }
             } catch {
                 for append in group { append.continuation.resume(throwing: error) }
@@ -45,7 +46,7 @@ extension PostgresEventStore {
     /// One transaction for several appends: each is checked against the log as the ones before
     /// it in the group left it, and stored or refused on its own; one commit for all.
     private func commit(_ batches: [[StreamAppend]]) async throws -> [Result<AppendResult, any Error>] {
-        try await client.withTransaction(logger: logger) { connection in
+        try await primaryClient().withTransaction(logger: logger) { connection in
             var writer = try await LogWriter.begin(self, connection)
             var results: [Result<AppendResult, any Error>] = []
             for batch in batches {

@@ -16,7 +16,7 @@ extension PostgresEventStore {
     /// asked about.
     public func bulkLoad<Source: BulkEventSource>(from original: Source) async throws -> (result: AppendResult, source: Source) {
         try await mapped {
-            try await client.withTransaction(logger: logger) { connection in
+            try await primaryClient().withTransaction(logger: logger) { connection in
                 let writer = try await LogWriter.begin(self, connection)
                 var before = Prior.unknown
                 if let head = writer.chain.head {

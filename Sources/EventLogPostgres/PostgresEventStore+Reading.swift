@@ -74,7 +74,7 @@ extension PostgresEventStore {
     public func firstPosition(recordedAtOrAfter time: RecordedTime) async throws -> GlobalPosition? {
         let instant = time.rawValue
         return try await mapped {
-            for try await seq in try await client.query("""
+            for try await seq in try await primaryClient().query("""
                 SELECT seq FROM dossierledger_events WHERE recorded >= \(instant) ORDER BY recorded, seq LIMIT 1
                 """, logger: logger).decode(Int64.self) {
                 return GlobalPosition(UInt64(seq))
@@ -85,7 +85,7 @@ extension PostgresEventStore {
 
     public func statistics() async throws -> StoreStatistics {
         try await mapped {
-            for try await (events, streams, bytes) in try await client.query("""
+            for try await (events, streams, bytes) in try await primaryClient().query("""
                 SELECT (SELECT count(*) FROM dossierledger_events), (SELECT count(DISTINCT stream) FROM dossierledger_events),
                        pg_total_relation_size('dossierledger_events') + pg_total_relation_size('dossierledger_tree')
                 """, logger: logger).decode((Int64, Int64, Int64).self) {
@@ -107,7 +107,7 @@ extension PostgresEventStore {
     /// The stored tree hashes among `indexes`.
     func treeHashes(_ indexes: [Int64], on connection: PostgresConnection?) async throws -> [UInt64: EventHash] {
         let query: PostgresQuery = "SELECT idx, hash FROM dossierledger_tree WHERE idx = ANY(\(indexes))"
-        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
+        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await primaryClient().query(query, logger: logger) }
         var found: [UInt64: EventHash] = [:]
         for try await (index, hash) in rows.decode((Int64, ByteBuffer).self) {
             found[UInt64(index)] = hash.withUnsafeReadableBytes { EventHash(bytes: $0) }

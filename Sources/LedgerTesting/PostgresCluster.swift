@@ -45,8 +45,10 @@ public final class PostgresCluster: Sendable {
         return false
     }
 
-    /// Creates and starts a cluster in a new directory under `parent`.
-    public init(in parent: String) throws {
+    /// Creates and starts a cluster in a new directory under `parent`; with `standbyOf`, a
+    /// streaming standby of that cluster (a base backup of it, following its WAL), which the
+    /// primary then waits for on every commit (`synchronous_standby_names = '*'`).
+    public init(in parent: String, standbyOf primary: PostgresCluster? = nil) throws {
         guard let binaries = Self.binaries else { throw ClusterError("PostgreSQL is not installed (apt-get install postgresql)") }
         self.binaries = binaries
         directory = parent + "/postgres-\(UUID().uuidString.prefix(8))"
@@ -56,9 +58,36 @@ public final class PostgresCluster: Sendable {
         if let runAs, let account = getpwnam(runAs) {
             guard chown(directory, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else { throw ClusterError("cannot give \(directory) to \(runAs)") }
         }
-        try run("initdb", ["-D", directory + "/data", "-U", user, "--auth=trust", "-E", "UTF8", "--no-instructions"])
+        if let primary {
+            try run("pg_basebackup", ["-h", "127.0.0.1", "-p", "\(primary.port)", "-U", user, "-D", directory + "/data", "-R", "-X", "stream", "-c", "fast"])
+        } else {
+            try run("initdb", ["-D", directory + "/data", "-U", user, "--auth=trust", "-E", "UTF8", "--no-instructions"])
+        }
         try run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60", "start", "-o",
                            "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200"])
+        if let primary {
+            try primary.run("psql", ["-h", "127.0.0.1", "-p", "\(primary.port)", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+                                     "-c", "ALTER SYSTEM SET synchronous_standby_names = '*'", "-c", "SELECT pg_reload_conf()"])
+            // Until the standby streams, a commit on the primary would wait for it.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try primary.run("psql", ["-h", "127.0.0.1", "-p", "\(primary.port)", "-U", user, "-d", "postgres", "-At", "-c",
+                                           "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'"]).trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
+                guard ContinuousClock.now < deadline else { throw ClusterError("the standby on port \(port) did not become synchronous") }
+                usleep(100_000)
+            }
+        }
+    }
+
+    /// Kills the server's postmaster at once (SIGKILL), as a crash of its machine would.
+    public func killPostmaster() throws {
+        let text = try String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)
+        guard let pid = text.split(separator: "\n").first.flatMap({ Int32($0) }) else { throw ClusterError("no postmaster pid") }
+        kill(pid, SIGKILL)
+    }
+
+    /// Makes a standby the primary.
+    public func promote() throws {
+        try run("pg_ctl", ["-D", directory + "/data", "-w", "-t", "60", "promote"])
     }
 
     /// A new, empty database; its URL.

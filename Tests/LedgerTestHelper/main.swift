@@ -4,8 +4,13 @@
 //
 //   LedgerTestHelper append <store> <prefix> <count|forever> <concurrency>
 //   LedgerTestHelper read <store>      (holds a read transaction open until killed)
+//
+// <store> is a directory (LMDB) or a postgres:// URL. On PostgreSQL a failed append is retried
+// with the same event id (an idempotent repeat if it was stored after all) for up to a minute,
+// as a desk's software would while the primary fails over.
 import EventLog
 import EventLogLMDB
+import EventLogPostgres
 import Foundation
 
 /// Writes one line to standard output unbuffered, so it is out before a SIGKILL can lose it.
@@ -25,9 +30,10 @@ let count = Int(arguments[4]) ?? Int.max
 /// The payload of event `n`: deterministic, so the parent can check it.
 func payload(_ n: Int) -> [UInt8] { Array("payload of \(prefix)-\(n) ".utf8) + [UInt8](repeating: UInt8(n % 251), count: 100) }
 
-let store: LMDBEventStore
+let store: any EventStore
+let retrying = PostgresLocation.isURL(path)
 do {
-    store = try LMDBEventStore(path: path)
+    store = retrying ? try await PostgresEventStore.open(try PostgresLocation(url: path)) : try LMDBEventStore(path: path)
 } catch {
     FileHandle.standardError.write(Data("cannot open \(path): \(error)\n".utf8))
     exit(1)
@@ -40,8 +46,8 @@ do {
                 while n < count {
                     let id = "\(prefix)-\(n)"
                     let event = try ProposedEvent(id: EventID(id), type: "test.appended.v1", payload: payload(n))
-                    let result = try await store.append([event], to: StreamID("\(prefix)-stream-\(n % 17)"))
-                    say("ack \(result.positions!.lowerBound) \(id)")
+                    let seq = try await appendOnce(event, to: StreamID("\(prefix)-stream-\(n % 17)"))
+                    say("ack \(seq) \(id)")
                     n += concurrency
                 }
             }
@@ -52,6 +58,22 @@ do {
 } catch {
     FileHandle.standardError.write(Data("append failed: \(error)\n".utf8))
     exit(1)
+}
+
+/// Appends `event` and returns its seq; on PostgreSQL, retried until acknowledged (a minute at most).
+func appendOnce(_ event: ProposedEvent, to stream: StreamID) async throws -> GlobalPosition {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while true {
+        do {
+            let result = try await store.append([event], to: stream)
+            if let positions = result.positions { return positions.lowerBound }
+            // Stored by an attempt whose acknowledgement was lost: it is there once.
+            guard let stored = try await store.event(id: event.id) else { throw EventStoreError(.storage, "a duplicate that is not stored") }
+            return stored.position
+        } catch let error as EventStoreError where retrying && (error.code == .storage || error.code == .readOnly) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
 }
 
 /// Opens the store, takes a reader slot and never lets it go: a reader left behind by a kill.
