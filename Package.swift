@@ -67,7 +67,9 @@ let package = Package(
         .executableTarget(name: "dossier", dependencies: ["DossierCLI"]),
         .plugin(name: "GitRevision", capability: .buildTool()),
         // Helpers shared by the test targets: temporary directories, child processes.
-        .target(name: "LedgerTesting", dependencies: ["EventLog"]),
+        .target(name: "LedgerTesting", dependencies: ["EventLog", "LedgerClusters"]),
+        // Throwaway PostgreSQL clusters (and synchronous standbys) for the tests and the benchmark.
+        .target(name: "LedgerClusters"),
 
         .testTarget(
             name: "LedgerLMDBTests",
@@ -121,7 +123,7 @@ let package = Package(
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["EventLogLMDB", "DossierLog", "Projections", "Views", "ProvinceGenerator"],
+            dependencies: ["EventLogLMDB", "EventLogPostgres", "LedgerClusters", "DossierLog", "Projections", "Views", "ProvinceGenerator"],
             path: "tools/benchmarks/Sources/ledger-bench"
         ),
         // The demo province: catalogs and a deterministic, realistic stream of dossier events.

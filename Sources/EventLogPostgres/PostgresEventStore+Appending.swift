@@ -48,15 +48,7 @@ extension PostgresEventStore {
     private func commit(_ batches: [[StreamAppend]]) async throws -> [Result<AppendResult, any Error>] {
         try await primaryClient().withTransaction(logger: logger) { connection in
             var writer = try await LogWriter.begin(self, connection)
-            var results: [Result<AppendResult, any Error>] = []
-            for batch in batches {
-                do {
-                    results.append(.success(try await writer.append(batch)))
-                } catch let error as EventStoreError where error.code != .storage {
-                    results.append(.failure(error))  // refused before anything of it was written
-                }
-            }
-            return results
+            return try await writer.append(batches)
         }
     }
 }
@@ -87,27 +79,42 @@ struct LogWriter: Sendable {
                          frontier: MerkleTree.Frontier(size: size, hashes: hashes))
     }
 
-    /// Checks and writes one append (``EventWriter/append(_:)``'s rules).
-    mutating func append(_ batch: [StreamAppend]) async throws -> AppendResult {
-        let ids = batch.flatMap { $0.events.map(\.id.value) }
+    /// Checks and writes appends (``EventWriter/append(_:)``'s rules), each against the log as
+    /// the ones before it left it, each stored or refused on its own: what they ask of the table
+    /// read with one query per kind for all of them, their rows written with one statement per table.
+    mutating func append(_ batches: [[StreamAppend]]) async throws -> [Result<AppendResult, any Error>] {
+        let ids = batches.flatMap { $0.flatMap { $0.events.map(\.id.value) } }
         var stored: [EventID: RecordedEvent] = [:]
         for record in try await store.records("SELECT seq, record FROM dossierledger_events WHERE id = ANY(\(ids))", on: connection) {
             stored[record.id] = record
         }
-        let heads = try await streamHeads(Array(Set(batch.map(\.stream.name))))
-        let plan = try AppendPlan(batch, version: { heads[$0.name]?.version ?? .none }, stored: { stored[$0] })
+        var streamHeads = try await streamHeads(Array(Set(batches.flatMap { $0.map(\.stream.name) })))
         var rows = Rows()
-        var streamHeads = heads
-        for (stream, event) in plan.events {
-            let head = streamHeads[stream.name] ?? (.none, .zero)
-            let (position, record) = try chain.record(event, to: stream, after: head)
-            let hash = record.withUnsafeBytes { EventHash(bytes: $0, at: $0.count - 32) }
-            streamHeads[stream.name] = (head.version.next, hash)
-            rows.add(record, at: position, id: event.id.value, stream: stream.name, version: head.version.next, recorded: chain.head?.recorded)
-            addToTree(hash, &rows)
+        var results: [Result<AppendResult, any Error>] = []
+        for batch in batches {
+            let plan: AppendPlan
+            do {
+                plan = try AppendPlan(batch, version: { streamHeads[$0.name]?.version ?? .none }, stored: { stored[$0] })
+            } catch {
+                results.append(.failure(error))  // refused: nothing of it is written
+                continue
+            }
+            var positions: ClosedRange<GlobalPosition>?
+            for (stream, event) in plan.events {
+                let head = streamHeads[stream.name] ?? (.none, .zero)
+                let (position, record) = try chain.record(event, to: stream, after: head)
+                let recorded = record.withUnsafeBytes { bytes in (try? RecordView(bytes: bytes, at: position))?.decode() }
+                guard let recorded else { throw EventStoreError(.corruptRecord, "a record just made does not frame", position: position) }
+                streamHeads[stream.name] = (recorded.version, recorded.hash)
+                stored[event.id] = recorded  // a later append of the group repeating it is a duplicate
+                rows.add(record, at: position, id: event.id.value, stream: stream.name, version: recorded.version, recorded: recorded.recorded)
+                addToTree(recorded.hash, &rows)
+                positions = positions.map { $0.lowerBound...position } ?? position...position
+            }
+            results.append(.success(AppendResult(positions: positions, duplicates: plan.duplicates, streamVersions: plan.versions)))
         }
         try await write(rows)
-        return AppendResult(positions: rows.positions, duplicates: plan.duplicates, streamVersions: plan.versions)
+        return results
     }
 
     /// Each stream's version and hash, for the streams stored among `names`.
@@ -147,11 +154,6 @@ struct Rows {
     var seqs: [Int64] = [], ids: [String] = [], streams: [String] = [], versions: [Int64] = [], recorded: [Int64] = []
     var records: [ByteBuffer] = []
     var tree: [(Int64, ByteBuffer)] = []
-
-    var positions: ClosedRange<GlobalPosition>? {
-        guard let first = seqs.first, let last = seqs.last else { return nil }
-        return GlobalPosition(UInt64(first))...GlobalPosition(UInt64(last))
-    }
 
     mutating func add(_ record: [UInt8], at position: GlobalPosition, id: String, stream: String, version: StreamVersion, recorded time: RecordedTime?) {
         seqs.append(Int64(position.rawValue))

@@ -54,7 +54,9 @@ public final class PostgresCluster: Sendable {
         directory = parent + "/postgres-\(UUID().uuidString.prefix(8))"
         port = try Self.freePort()
         runAs = getuid() == 0 ? (getpwnam("postgres") != nil ? "postgres" : "nobody") : nil
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The parent readable by the server's account, the cluster's directory its own.
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         if let runAs, let account = getpwnam(runAs) {
             guard chown(directory, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else { throw ClusterError("cannot give \(directory) to \(runAs)") }
         }
