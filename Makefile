@@ -99,8 +99,10 @@ install: deps
 	.build/release/dossier --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_dossier
 	.build/release/dossier --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/dossier.fish
 
-# The benchmarks (figures in README.md). BENCH_ARGS="--events 10000000" for the full run.
-bench: deps
+# The benchmarks (figures in README.md). BENCH_ARGS="--events 10000000" for the full run; `backends`
+# (LMDB and PostgreSQL side by side, a throwaway cluster) at 1 million events.
+bench: deps pg-deps
 	$(SWIFT) build -c release --product ledger-bench
 	.build/release/ledger-bench all $(BENCH_ARGS)
 	.build/release/ledger-bench views $(BENCH_ARGS)
+	.build/release/ledger-bench backends

@@ -357,7 +357,9 @@ extension PostgresEventStore {
     func forEachRecord(_ query: PostgresQuery, on connection: PostgresConnection? = nil,
                        _ body: (borrowing RecordView) throws -> Void) async throws {
         let rows = if let connection { try await connection.query(query, logger: logger) } else { try await primaryClient().query(query, logger: logger) }
-        for try await (seq, record) in rows.decode((Int64, ByteBuffer).self) {
+        // Collected at once: a row at a time through the async sequence cost ~30 µs a row.
+        for row in try await rows.collect() {
+            let (seq, record) = try row.decode((Int64, ByteBuffer).self)
             try record.withUnsafeReadableBytes { bytes in try body(try RecordView(bytes: bytes, at: GlobalPosition(UInt64(seq)))) }
         }
     }
