@@ -71,7 +71,7 @@ func backendsBenchmark(_ options: Options) async throws {
 }
 
 /// Appends `total` events from `appenders` tasks, each durable before the next; events per second.
-private func appendRate(_ store: any EventStore, appenders: Int, total: Int) async throws -> Double {
+func appendRate(_ store: any EventStore, appenders: Int, total: Int) async throws -> Double {
     let each = total / appenders
     let start = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -92,37 +92,15 @@ func freshStore(_ options: Options, _ name: String) throws -> LMDBEventStore {
 }
 
 func singleAppends(_ options: Options) async throws -> Double {
-    let store = try freshStore(options, "single")
-    let count = 2_000
-    let start = ContinuousClock.now
-    for i in 0..<count {
-        let (stream, event) = try Workload.event(i)
-        _ = try await store.append([event], to: stream)
-    }
-    let elapsed = ContinuousClock.now - start
-    print("durable single-event appends:       \(rate(count, elapsed))")
-    return Double(count) / seconds(elapsed)
+    let perSecond = try await appendRate(try freshStore(options, "single"), appenders: 1, total: 2_000)
+    print("durable single-event appends:       \(Int(perSecond).formatted()) events/s (2,000)")
+    return perSecond
 }
 
 func groupCommit(_ options: Options, appenders: Int, single: Double?) async throws {
-    let store = try freshStore(options, "group\(appenders)")
-    let each = 32_000 / appenders
-    let start = ContinuousClock.now
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        for worker in 0..<appenders {
-            group.addTask {
-                for n in 0..<each {
-                    let (stream, event) = try Workload.event(worker * each + n)
-                    _ = try await store.append([event], to: stream)
-                }
-            }
-        }
-        try await group.waitForAll()
-    }
-    let elapsed = ContinuousClock.now - start
-    let perSecond = Double(appenders * each) / seconds(elapsed)
+    let perSecond = try await appendRate(try freshStore(options, "group\(appenders)"), appenders: appenders, total: 32_000)
     let ratio = single.map { String(format: " = %.1f× single", perSecond / $0) } ?? ""
-    print("durable group commit, \(appenders) appenders: \(rate(appenders * each, elapsed))\(ratio)")
+    print("durable group commit, \(appenders) appenders: \(Int(perSecond).formatted()) events/s (32,000)\(ratio)")
 }
 
 func bulkLoad(_ options: Options) async throws -> LMDBEventStore {
