@@ -120,7 +120,15 @@ struct SmallFilesystem {
         }
     }
 
-    func unmount() { _ = SmallFilesystem.run("/bin/umount", [path]) }
+    /// Unmounts it; while a file on it is still open (a store's queues may hold it a moment after
+    /// its last use) it tries again, and at last detaches it lazily, so no mount is left behind.
+    func unmount() {
+        for _ in 0..<20 {
+            if SmallFilesystem.run("/bin/umount", [path]) { return }
+            usleep(100_000)
+        }
+        _ = SmallFilesystem.run("/bin/umount", ["-l", path])
+    }
 
     static func run(_ tool: String, _ arguments: [String]) -> Bool {
         let process = Process()
