@@ -101,20 +101,29 @@ struct LogWriter: Sendable {
             }
             var positions: ClosedRange<GlobalPosition>?
             for (stream, event) in plan.events {
-                let head = streamHeads[stream.name] ?? (.none, .zero)
-                let (position, record) = try chain.record(event, to: stream, after: head)
-                let recorded = record.withUnsafeBytes { bytes in (try? RecordView(bytes: bytes, at: position))?.decode() }
-                guard let recorded else { throw EventStoreError(.corruptRecord, "a record just made does not frame", position: position) }
+                let recorded = try extend(event, to: stream, after: streamHeads[stream.name] ?? (.none, .zero), into: &rows)
                 streamHeads[stream.name] = (recorded.version, recorded.hash)
                 stored[event.id] = recorded  // a later append of the group repeating it is a duplicate
-                rows.add(record, at: position, id: event.id.value, stream: stream.name, version: recorded.version, recorded: recorded.recorded)
-                addToTree(recorded.hash, &rows)
-                positions = positions.map { $0.lowerBound...position } ?? position...position
+                positions = positions.map { $0.lowerBound...recorded.position } ?? recorded.position...recorded.position
             }
             results.append(.success(AppendResult(positions: positions, duplicates: plan.duplicates, streamVersions: plan.versions)))
         }
         try await write(rows)
         return results
+    }
+
+    /// Adds `event` after the log's head and its stream's head `before`: its record to `rows`, and
+    /// its leaf and the tree nodes it completes. Returns the event as stored.
+    /// - Throws: `.replicaMismatch` when `replica`'s fields are not reproduced.
+    mutating func extend(_ event: ProposedEvent, to stream: StreamID, after before: (version: StreamVersion, hash: EventHash),
+                         replica: ReplicaFields? = nil, into rows: inout Rows) throws -> RecordedEvent {
+        let (position, record) = try chain.record(event, to: stream, after: before, replica: replica)
+        let hash = record.withUnsafeBytes { EventHash(bytes: $0, at: $0.count - 32) }
+        let recorded = chain.head?.recorded ?? RecordedTime(rawValue: 0)  // the head is the record just made
+        rows.add(record, at: position, id: event.id.value, stream: stream.name, version: before.version.next, recorded: recorded)
+        addToTree(hash, &rows)
+        return RecordedEvent(position: position, stream: stream, version: before.version.next, recorded: recorded, id: event.id,
+                             type: event.type, payload: event.payload, hash: hash, previousInStream: before.hash)
     }
 
     /// Each stream's version and hash, for the streams stored among `names`.
@@ -127,7 +136,7 @@ struct LogWriter: Sendable {
     }
 
     /// Adds an event's leaf to the tree, and the nodes it completes to `rows`.
-    mutating func addToTree(_ hash: EventHash, _ rows: inout Rows) {
+    private mutating func addToTree(_ hash: EventHash, _ rows: inout Rows) {
         var index = MerkleTree.storedCount(leaves: frontier.size)
         frontier.append(eventHash: hash) { node in
             rows.tree.append((Int64(clamping: index), node.buffer))
@@ -155,12 +164,12 @@ struct Rows {
     var records: [ByteBuffer] = []
     var tree: [(Int64, ByteBuffer)] = []
 
-    mutating func add(_ record: [UInt8], at position: GlobalPosition, id: String, stream: String, version: StreamVersion, recorded time: RecordedTime?) {
+    mutating func add(_ record: [UInt8], at position: GlobalPosition, id: String, stream: String, version: StreamVersion, recorded time: RecordedTime) {
         seqs.append(Int64(position.rawValue))
         ids.append(id)
         streams.append(stream)
         versions.append(Int64(version.rawValue))
-        recorded.append(time?.rawValue ?? 0)
+        recorded.append(time.rawValue)
         records.append(ByteBuffer(bytes: record))
     }
 }

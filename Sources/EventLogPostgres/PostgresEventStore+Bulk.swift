@@ -107,14 +107,10 @@ private struct BulkLoader<Source: BulkEventSource> {
                 duplicates += 1
                 continue
             }
-            let head = try streamHead(name)
-            let (position, record) = try writer.chain.record(proposed, to: stream, after: head, replica: event.replica)
-            let hash = record.withUnsafeBytes { EventHash(bytes: $0, at: $0.count - 32) }
-            streams[name] = (head.version.next, hash)
+            let stored = try writer.extend(proposed, to: stream, after: try streamHead(name), replica: event.replica, into: &rows)
+            streams[name] = (stored.version, stored.hash)
             ids.insert(id)
-            first = first ?? position
-            rows.add(record, at: position, id: id, stream: name, version: head.version.next, recorded: writer.chain.head?.recorded)
-            writer.addToTree(hash, &rows)
+            first = first ?? stored.position
             if rows.seqs.count >= 16_384 { try send() }
         }
         try flush()
