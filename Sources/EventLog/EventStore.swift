@@ -35,9 +35,19 @@ public protocol EventReader: Sendable {
     /// The log's Merkle tree: the stored complete-subtree hashes at `indexes`
     /// (``MerkleTree/storedIndex(level:index:)``), for trees up to the head.
     func treeHashes(_ indexes: [UInt64]) async throws -> [EventHash]
+
+    /// Returns once an event at `position` may be stored, or after `interval` at the latest: how
+    /// a caught-up subscription waits. A store that cannot tell sleeps `interval` (the default);
+    /// one that hears of appends (PostgreSQL's LISTEN) returns when it does.
+    /// - Throws: `CancellationError` when the task is cancelled.
+    func waitForEvent(at position: GlobalPosition, atMost interval: Duration) async throws
 }
 
 extension EventReader {
+    public func waitForEvent(at position: GlobalPosition, atMost interval: Duration) async throws {
+        try await Task.sleep(for: interval)
+    }
+
     /// ``verify(_:progress:)`` without progress.
     public func verify(_ range: ClosedRange<GlobalPosition>?) async throws -> VerificationReport {
         try await verify(range, progress: { _ in })

@@ -1,7 +1,8 @@
 /// A catch-up subscription: the log from a position, then live.
 ///
-/// It reads in batches in seq order; once caught up it polls the reader every `pollInterval`,
-/// so it also sees events that other processes append, within about one interval. Because seq
+/// It reads in batches in seq order; once caught up it waits for the next event
+/// (``EventReader/waitForEvent(at:atMost:)``: woken by the store where it can tell, else after
+/// `pollInterval`), so it also sees events that other processes append. Because seq
 /// is gap-free and every read is a consistent snapshot, each event arrives exactly once.
 /// Iteration ends (returns `nil`) when the consuming task is cancelled.
 ///
@@ -27,7 +28,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
                 buffer = try await subscription.reader.readAll(from: next, limit: subscription.batchSize)
                 index = 0
                 if buffer.isEmpty {
-                    do { try await Task.sleep(for: subscription.pollInterval) } catch { return nil }
+                    do { try await subscription.reader.waitForEvent(at: next, atMost: subscription.pollInterval) } catch is CancellationError { return nil }
                 }
             }
             defer { index += 1 }

@@ -39,6 +39,19 @@ public enum MerkleTree: Sendable {
         2 * leaves - UInt64(leaves.nonzeroBitCount)
     }
 
+    /// The leaf (0-based) whose append stored the hash numbered `index`: the one leaf with
+    /// storedCount(leaf) ≤ index < storedCount(leaf + 1). A store that keeps each append's
+    /// hashes with its event finds a stored hash here.
+    public static func leaf(storing index: UInt64) -> UInt64 {
+        // storedCount(n) lies within 2n − 64 … 2n: the leaf lies within index / 2 − 1 … index / 2 + 32.
+        var low = index / 2 > 0 ? index / 2 - 1 : 0, high = index / 2 + 32
+        while low < high {  // the first leaf whose append ends past index
+            let middle = (low + high) / 2
+            if storedCount(leaves: middle + 1) > index { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
     /// The complete subtrees along the right edge of a growing tree: what an append needs to
     /// know to store the hashes it completes, without reading any.
     public struct Frontier: Sendable, Hashable {

@@ -54,7 +54,8 @@ extension PostgresEventStore {
 }
 
 /// Extends the log inside one transaction that holds the writers' lock: the chain from the
-/// head, the Merkle tree from its frontier; rows written with one statement per table and append.
+/// head, the Merkle tree from its frontier (each event's row holds the tree hashes its append
+/// stores); rows written with one statement per group of appends, or streamed by `COPY`.
 struct LogWriter: Sendable {
     let store: PostgresEventStore
     let connection: PostgresConnection
@@ -81,7 +82,7 @@ struct LogWriter: Sendable {
 
     /// Checks and writes appends (``EventWriter/append(_:)``'s rules), each against the log as
     /// the ones before it left it, each stored or refused on its own: what they ask of the table
-    /// read with one query per kind for all of them, their rows written with one statement per table.
+    /// read with one query per kind for all of them, their rows written with one statement.
     mutating func append(_ batches: [[StreamAppend]]) async throws -> [Result<AppendResult, any Error>] {
         let ids = batches.flatMap { $0.flatMap { $0.events.map(\.id.value) } }
         var stored: [EventID: RecordedEvent] = [:]
@@ -112,16 +113,19 @@ struct LogWriter: Sendable {
         return results
     }
 
-    /// Adds `event` after the log's head and its stream's head `before`: its record to `rows`, and
-    /// its leaf and the tree nodes it completes. Returns the event as stored.
+    /// Adds `event` after the log's head and its stream's head `before`: its row to `rows`, with
+    /// its record and the tree hashes its append stores (its leaf, the subtrees it completes).
+    /// Returns the event as stored.
     /// - Throws: `.replicaMismatch` when `replica`'s fields are not reproduced.
     mutating func extend(_ event: ProposedEvent, to stream: StreamID, after before: (version: StreamVersion, hash: EventHash),
-                         replica: ReplicaFields? = nil, into rows: inout Rows) throws -> RecordedEvent {
+                         replica: ReplicaFields? = nil, into rows: inout some LogRows) throws -> RecordedEvent {
         let (position, record) = try chain.record(event, to: stream, after: before, replica: replica)
         let hash = record.withUnsafeBytes { EventHash(bytes: $0, at: $0.count - 32) }
         let recorded = chain.head?.recorded ?? RecordedTime(rawValue: 0)  // the head is the record just made
-        rows.add(record, at: position, id: event.id.value, stream: stream.name, version: before.version.next, recorded: recorded)
-        addToTree(hash, &rows)
+        var nodes: [EventHash] = []
+        frontier.append(eventHash: hash) { nodes.append($0) }
+        rows.add(LogRow(seq: Int64(position.rawValue), id: event.id.value, stream: stream.name, version: Int64(before.version.next.rawValue),
+                        recorded: recorded.rawValue, record: record, nodes: nodes))
         return RecordedEvent(position: position, stream: stream, version: before.version.next, recorded: recorded, id: event.id,
                              type: event.type, payload: event.payload, hash: hash, previousInStream: before.hash)
     }
@@ -135,41 +139,44 @@ struct LogWriter: Sendable {
         return heads
     }
 
-    /// Adds an event's leaf to the tree, and the nodes it completes to `rows`.
-    private mutating func addToTree(_ hash: EventHash, _ rows: inout Rows) {
-        var index = MerkleTree.storedCount(leaves: frontier.size)
-        frontier.append(eventHash: hash) { node in
-            rows.tree.append((Int64(clamping: index), node.buffer))
-            index += 1
-        }
-    }
-
-    /// Inserts the rows (one statement per table).
+    /// Inserts the rows (one statement).
     func write(_ rows: Rows) async throws {
         guard !rows.seqs.isEmpty else { return }
         try await connection.query("""
-            INSERT INTO dossierledger_events (seq, id, stream, version, recorded, record)
+            INSERT INTO dossierledger_events (seq, id, stream, version, recorded, record, nodes)
             SELECT * FROM unnest(\(rows.seqs)::bigint[], \(rows.ids)::text[], \(rows.streams)::text[], \(rows.versions)::bigint[],
-                                 \(rows.recorded)::bigint[], \(rows.records)::bytea[])
+                                 \(rows.recorded)::bigint[], \(rows.records)::bytea[], \(rows.nodes)::bytea[])
             """, logger: store.logger)
-        try await connection.query("""
-            INSERT INTO dossierledger_tree (idx, hash) SELECT * FROM unnest(\(rows.tree.map(\.0))::bigint[], \(rows.tree.map(\.1))::bytea[])
-            """, logger: store.logger)
+        try await store.notifyAppended(on: connection)
     }
 }
 
-/// Rows to insert, column by column.
-struct Rows {
-    var seqs: [Int64] = [], ids: [String] = [], streams: [String] = [], versions: [Int64] = [], recorded: [Int64] = []
-    var records: [ByteBuffer] = []
-    var tree: [(Int64, ByteBuffer)] = []
+/// One event's row: its columns, its record, and the tree hashes its append stored, in order.
+struct LogRow {
+    let seq: Int64, id: String, stream: String, version: Int64, recorded: Int64
+    let record: [UInt8]
+    let nodes: [EventHash]
+}
 
-    mutating func add(_ record: [UInt8], at position: GlobalPosition, id: String, stream: String, version: StreamVersion, recorded time: RecordedTime) {
-        seqs.append(Int64(position.rawValue))
-        ids.append(id)
-        streams.append(stream)
-        versions.append(Int64(version.rawValue))
-        recorded.append(time.rawValue)
-        records.append(ByteBuffer(bytes: record))
+/// Where ``LogWriter/extend(_:to:after:replica:into:)`` puts the rows it makes.
+protocol LogRows {
+    mutating func add(_ row: LogRow)
+}
+
+/// Rows to insert, column by column.
+struct Rows: LogRows {
+    var seqs: [Int64] = [], ids: [String] = [], streams: [String] = [], versions: [Int64] = [], recorded: [Int64] = []
+    var records: [ByteBuffer] = [], nodes: [ByteBuffer] = []
+
+    mutating func add(_ row: LogRow) {
+        seqs.append(row.seq)
+        ids.append(row.id)
+        streams.append(row.stream)
+        versions.append(row.version)
+        recorded.append(row.recorded)
+        records.append(ByteBuffer(bytes: row.record))
+        var hashes = ByteBuffer()
+        for node in row.nodes { withUnsafeBytes(of: node) { _ = hashes.writeBytes($0) } }
+        nodes.append(hashes)
     }
 }

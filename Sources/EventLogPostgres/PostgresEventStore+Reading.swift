@@ -87,7 +87,7 @@ extension PostgresEventStore {
         try await mapped {
             for try await (events, streams, bytes) in try await primaryClient().query("""
                 SELECT (SELECT count(*) FROM dossierledger_events), (SELECT count(DISTINCT stream) FROM dossierledger_events),
-                       pg_total_relation_size('dossierledger_events') + pg_total_relation_size('dossierledger_tree')
+                       pg_total_relation_size('dossierledger_events')
                 """, logger: logger).decode((Int64, Int64, Int64).self) {
                 return StoreStatistics(events: UInt64(events), streams: UInt64(streams), bytes: Int(bytes))
             }
@@ -104,13 +104,21 @@ extension PostgresEventStore {
         }
     }
 
-    /// The stored tree hashes among `indexes`.
+    /// The stored tree hashes among `indexes`, each read from the row of the event whose
+    /// append stored it.
     func treeHashes(_ indexes: [Int64], on connection: PostgresConnection?) async throws -> [UInt64: EventHash] {
-        let query: PostgresQuery = "SELECT idx, hash FROM dossierledger_tree WHERE idx = ANY(\(indexes))"
+        let wanted = indexes.filter { $0 >= 0 }.map(UInt64.init)
+        let seqs = Array(Set(wanted.map { Int64(MerkleTree.leaf(storing: $0) + 1) }))
+        let query: PostgresQuery = "SELECT seq, nodes FROM dossierledger_events WHERE seq = ANY(\(seqs))"
         let rows = if let connection { try await connection.query(query, logger: logger) } else { try await primaryClient().query(query, logger: logger) }
+        var nodes: [UInt64: ByteBuffer] = [:]
+        for try await (seq, hashes) in rows.decode((Int64, ByteBuffer).self) { nodes[UInt64(seq)] = hashes }
         var found: [UInt64: EventHash] = [:]
-        for try await (index, hash) in rows.decode((Int64, ByteBuffer).self) {
-            found[UInt64(index)] = hash.withUnsafeReadableBytes { EventHash(bytes: $0) }
+        for index in wanted {
+            let leaf = MerkleTree.leaf(storing: index)
+            let offset = Int(index - MerkleTree.storedCount(leaves: leaf)) * 32
+            guard let hashes = nodes[leaf + 1], offset + 32 <= hashes.readableBytes else { continue }
+            found[index] = hashes.withUnsafeReadableBytes { EventHash(bytes: $0, at: offset) }
         }
         return found
     }

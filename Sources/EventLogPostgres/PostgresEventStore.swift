@@ -32,6 +32,8 @@ public final class PostgresEventStore: EventStore, BulkLoading {
         case connected(PostgresLocation.Endpoint, PostgresClient, running: Task<Void, Never>, lost: LossSignal)
         case lost(PostgresLocation.Endpoint, search: Task<PostgresClient, any Error>?)
     }
+    /// The LISTEN that wakes subscriptions.
+    let appended = AppendListener()
     /// Appends waiting for the next transaction, and whether one is under way.
     let pending = Mutex<(waiting: [PendingAppend], committing: Bool)>(([], false))
 

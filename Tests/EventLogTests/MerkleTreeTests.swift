@@ -50,6 +50,21 @@ struct MerkleTreeTests {
         return (stored, frontiers)
     }
 
+    @Test("each stored hash is found at the leaf whose append stored it: every hash of 1…300 leaves, and any index up to 2^60")
+    func leafStoringIndex() async {
+        var index: UInt64 = 0
+        for leaf in UInt64(0)..<300 {
+            for _ in 0..<(MerkleTree.storedCount(leaves: leaf + 1) - MerkleTree.storedCount(leaves: leaf)) {
+                #expect(MerkleTree.leaf(storing: index) == leaf, "hash \(index)")
+                index += 1
+            }
+        }
+        await propertyCheck(input: Gen.uint64(in: 0...(1 << 60))) { index in
+            let leaf = MerkleTree.leaf(storing: index)
+            #expect(MerkleTree.storedCount(leaves: leaf) <= index && index < MerkleTree.storedCount(leaves: leaf + 1), "hash \(index), leaf \(leaf)")
+        }
+    }
+
     @Test("stored hashes, roots and inclusion proofs agree with RFC 6962 for every tree size 1…300, and verify")
     func rootsAndInclusion() {
         let events = Self.events(300)

@@ -9,9 +9,10 @@ import Synchronization
 
 /// `ledger-bench backends`: LMDB and PostgreSQL side by side on the same events, in one run:
 /// durable single appends, 16 and 64 concurrent appenders, the validated import of a demo province
-/// of about `--events` events, a full replay, a dossier's history p50/p99, and (for scale) a plain
-/// `COPY` of the same rows by `psql`. PostgreSQL is a throwaway cluster on loopback, on the same
-/// disk, with its default settings (`synchronous_commit = on`).
+/// of about 1 million events and (when larger) of about `--events`, each beside a plain `COPY` of
+/// the same rows by `psql` (for scale), then on the 1 million a full replay and a dossier's history
+/// p50/p99. PostgreSQL is a throwaway cluster on loopback, on the same disk, with its default
+/// settings (`synchronous_commit = on`).
 func backendsBenchmark(_ options: Options) async throws {
     let cluster = try PostgresCluster(in: options.directory)
     defer { cluster.stop() }
@@ -41,22 +42,35 @@ func backendsBenchmark(_ options: Options) async throws {
         row("\(appenders) concurrent appenders", rates)
     }
 
-    let province = options.directory + "/province"
-    let (_, generated) = try ProvinceGenerator(options: .init(dossiers: max(1, options.events * 10 / 54))).write(to: province)
-    sync()
-    var stores: [any EventStore & BulkLoading] = []
-    var imports: [String] = []
-    for (_, open) in backends {
-        let store = try await open()
-        try await DossierLedger(store: store).record(Province().entries)
-        let start = ContinuousClock.now
-        let (summary, peak) = try await peakAnonymousMemory { try await DossierLedger(store: store).importEvents(path: province + "/events.jsonl") }
-        imports.append("\(rate(summary.appended, ContinuousClock.now - start)), peak \(peak) MB")
-        stores.append(store)
+    /// Imports a province of about `events` events into each backend; returns the stores.
+    func imports(_ events: Int, province: String) async throws -> [any EventStore & BulkLoading] {
+        let (_, generated) = try ProvinceGenerator(options: .init(dossiers: max(1, events * 10 / 54))).write(to: province)
+        sync()
+        var stores: [any EventStore & BulkLoading] = []
+        var figures: [String] = []
+        for (_, open) in backends {
+            let store = try await open()
+            try await DossierLedger(store: store).record(Province().entries)
+            let start = ContinuousClock.now
+            let (summary, peak) = try await peakAnonymousMemory { try await DossierLedger(store: store).importEvents(path: province + "/events.jsonl") }
+            figures.append("\(rate(summary.appended, ContinuousClock.now - start)), peak \(peak) MB")
+            stores.append(store)
+        }
+        row("validated import of \(generated.formatted()) events", figures)
+        let imported = try PostgresLocation(url: databases.withLock { $0.last ?? "" }).database
+        row("plain COPY of the same rows by psql", ["", try plainCopy(cluster, database: imported, rows: generated)])
+        return stores
     }
-    row("validated import of \(generated.formatted()) events", imports)
-    let imported = try PostgresLocation(url: databases.withLock { $0.last ?? "" }).database
-    row("plain COPY of the same rows by psql", ["", try plainCopy(cluster, database: imported, rows: generated)])
+    let province = options.directory + "/province"
+    let stores = try await imports(1_000_000, province: province)
+    if options.events > 1_000_000 {
+        let larger = options.directory + "/province-\(options.events)"
+        _ = try await imports(options.events, province: larger)
+        // Only imported into: its file and its PostgreSQL database go at once, to spare the disk.
+        try? FileManager.default.removeItem(atPath: larger)
+        let database = try PostgresLocation(url: databases.withLock { $0.last ?? "" }).database
+        try cluster.run("dropdb", ["-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", cluster.user, database])
+    }
 
     // The first read after a load also writes (PostgreSQL sets each row's hint bits): twice.
     for pass in ["first", "second"] {
@@ -95,6 +109,7 @@ private func plainCopy(_ cluster: PostgresCluster, database: String, rows: Int) 
     try cluster.run("psql", psql + ["-c", "\\copy dossierledger_events TO '\(file)'", "-c", "CREATE TABLE plain (LIKE dossierledger_events INCLUDING ALL)"])
     let start = ContinuousClock.now
     try cluster.run("psql", psql + ["-c", "\\copy plain FROM '\(file)'"])
+    defer { try? FileManager.default.removeItem(atPath: file) }
     return rate(rows, ContinuousClock.now - start)
 }
 
