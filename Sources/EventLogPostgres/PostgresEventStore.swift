@@ -261,7 +261,7 @@ public final class PostgresEventStore: EventStore, BulkLoading {
     // MARK: Errors
 
     /// Runs `body`, giving PostgreSQL's errors (and its connection pool's) the store's meaning;
-    /// the store's own errors, and a caller's (``CallerError``), pass unchanged.
+    /// the store's own errors pass unchanged.
     /// After a failure that may mean the primary is gone, the pool moves to the primary found
     /// among the hosts before the error is thrown, so that a retry goes there.
     func mapped<R>(_ body: () async throws -> R) async throws -> R {
@@ -274,7 +274,7 @@ public final class PostgresEventStore: EventStore, BulkLoading {
     /// A lost connection, a server shutting down or in recovery, a pool that gave up.
     private static func mayMeanPrimaryLost(_ error: any Error) -> Bool {
         switch error {
-        case is EventStoreError, is CallerError: false
+        case is EventStoreError: false
         case let error as PSQLError:
             (error.serverInfo?[.sqlState]).map { $0.hasPrefix("08") || $0.hasPrefix("57P") || $0 == "25006" } ?? true
         case let error as PostgresTransactionError: (error.closureError ?? error.beginError ?? error.commitError).map(mayMeanPrimaryLost) ?? true
@@ -284,7 +284,7 @@ public final class PostgresEventStore: EventStore, BulkLoading {
 
     private func storeError(_ error: any Error) -> any Error {
         switch error {
-        case is EventStoreError, is CallerError: error
+        case is EventStoreError: error
         case let error as PSQLError: storeError(error)
         case let error as PostgresTransactionError:
             (error.closureError ?? error.beginError ?? error.commitError).map(storeError) ?? EventStoreError(.storage, "PostgreSQL at \(location): \(error)")
@@ -345,11 +345,6 @@ extension PostgresEventStore {
             signal?.onFire { finish(.failure(EventStoreError(.storage, "the primary of \(location) was lost during the write; retry it (with the same event ids)"))) }
         }
     }
-}
-
-/// What a caller's closure threw, carried through the store's error mapping unchanged.
-struct CallerError: Error {
-    let error: any Error
 }
 
 // MARK: Rows
