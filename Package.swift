@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "DossierLog", targets: ["DossierLog"]),
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Views", targets: ["Views"]),
+        .library(name: "ReportFormats", targets: ["ReportFormats"]),
         .library(name: "DossierCLI", targets: ["DossierCLI"]),
         .executable(name: "dossier", targets: ["dossier"]),
     ],
@@ -54,13 +55,18 @@ let package = Package(
         .target(name: "Projections", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB"]),
         // The inspectors' views (indicators.md) over the projections, as reports any interface can format.
         .target(name: "Views", dependencies: ["DossierDomain", "DossierLog", "EventLog", "Projections"]),
+        // The views as people read them (tables, workbooks, in Vietnamese and English) and as
+        // machines do (JSON, CSV): one formatting for the command line and the service.
+        .target(
+            name: "ReportFormats",
+            dependencies: ["DossierDomain", "EventLog", "Projections", "Views", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         // The `dossier` command-line tool: commands in a library so that they are tested, and its executable.
         .target(
             name: "DossierCLI",
             dependencies: [
-                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "Projections", "Views",
+                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "Projections", "ReportFormats", "Views",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             plugins: ["GitRevision"]
         ),
@@ -117,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DossierCLITests",
-            dependencies: ["dossier", "DossierCLI", "DossierDomain", "EventLog", "LedgerTestHelper", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting"],
+            dependencies: ["dossier", "DossierCLI", "DossierDomain", "EventLog", "LedgerTestHelper", "ProvinceGenerator", "EventLogLMDB", "LedgerTesting", "ReportFormats"],
             exclude: ["Golden"]
         ),
         // The store's benchmark and the interim demo (`make bench`, `make demo`).

@@ -3,6 +3,7 @@ import DossierDomain
 import Foundation
 import EventLog
 import Projections
+import ReportFormats
 import Views
 
 /// The tool's exit codes.

@@ -4,6 +4,7 @@ import DossierLog
 import EventLog
 import Foundation
 import Projections
+import ReportFormats
 import Views
 
 // Commands that check the log and say what it holds: verify, checkpoint, verify-export, stats.

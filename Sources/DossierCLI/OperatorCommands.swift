@@ -4,6 +4,7 @@ import DossierLog
 import EventLog
 import Foundation
 import Projections
+import ReportFormats
 import Views
 
 // The operator's night: a backup they can restore, and one command that runs the night's jobs.

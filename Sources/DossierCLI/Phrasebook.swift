@@ -1,6 +1,10 @@
+public import ArgumentParser
 import DossierDomain
-import EventLog
 import Foundation
+public import ReportFormats
+
+extension Format: ExpressibleByArgument {}
+extension Language: ExpressibleByArgument {}
 
 extension Language {
     /// The language a command line asks for with `--lang`, else the environment's: for what is
@@ -13,30 +17,6 @@ extension Language {
             previous = argument
         }
         self = .fromEnvironment
-    }
-
-    /// A phrase in this language (English: as written; Vietnamese: from ``Phrasebook``).
-    func say(_ phrase: Phrase) -> String {
-        switch self {
-        case .en: phrase.description
-        case .vi: phrase.said { Phrasebook.vietnamese[$0] }
-        }
-    }
-
-    /// A store error: in Vietnamese, what kind of failure in words, then the store's own detail
-    /// (identifiers an operator searches for).
-    func say(_ error: EventStoreError) -> String {
-        let detail = error.underlying.map { "\(error.message) (\($0))" } ?? error.message
-        guard self == .vi else { return detail }
-        if error.code == .wrongExpectedVersion, let stream = error.stream, let expected = error.expected, let actual = error.actual {
-            return "hồ sơ \(stream) không ở phiên bản mong đợi (\(expected)): nó đang ở phiên bản \(actual)"
-        }
-        return (Phrasebook.storeFailures[error.code.name] ?? error.code.name) + ": " + detail
-    }
-
-    /// A checkpoint file that cannot be read or used.
-    func say(_ error: CheckpointError) -> String {
-        self == .vi ? "điểm kiểm không dùng được: \(error.description)" : error.description
     }
 }
 

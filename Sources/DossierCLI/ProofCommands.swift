@@ -3,6 +3,7 @@ import DossierDomain
 import DossierLog
 import EventLog
 import Foundation
+import ReportFormats
 import Views
 
 // Proofs anyone can check (integrity.md, "Proofs"): a dossier's proof bundle, its offline check,

@@ -4,6 +4,7 @@ import DossierLog
 import EventLog
 import Foundation
 import Projections
+import ReportFormats
 import Views
 
 /// Options every command takes.

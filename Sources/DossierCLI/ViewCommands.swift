@@ -2,6 +2,7 @@ public import ArgumentParser
 import DossierDomain
 import DossierLog
 import Foundation
+import ReportFormats
 import EventLog
 import Projections
 public import Views

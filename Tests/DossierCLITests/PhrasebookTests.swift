@@ -1,4 +1,5 @@
 @testable import DossierCLI
+@testable import ReportFormats
 import DossierDomain
 import Foundation
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// they say (string literals where a `Phrase` is made: rejections, errors, outcomes, help
 /// abstracts), and each must be a key of ``Phrasebook/vietnamese`` with the same values.
 @Suite struct PhrasebookTests {
-    static let modules = ["DossierDomain", "DossierLog", "Views", "Projections", "DossierCLI"]
+    static let modules = ["DossierDomain", "DossierLog", "Views", "Projections", "ReportFormats", "DossierCLI"]
     /// Where a line makes a phrase.
     static let phraseContext = try! NSRegularExpression(pattern: #"spoken\(|return \(|^\s*"|\? "|^\s*: "|lines\.append|return "|Phrase|\?\? "|summary|step\(|reject\(|rule:|Error\(|\.usage\(|outcome\(|say\(|parts\.append\("#)
     /// A case of an error enumeration whose `phrase` is a literal.

@@ -1,6 +1,6 @@
 import DossierDomain
 import Foundation
-import Views
+public import Views
 
 /// The words of the reports' values and titles in Vietnamese (glossary): statuses, event types,
 /// standings, classes, channels, levels, and periods as Vietnamese reports write them. One
@@ -49,7 +49,7 @@ enum Vietnamese {
 extension Renderer {
     /// A cell's text for people: in Vietnamese, the coded fields' values are words; names are
     /// shortened to fit a table (the code beside them is kept whole).
-    func display(_ value: Value, field: String) -> String {
+    public func display(_ value: Value, field: String) -> String {
         if language == .vi, case .text(let code) = value, Vietnamese.codedFields.contains(field) || code == "total", let word = Vietnamese.values[code] {
             return word
         }

@@ -1,12 +1,11 @@
-public import ArgumentParser
-import DossierDomain
-import Foundation
+public import DossierDomain
 import EventLog
-import Projections
-import Views
+import Foundation
+public import Projections
+public import Views
 
 /// How reports are written.
-public enum Format: String, ExpressibleByArgument, CaseIterable, Sendable {
+public enum Format: String, CaseIterable, Sendable {
     /// Aligned columns with a footer stating the checkpoint; for people.
     case table
     /// One object: `title`, `checkpoint` (`seq`, `hash`), `projection`, `report_instant`, `rows`
@@ -20,38 +19,45 @@ public enum Format: String, ExpressibleByArgument, CaseIterable, Sendable {
 }
 
 /// The language of labels, dates and numbers.
-public enum Language: String, ExpressibleByArgument, CaseIterable, Sendable {
+public enum Language: String, CaseIterable, Sendable {
     case en, vi
 
     /// `vi` when `LANG` starts with `vi`, else `en`.
-    static var fromEnvironment: Language {
+    public static var fromEnvironment: Language {
         (ProcessInfo.processInfo.environment["LANG"] ?? "").hasPrefix("vi") ? .vi : .en
     }
 }
 
 /// Formats values and reports in one language and format.
-struct Renderer {
-    let format: Format
-    let language: Language
+public struct Renderer: Sendable {
+    public let format: Format
+    public let language: Language
     /// CSV starts with U+FEFF (a spreadsheet then reads it as UTF-8).
-    var byteOrderMark = false
+    public var byteOrderMark = false
     /// The fields to show, in this order (`--columns`); nil: all of them.
-    var columns: [String]? = nil
+    public var columns: [String]? = nil
+
+    public init(format: Format, language: Language, byteOrderMark: Bool = false, columns: [String]? = nil) {
+        self.format = format
+        self.language = language
+        self.byteOrderMark = byteOrderMark
+        self.columns = columns
+    }
 
     /// Where each shown field is among `Row.fields`.
-    func shown<Row: ReportRow>(_: Row.Type) -> [Int] {
+    public func shown<Row: ReportRow>(_: Row.Type) -> [Int] {
         guard let columns else { return Array(Row.fields.indices) }
         return columns.compactMap { Row.fields.firstIndex(of: $0) }
     }
 
-    func fields<Row: ReportRow>(_: Row.Type) -> [String] { shown(Row.self).map { Row.fields[$0] } }
+    public func fields<Row: ReportRow>(_: Row.Type) -> [String] { shown(Row.self).map { Row.fields[$0] } }
 
-    func values<Row: ReportRow>(_ row: Row) -> [Value] {
+    public func values<Row: ReportRow>(_ row: Row) -> [Value] {
         let all = row.values
         return shown(Row.self).map { all[$0] }
     }
 
-    func render<Row: ReportRow>(_ report: Report<Row>) -> String {
+    public func render<Row: ReportRow>(_ report: Report<Row>) -> String {
         switch format {
         case .json: return json(report)
         case .csv: return csv(report)
@@ -61,7 +67,7 @@ struct Renderer {
 
     // MARK: Table
 
-    func table<Row: ReportRow>(_ report: Report<Row>) -> String {
+    public func table<Row: ReportRow>(_ report: Report<Row>) -> String {
         let names = fields(Row.self)
         let header = names.map(label)
         let cells = report.rows.map { zip(values($0), names).map { display($0, field: $1) } }
@@ -74,7 +80,7 @@ struct Renderer {
     }
 
     /// The dossiers a view could not judge, with the calendar years to load; nil when none.
-    func unjudgedLine(_ unjudged: [Unjudged]) -> String? {
+    public func unjudgedLine(_ unjudged: [Unjudged]) -> String? {
         guard !unjudged.isEmpty else { return nil }
         let years = Set(unjudged.map(\.year)).sorted().map(String.init).joined(separator: ", ")
         let codes = unjudged.prefix(10).map(\.dossier).joined(separator: " ") + (unjudged.count > 10 ? " …" : "")
@@ -84,7 +90,7 @@ struct Renderer {
         }
     }
 
-    func footer(_ provenance: Provenance, reportInstant: Instant?, rows: Int) -> String {
+    public func footer(_ provenance: Provenance, reportInstant: Instant?, rows: Int) -> String {
         let checkpoint = "seq \(provenance.checkpoint.position), hash \(provenance.checkpoint.hash.hex.prefix(12))"
         let instant = reportInstant.map { text(.instant($0)) } ?? "-"
         switch language {
@@ -104,7 +110,7 @@ struct Renderer {
     }
 
     /// Pads every column to its widest cell (numbers right-aligned), with a rule under the header.
-    static func align(_ rows: [[String]], numeric: Set<Int> = []) -> String {
+    public static func align(_ rows: [[String]], numeric: Set<Int> = []) -> String {
         guard let header = rows.first else { return "" }
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
@@ -118,7 +124,7 @@ struct Renderer {
             + rows.dropFirst().map(line).joined()
     }
 
-    func text(_ value: Value) -> String {
+    public func text(_ value: Value) -> String {
         switch value {
         case .text(let s): return s
         case .integer(let n): return grouped(n)
@@ -141,7 +147,7 @@ struct Renderer {
     private func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// 1,234 (en) or 1.234 (vi).
-    func grouped(_ n: Int) -> String {
+    public func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
@@ -152,17 +158,17 @@ struct Renderer {
     }
 
     /// 98.81 (en) or 98,81 (vi); hours show up to 2 decimals.
-    func decimal(_ value: Double, places: Int? = nil) -> String {
+    public func decimal(_ value: Double, places: Int? = nil) -> String {
         var s = String(format: "%.\(places ?? 2)f", value)
         if places == nil { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
         return language == .vi ? s.replacingOccurrences(of: ".", with: ",") : s
     }
 
-    func label(_ field: String) -> String {
+    public func label(_ field: String) -> String {
         language == .vi ? (Renderer.vietnamese[field] ?? field) : field.replacingOccurrences(of: "_", with: " ")
     }
 
-    func localizedTitle(_ title: String) -> String {
+    public func localizedTitle(_ title: String) -> String {
         guard language == .vi else { return title }
         var out = title
         for (en, vi) in Renderer.titleWords { out = out.replacingOccurrences(of: en, with: vi) }
@@ -210,7 +216,7 @@ struct Renderer {
 
     /// What an operation did (an import, a verification, a rebuild): `text` for people, or the
     /// named values as one JSON object, or as a CSV header and one line.
-    func outcome(_ text: String, _ fields: [(name: String, value: Value)]) -> String {
+    public func outcome(_ text: String, _ fields: [(name: String, value: Value)]) -> String {
         switch format {
         case .table, .xlsx:
             return text.hasSuffix("\n") ? text : text + "\n"
@@ -224,7 +230,7 @@ struct Renderer {
 
     // MARK: JSON
 
-    func json<Row: ReportRow>(_ report: Report<Row>) -> String {
+    public func json<Row: ReportRow>(_ report: Report<Row>) -> String {
         var out = "{\"title\":\(Renderer.quote(report.title)),"
         out += "\"checkpoint\":{\"seq\":\(report.provenance.checkpoint.position),\"hash\":\"\(report.provenance.checkpoint.hash.hex)\"},"
         out += "\"projection\":{\"name\":\(Renderer.quote(report.provenance.projection)),\"version\":\(report.provenance.version)},"
@@ -248,7 +254,7 @@ struct Renderer {
         return out + "}\n"
     }
 
-    static func json(_ value: Value) -> String {
+    public static func json(_ value: Value) -> String {
         switch value {
         case .text(let s), .digest(let s): return quote(s)
         case .integer(let n): return String(n)
@@ -262,14 +268,14 @@ struct Renderer {
     }
 
     /// Up to 2 decimals, no trailing zeros: 12.5, 98.81, 3.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         var s = String(format: "%.2f", value)
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
         return s
     }
 
-    static func quote(_ s: String) -> String { jsonString(s) }
+    public static func quote(_ s: String) -> String { jsonString(s) }
 
     // MARK: CSV
 
@@ -277,7 +283,7 @@ struct Renderer {
     var csvStart: String { byteOrderMark ? "\u{FEFF}" : "" }
 
     /// A CSV cell's text: empty for null everywhere.
-    func csvCell(_ value: Value) -> String {
+    public func csvCell(_ value: Value) -> String {
         switch value {
         case .text(let s), .digest(let s): return s
         case .codes(let codes): return codes.joined(separator: " ")
@@ -287,11 +293,11 @@ struct Renderer {
     }
 
     /// A CSV field, quoted when it must be.
-    func csvField(_ s: String) -> String {
+    public func csvField(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    func csv<Row: ReportRow>(_ report: Report<Row>) -> String {
+    public func csv<Row: ReportRow>(_ report: Report<Row>) -> String {
         let checkpoint = ["\(report.provenance.checkpoint.position)", report.provenance.checkpoint.hash.hex]
         var out = csvStart + (fields(Row.self) + ["checkpoint_seq", "checkpoint_hash"]).joined(separator: ",") + "\n"
         for row in report.rows { out += (values(row).map(csvCell) + checkpoint).map(csvField).joined(separator: ",") + "\n" }

@@ -2,8 +2,8 @@
 /// rejections and what an operation did, keyed by the English template of its ``Phrase``
 /// (`{}` for each value; `{0}`, `{1}` where Vietnamese puts the values in another order).
 /// `PhrasebookTests` checks that every phrase in the sources has its entry here.
-enum Phrasebook {
-    static let vietnamese: [String: String] = [
+public enum Phrasebook: Sendable {
+    public static let vietnamese: [String: String] = [
         "  refused: {}\n": "  bị từ chối: {}\n",
         " in {} s": " trong {} giây",
         "(dossier state)": "(trạng thái hồ sơ)",
@@ -354,7 +354,7 @@ enum Phrasebook {
     ]
 
     /// What kind of store failure, by ``EventStoreError/Code`` name.
-    static let storeFailures: [String: String] = [
+    public static let storeFailures: [String: String] = [
         "wrong expected version": "hồ sơ không ở phiên bản mong đợi", "event id conflict": "trùng mã sự kiện",
         "invalid event": "sự kiện không hợp lệ", "corrupt record": "bản ghi bị hỏng", "corrupt store": "kho bị hỏng",
         "storage full": "đĩa đầy (không có gì của lần ghi hỏng được lưu)", "storage failure": "lỗi lưu trữ",
@@ -362,7 +362,7 @@ enum Phrasebook {
     ]
 
     /// The steps of `dossier nightly`.
-    static let nightSteps: [String: String] = [
+    public static let nightSteps: [String: String] = [
         "sweep": "quét quá hạn", "rebuild": "dựng lại", "verify": "kiểm tra", "checkpoint": "điểm kiểm", "backup": "sao lưu",
     ]
 }

@@ -1,18 +1,20 @@
-import DossierDomain
+public import DossierDomain
 import Foundation
-import Views
+public import Views
 import ZIPFoundation
 
 /// A report as an Excel workbook (Office Open XML, SpreadsheetML in a zip): one sheet, the header
 /// row frozen and in the report's language, numbers as numbers (rates as percentages with two
 /// decimals), instants as dates, column widths fitted, the checkpoint and report instant in a
 /// footer row, and printed landscape on A4, the whole width on a page.
-struct Workbook {
-    let renderer: Renderer
+public struct Workbook: Sendable {
+    public let renderer: Renderer
+
+    public init(renderer: Renderer) { self.renderer = renderer }
 
     /// Writes `report` to `path` (replacing it).
     /// - Throws: ``ToolError`` when the file cannot be written.
-    func write<Row: ReportRow>(_ report: Report<Row>, to path: String) throws {
+    public func write<Row: ReportRow>(_ report: Report<Row>, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.removeItem(at: url)
         do {
@@ -24,7 +26,7 @@ struct Workbook {
                 }
             }
         } catch {
-            throw ToolError("cannot write the workbook \(path): \(error)")
+            throw WorkbookError(phrase: "cannot write the workbook \(path): \(error)")
         }
     }
 
@@ -141,4 +143,9 @@ struct Workbook {
         let cleaned = String(title.map { "[]:*?/\\".contains($0) ? "-" : $0 })
         return String(cleaned.prefix(31))
     }
+}
+
+/// A workbook that could not be written, and why.
+public struct WorkbookError: PhrasedError {
+    public let phrase: Phrase
 }
