@@ -50,7 +50,7 @@ let package = Package(
         // The dossier domain: events, catalogs, calendar, deadlines, the fold. Pure: imports nothing of ours.
         .target(name: "DossierDomain"),
         // The dossier log: the domain on an event store. Catalogs in the log, validated import, export, replicas.
-        .target(name: "DossierLog", dependencies: ["DossierDomain", "EventLog"]),
+        .target(name: "DossierLog", dependencies: ["DossierDomain", "EventLog", .product(name: "Crypto", package: "swift-crypto")]),
         // Projections: folds of the log kept in their own LMDB environments, caught up and rebuilt.
         .target(name: "Projections", dependencies: ["DossierDomain", "DossierLog", "EventLog", "LedgerLMDB"]),
         // The inspectors' views (indicators.md) over the projections, as reports any interface can format.
@@ -97,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DossierLogTests",
-            dependencies: ["DossierLog", "EventLogLMDB", "LedgerTesting"]
+            dependencies: ["DossierLog", "EventLogLMDB", "EventLogMemory", "LedgerTesting"]
         ),
         .testTarget(
             name: "EventLogLMDBTests",

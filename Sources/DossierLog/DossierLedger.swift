@@ -48,10 +48,13 @@ public final class DossierLedger: Sendable {
     public func record(_ entries: [CatalogEntry]) async throws -> ImportSummary {
         var rules = try await rules()
         for entry in entries { try entry.apply(to: &rules) }  // refuses overlapping versions
-        let events = try entries.map { try Records.proposed($0).1 }
+        // Each entry to its stream (the catalog's; the access entries' own), in one atomic batch.
+        let proposed = try entries.map(Records.proposed)
+        let streams = proposed.reduce(into: [StreamID]()) { if !$0.contains($1.0) { $0.append($1.0) } }
+        let batch = streams.map { stream in StreamAppend(stream: stream, events: proposed.filter { $0.0 == stream }.map(\.1)) }
         let result: AppendResult
         do {
-            result = try await store.append(events, to: StreamID(CatalogEntry.stream))
+            result = try await store.append(batch)
         } catch let error as EventStoreError where error.code == .idConflict {
             throw CatalogError("\(error.message): a catalog entry never changes; record a new version with a new valid_from")
         }

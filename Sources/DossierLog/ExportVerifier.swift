@@ -70,7 +70,7 @@ public struct ExportChecker: Sendable {
             case .event(let parsed):
                 (stream, proposed, exported) = (parsed.event.dossier, try Records.proposed(parsed.event).1, parsed.exported)
             case .catalog(let entry, let id, let fields):
-                (stream, proposed, exported) = (CatalogEntry.stream,
+                (stream, proposed, exported) = (entry.stream,
                                                 try ProposedEvent(id: EventID(id), type: entry.wireName, payload: Array(entry.json.utf8)), fields)
             }
         } catch {

@@ -18,7 +18,7 @@ public enum Records: Sendable {
 
     /// A catalog entry as the store appends it, to the catalog stream.
     public static func proposed(_ entry: CatalogEntry) throws -> (StreamID, ProposedEvent) {
-        (try StreamID(CatalogEntry.stream),
+        (try StreamID(entry.stream),
          try ProposedEvent(id: EventID(entry.id), type: entry.wireName, payload: Array(entry.json.utf8)))
     }
 
@@ -40,11 +40,13 @@ public enum Records: Sendable {
     @inline(never)
     private static func decode(id: String, stream: String, type: String, payload: UnsafeRawBufferPointer,
                                at position: GlobalPosition) throws -> LoggedItem {
-        if stream == CatalogEntry.stream {
+        if stream == CatalogEntry.stream || stream == CatalogEntry.accessStream {
             guard let kind = CatalogEntry.Kind(wireName: type) else {
                 throw CatalogError("seq \(position): unknown catalog type \(type)")
             }
-            return .catalog(try CatalogEntry.parse(json: String(decoding: payload, as: UTF8.self), kind: kind))
+            let entry = try CatalogEntry.parse(json: String(decoding: payload, as: UTF8.self), kind: kind)
+            guard entry.stream == stream else { throw CatalogError("seq \(position): \(type) is not an entry of \(stream)") }
+            return .catalog(entry)
         }
         return .dossier(try DossierEvent(id: id, dossier: stream, wireName: type, payload: payload))
     }

@@ -11,8 +11,9 @@ public enum LogLine: Sendable, Hashable {
         guard fields.values.has(.stream) else { return .event(try fields.event()) }
         let id = try fields.string(.id)
         fields.eventID = id
-        guard try fields.string(.stream) == CatalogEntry.stream else {
-            throw fields.reject(.stream, "only catalog lines name a stream (\"\(CatalogEntry.stream)\")")
+        let stream = try fields.string(.stream)
+        guard stream == CatalogEntry.stream || stream == CatalogEntry.accessStream else {
+            throw fields.reject(.stream, "only catalog and access lines name a stream (\"\(CatalogEntry.stream)\", \"\(CatalogEntry.accessStream)\")")
         }
         let type = try fields.string(.type)
         guard let kind = CatalogEntry.Kind(wireName: type) else { throw fields.reject(.type, "unknown catalog type \(type)") }
@@ -22,6 +23,7 @@ public enum LogLine: Sendable, Hashable {
         do { entry = try CatalogEntry.parse(json: json, kind: kind) } catch {
             throw fields.reject(.entry, "\(error)")
         }
+        guard entry.stream == stream else { throw fields.reject(.type, "\(type) belongs in the stream \"\(entry.stream)\"") }
         let exported = try fields.exported()
         return .catalog(entry, id: id, exported: exported)
     }
@@ -33,7 +35,7 @@ extension CatalogEntry {
     public func writeExportLine(id: String, exported: ExportedFields, to bytes: inout [UInt8]) {
         JSONObjectWriter.write(to: &bytes) { out in
             out.field("id", id)
-            out.field("stream", CatalogEntry.stream)
+            out.field("stream", stream)
             out.field("type", wireName)
             out.field("entry", json)
             out.exported(exported)

@@ -9,6 +9,9 @@ public enum CatalogEntry: Sendable, Hashable {
     case calendarYear(CalendarYear)
     /// Days on which one unit is closed although the calendar works.
     case closedDays(unit: String, dates: [LocalDate])
+    /// A token of the service granted, and one revoked (in ``accessStream``).
+    case accessGranted(AccessGrant)
+    case accessRevoked(token: String)
 
     /// The name of the log's stream that holds catalog entries. It has a space, which no
     /// dossier code may have, so it can never be a dossier.
@@ -18,11 +21,22 @@ public enum CatalogEntry: Sendable, Hashable {
         case procedure, unit, officer
         case calendarYear = "calendar_year"
         case closedDays = "closed_days"
+        case accessGranted = "access_granted"
+        case accessRevoked = "access_revoked"
 
-        /// The kind of a stored type name such as `catalog.procedure.v1`.
+        /// The kind of a stored type name such as `catalog.procedure.v1` or `access.granted.v1`.
         public init?(wireName: String) {
-            guard wireName.hasPrefix("catalog."), wireName.hasSuffix(".v1") else { return nil }
-            self.init(rawValue: String(wireName.dropFirst(8).dropLast(3)))
+            guard let kind = Kind.allCases.first(where: { $0.wireName == wireName }) else { return nil }
+            self = kind
+        }
+
+        /// The stored type's wire name.
+        public var wireName: String {
+            switch self {
+            case .accessGranted: "access.granted.v1"
+            case .accessRevoked: "access.revoked.v1"
+            default: "catalog.\(rawValue).v1"
+            }
         }
     }
 
@@ -33,11 +47,13 @@ public enum CatalogEntry: Sendable, Hashable {
         case .officer: .officer
         case .calendarYear: .calendarYear
         case .closedDays: .closedDays
+        case .accessGranted: .accessGranted
+        case .accessRevoked: .accessRevoked
         }
     }
 
     /// The stored type's wire name, e.g. `catalog.procedure.v1`.
-    public var wireName: String { "catalog.\(kind.rawValue).v1" }
+    public var wireName: String { kind.wireName }
 
     /// A stable id: importing the same entry again is an idempotent repeat, and changing an entry
     /// already recorded is refused (add a new version with a new `valid_from` instead).
@@ -49,6 +65,8 @@ public enum CatalogEntry: Sendable, Hashable {
         case .officer(let o): return "catalog:officer:\(clean(o.id))"
         case .calendarYear(let y): return "catalog:calendar:\(y.year)"
         case .closedDays(let unit, let dates): return "catalog:closed:\(clean(unit)):\(dates.map(\.description).joined(separator: ","))".prefix(64).description
+        case .accessGranted(let grant): return "access:granted:\(grant.token)"
+        case .accessRevoked(let token): return "access:revoked:\(token)"
         }
     }
 
@@ -60,6 +78,7 @@ public enum CatalogEntry: Sendable, Hashable {
         case .officer(let o): rules.catalog.add(o)
         case .calendarYear(let y): rules.calendar.add(y)
         case .closedDays(let unit, let dates): rules.calendar.addClosedDays(dates, unit: unit)
+        case .accessGranted, .accessRevoked: break  // the service's, not the rules'
         }
     }
 
@@ -93,6 +112,8 @@ public enum CatalogEntry: Sendable, Hashable {
                       "saturdays_worked": y.saturdaysWorked.map(\.description)]
         case .closedDays(let unit, let dates):
             object = ["unit": unit, "closed": dates.map(\.description)]
+        case .accessGranted, .accessRevoked:
+            object = accessJSON ?? [:]
         }
         // Sorted keys make the text canonical: the same entry always gives the same bytes.
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
@@ -228,6 +249,9 @@ public enum CatalogEntry: Sendable, Hashable {
         case .closedDays:
             try check(["unit", "closed"])
             return .closedDays(unit: try string("unit"), dates: try dates("closed"))
+        case .accessGranted, .accessRevoked:
+            try check(kind == .accessGranted ? ["token", "name", "role", "unit", "expires", "secret_sha256"] : ["token"])
+            return try parseAccess(o, kind: kind, string: string, optionalString: optionalString)
         }
     }
 }
