@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // The system C library, nothing more: a module map and one shim header.
@@ -61,12 +62,19 @@ let package = Package(
             name: "ReportFormats",
             dependencies: ["DossierDomain", "EventLog", "Projections", "Views", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        // `dossier serve`: the ledger over HTTP (Hummingbird 2): desks append, inspectors read, each
+        // with a token of the log and the role it grants.
+        .target(
+            name: "LedgerService",
+            dependencies: ["DossierDomain", "DossierLog", "EventLog", "Projections", "ReportFormats", "Views",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
+        ),
         // The `dossier` command-line tool: commands in a library so that they are tested, and its executable.
         .target(
             name: "DossierCLI",
             dependencies: [
-                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "Projections", "ReportFormats", "Views",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "LedgerService", "Projections", "ReportFormats", "Views",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Hummingbird", package: "hummingbird"),
             ],
             plugins: ["GitRevision"]
         ),
@@ -131,6 +139,12 @@ let package = Package(
             name: "ledger-bench",
             dependencies: ["EventLogLMDB", "EventLogPostgres", "LedgerClusters", "DossierLog", "Projections", "Views", "ProvinceGenerator"],
             path: "tools/benchmarks/Sources/ledger-bench"
+        ),
+        .testTarget(
+            name: "LedgerServiceTests",
+            dependencies: ["LedgerService", "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "LedgerTesting", "Projections", "ProvinceGenerator",
+                           "ReportFormats", "Views",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),
         // The demo province: catalogs and a deterministic, realistic stream of dossier events.
         .target(name: "ProvinceGenerator", dependencies: ["DossierDomain"], path: "tools/generator/Sources/ProvinceGenerator"),

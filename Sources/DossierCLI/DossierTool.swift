@@ -42,7 +42,7 @@ public struct DossierTool: AsyncParsableCommand, Sendable {
         subcommands: [Init.self, Import.self, Append.self, VoidEntry.self, Export.self, History.self, Late.self, DueSoon.self, Rates.self, PeriodicReportCommand.self, Online.self,
                       Accountability.self, Satisfaction.self, HomeSupport.self, Scorecard.self, Sweep.self, Rebuild.self,
                       Verify.self, VerifyExport.self, Checkpoint.self, Prove.self, VerifyProof.self, Consistency.self, Witness.self, Stats.self, Backup.self, Restore.self, Nightly.self,
-                      Migrate.self, TokenCommand.self])
+                      Migrate.self, TokenCommand.self, Serve.self])
 
     public init() {}
 

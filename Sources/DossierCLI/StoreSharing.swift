@@ -22,11 +22,11 @@ enum StoreSharing {
         guard let walk = FileManager.default.enumerator(atPath: store) else { throw ToolError("cannot list \(store)") }
         for case let relative as String in walk {
             let path = store + "/" + relative
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR: try apply(path, mode: 0o2750)
-            case S_IFREG: try apply(path, mode: relative.hasSuffix("lock.mdb") ? 0o660 : 0o640)
+            // The entry itself, not what a link points to.
+            guard let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType else { continue }
+            switch type {
+            case .typeDirectory: try apply(path, mode: 0o2750)
+            case .typeRegular: try apply(path, mode: relative.hasSuffix("lock.mdb") ? 0o660 : 0o640)
             default: break  // the projections' symbolic links: their targets are listed too
             }
         }

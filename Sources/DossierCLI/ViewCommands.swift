@@ -366,13 +366,3 @@ struct Rebuild: AsyncParsableCommand {
         session.outcome(.joined(lines, separator: "\n"), fields + [("seconds", .hours(rounded2(seconds)))])
     }
 }
-
-extension Report {
-    /// The report with its first `top` rows only (all of them when nil).
-    func first(_ top: Int?) -> Report {
-        guard let top else { return self }
-        var limited = self
-        limited.rows = Array(rows.prefix(max(0, top)))
-        return limited
-    }
-}

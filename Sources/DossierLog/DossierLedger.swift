@@ -78,7 +78,7 @@ public final class DossierLedger: Sendable {
         var resolved: DomainRules
         if let rules { resolved = rules } else { resolved = try await rulesRecorded() }
         let (stream, proposed) = try Records.proposed(event)
-        guard let (stored, version) = try await storedReplay(of: stream, unless: proposed.id, rules: resolved) else {
+        guard let (stored, version) = try await storedReplay(of: stream, rules: resolved, unless: proposed.id) else {
             // The same event again is an idempotent repeat: the store counts it.
             return try await store.append([proposed], to: stream, expected: .any)
         }
@@ -113,7 +113,7 @@ public final class DossierLedger: Sendable {
     /// The replay of a stored dossier (its effective events folded) and its version, or nil
     /// when it holds the event `id` already. Events the fold refuses (appended past the
     /// domain's checks) are skipped, as projections skip them.
-    private func storedReplay(of stream: StreamID, unless id: EventID, rules: DomainRules) async throws -> (DossierReplay, StreamVersion)? {
+    func storedReplay(of stream: StreamID, rules: DomainRules, unless id: EventID? = nil) async throws -> (DossierReplay, StreamVersion)? {
         var replay = DossierReplay(dossier: stream.name)
         var version = StreamVersion.none
         var next = StreamVersion(1)

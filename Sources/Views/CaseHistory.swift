@@ -55,6 +55,8 @@ public struct CaseHistory: Sendable {
     /// Nil when every event's hash recomputes and each links to the dossier's previous one;
     /// else what is wrong, at which seq.
     public let chainProblem: Phrase?
+    /// The units that handled the dossier: each event's unit, and each unit it was forwarded to.
+    public let units: Set<String>
 }
 
 public struct UnknownDossier: PhrasedError, Sendable, Hashable {
@@ -140,9 +142,13 @@ public struct LogReader: Sendable {
                               ("holder_actor", judgement.holder?.holderActor.map(Value.text) ?? .null),
                               ("holder_unit", judgement.holder.map { .text($0.holderUnit) } ?? .null), ("due", .instant(judgement.legalDue))]
         }
+        let units = events.reduce(into: Set<String>()) { units, item in
+            units.insert(item.event.unit)
+            if case .forwarded(let forwarded) = item.event.body { units.insert(forwarded.toUnit) }
+        }
         return CaseHistory(report: report,
                            state: rows.isEmpty ? nil : replay.state, judgement: judgement,
-                           chainProblem: try await chainProblem(events.map(\.record)))
+                           chainProblem: try await chainProblem(events.map(\.record)), units: units)
     }
 
     /// The standing of `state` at `instant` (as a case history writes it) and hours overdue.

@@ -103,3 +103,13 @@ struct UnjudgedDossiers {
 
     var sorted: [Unjudged] { Unjudged.ordered(found) }
 }
+
+extension Report {
+    /// The report with its first `top` rows only (all of them when nil).
+    public func first(_ top: Int?) -> Report {
+        guard let top else { return self }
+        var limited = self
+        limited.rows = Array(rows.prefix(max(0, top)))
+        return limited
+    }
+}

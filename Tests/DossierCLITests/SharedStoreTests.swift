@@ -35,9 +35,8 @@ struct SharedStoreTests {
         let binary = TemporaryDirectory.path + "/dossier"
         try FileManager.default.copyItem(at: ChildProcess.productsDirectory.appendingPathComponent("dossier"), to: URL(fileURLWithPath: binary))
         for directory in [(TemporaryDirectory.path as NSString).deletingLastPathComponent, TemporaryDirectory.path, TemporaryDirectory.path + "/stores"] {
-            var info = stat()
-            guard stat(directory, &info) == 0 else { continue }
-            chmod(directory, (info.st_mode & 0o7777) | 0o055)  // adds read and search for group and others
+            guard let mode = (try? FileManager.default.attributesOfItem(atPath: directory))?[.posixPermissions] as? Int else { continue }
+            chmod(directory, mode_t(mode & 0o7777) | 0o055)  // adds read and search for group and others
         }
         func asInspector(_ arguments: [String]) throws -> Run {
             let process = Process()

@@ -1,0 +1,49 @@
+import ArgumentParser
+import DossierDomain
+import Foundation
+import Hummingbird
+import LedgerService
+import ReportFormats
+
+/// `dossier serve`: the ledger over HTTP, for desks and inspectors with tokens of the log.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: spoken("Serve the ledger over HTTP: desks append, inspectors and auditors read, each with a token of `dossier token create`."),
+        discussion: """
+        Routes: GET /healthz and /readyz (anyone); with `Authorization: Bearer <token>`: POST /v1/events
+        (desk: one JSON event, or JSON Lines, stored atomically), GET /v1/dossiers/{code} and
+        /v1/dossiers/{code}/history (desk and inspector: dossiers their unit's subtree handled; auditor: all),
+        GET /v1/reports/late (inspector: its subtree's rows; auditor). Views answer the JSON of --format json.
+        Plain HTTP is served on a loopback address only (put a TLS proxy in front).
+
+        Example:
+          dossier serve --listen 127.0.0.1:8080
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "HOST:PORT to listen on, a loopback address (port 0: any free port, printed).") var listen = "127.0.0.1:8080"
+
+    func run() async throws {
+        let (host, port) = try address()
+        let session = try await Session(global)
+        let service = LedgerService(engine: try session.projectionEngine())
+        let app = Application(router: service.router(), configuration: .init(address: .hostname(host, port: port), serverName: "dossierledger"),
+                              onServerRunning: { channel in
+                                  let bound = channel.localAddress?.port ?? port
+                                  FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+                              })
+        try await app.runService()
+    }
+
+    /// `--listen` as host and port; a host that is not loopback is refused (no TLS yet).
+    private func address() throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw ToolError.usage("--listen \(listen): give HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        let host = String(listen[..<colon])
+        guard ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.") else {
+            throw ToolError.usage("--listen \(listen): plain HTTP is served on a loopback address only; put a TLS proxy in front of it")
+        }
+        return (host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+    }
+}

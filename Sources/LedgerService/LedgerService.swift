@@ -1,0 +1,170 @@
+public import DossierDomain
+public import DossierLog
+import EventLog
+import Foundation
+public import Hummingbird
+import Logging
+public import Projections
+import ReportFormats
+import Views
+
+/// The ledger over HTTP: desks append events, inspectors and auditors read the views and case
+/// histories, each with a bearer token granted in the log (``AccessList``) and only what its
+/// role and unit allow. Every view answers exactly the JSON of the command line's `--format json`.
+public struct LedgerService: Sendable {
+    /// What a request may carry.
+    public struct Limits: Sendable {
+        /// The largest request body (bytes).
+        public var bodyBytes = 4 << 20
+        /// The most events one request appends.
+        public var batchEvents = 1_000
+
+        public init() {}
+    }
+
+    let ledger: DossierLedger
+    let engine: ProjectionEngine
+    let access: AccessCache
+    let limits: Limits
+
+    public init(engine: ProjectionEngine, limits: Limits = Limits()) {
+        ledger = engine.ledger
+        self.engine = engine
+        access = AccessCache(ledger: engine.ledger)
+        self.limits = limits
+    }
+
+    /// The routes: `/healthz` and `/readyz` for anyone, everything under `/v1` behind a token.
+    public func router() -> Router<LedgerContext> {
+        let router = Router(context: LedgerContext.self)
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ in
+            do { _ = try await ledger.store.head() } catch { throw Problem(.unavailable, "\(error)") }
+            return "ready\n"
+        }
+        let v1 = router.group("v1").add(middleware: Authentication(access: access))
+        v1.post("events") { request, context in try await appendEvents(request, context) }
+        v1.get("dossiers/:code") { _, context in try await dossier(context, history: false) }
+        v1.get("dossiers/:code/history") { _, context in try await dossier(context, history: true) }
+        v1.get("reports/late") { request, context in try await late(request, context) }
+        return router
+    }
+
+    // MARK: Writes
+
+    /// `POST /v1/events`: one event as a JSON object, or several as JSON Lines, stored
+    /// atomically after every check an import makes; each event's unit within the desk's subtree.
+    func appendEvents(_ request: Request, _ context: LedgerContext) async throws -> Response {
+        let grant = try context.require([.desk])
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: limits.bodyBytes) } catch {
+            throw Problem(.tooLarge, "a request body holds at most \(limits.bodyBytes) bytes")
+        }
+        var events: [DossierEvent] = [], lines: [Int] = []
+        for (index, line) in body.readableBytesView.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d }) else { continue }
+            guard events.count < limits.batchEvents else { throw Problem(.tooLarge, "a request appends at most \(limits.batchEvents) events") }
+            let parsed = try [UInt8](line).withUnsafeBufferPointer { bytes in
+                do throws(EventRejection) { return try DossierEvent.parse(line: bytes, number: index + 1) } catch { throw rejected(error) }
+            }
+            events.append(parsed.event)
+            lines.append(index + 1)
+        }
+        guard !events.isEmpty else { throw Problem(.badRequest, "the body holds no event: send one JSON object, or JSON Lines") }
+        let rules = try await ledger.rules()
+        let today = TimeGuard.wallClock().localDate
+        for (event, line) in zip(events, lines) where !grant.covers(unit: event.unit, catalog: rules.catalog, on: today) {
+            throw Problem(.forbidden, "line \(line), event \(event.id): unit \(event.unit) is not \(grant.unit) or under it")
+        }
+        let result: AppendResult
+        do {
+            result = try await ledger.append(batch: events, lines: lines)
+        } catch let error as EventRejection {
+            throw rejected(error)
+        } catch let error as EventStoreError where error.code == .idConflict {
+            throw Problem(.idConflict, error.message)
+        } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
+            throw Problem(.wrongVersion, error.message, members: [("expected", error.expected.map { "\($0)" } ?? ""), ("actual", error.actual.map { "\($0)" } ?? "")])
+        }
+        let head = try await ledger.store.head()
+        var fields: [(String, Value)] = [("appended", .integer(result.appended)), ("already_stored", .integer(result.duplicates))]
+        fields.append(("first_seq", result.positions.map { .integer(Int($0.lowerBound.rawValue)) } ?? .null))
+        fields.append(("last_seq", result.positions.map { .integer(Int($0.upperBound.rawValue)) } ?? .null))
+        fields.append(("head_hash", head.map { .digest($0.hash.hex) } ?? .null))
+        return json(Renderer(format: .json, language: .en).outcome("", fields), status: result.appended > 0 ? .created : .ok)
+    }
+
+    /// An event rejection as a problem with its line, id, field and rule.
+    private func rejected(_ error: EventRejection) -> Problem {
+        var members: [(String, String)] = []
+        if let line = error.line { members.append(("line", "\(line)")) }
+        if let id = error.eventID { members.append(("id", id)) }
+        if let field = error.field { members.append(("field", field)) }
+        members.append(("rule", error.rule.description))
+        return Problem(.rejectedEvent, error.description, members: members)
+    }
+
+    // MARK: Reads
+
+    /// `GET /v1/dossiers/{code}` (the state now) and `…/history` (every event, the hash links
+    /// checked): a desk's or inspector's only for a dossier its unit's subtree handled.
+    func dossier(_ context: LedgerContext, history full: Bool) async throws -> Response {
+        let grant = try context.require([.desk, .inspector, .auditor])
+        let code = try context.parameters.require("code")
+        guard code.utf8.count <= 64, code.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") }) else {
+            throw Problem(.badRequest, "a dossier code is 1 to 64 printable characters without a slash")
+        }
+        let rules = try await ledger.rules()
+        let reader = LogReader(ledger: ledger, rules: rules)
+        let history: CaseHistory
+        do { history = try await reader.history(of: code) } catch let error as UnknownDossier {
+            throw Problem(.notFound, error.description)
+        }
+        if grant.role != .auditor {
+            let today = TimeGuard.wallClock().localDate
+            guard history.units.contains(where: { grant.covers(unit: $0, catalog: rules.catalog, on: today) }) else {
+                throw Problem(.notFound, "no dossier \(code) among those of \(grant.unit)")  // not even whether it exists
+            }
+        }
+        if full, grant.role != .desk {
+            context.logger.notice("case history read", metadata: ["dossier": "\(code)", "role": "\(grant.role.rawValue)"])
+        }
+        let renderer = Renderer(format: .json, language: .en)
+        if full { return json(renderer.render(history.report)) }
+        var state = history.report
+        state.rows = []
+        return json(renderer.render(state))
+    }
+
+    /// `GET /v1/reports/late?as_of=&unit=&procedure=&officer=&include_finished=&top=`: the late
+    /// list; an inspector's rows only those of its unit's subtree.
+    func late(_ request: Request, _ context: LedgerContext) async throws -> Response {
+        let grant = try context.require([.inspector, .auditor])
+        let query = request.uri.queryParameters
+        var filter = LateFilter(unit: query["unit"].map(String.init), procedure: query["procedure"].map(String.init),
+                                officer: query["officer"].map(String.init), includeFinished: query["include_finished"] == "true")
+        let inspector = try await Inspector.open(engine)
+        if grant.role == .inspector {
+            let today = TimeGuard.wallClock().localDate
+            if let unit = filter.unit, !grant.covers(unit: unit, catalog: inspector.rules.catalog, on: today) {
+                throw Problem(.forbidden, "unit \(unit) is not \(grant.unit) or under it")
+            }
+            filter.unit = filter.unit ?? grant.unit
+        }
+        var asOf: Instant?
+        if let text = query["as_of"] {
+            do { asOf = try Instant(rfc3339: String(text)) } catch { throw Problem(.badRequest, "as_of \(text): \(error)") }
+        }
+        var top: Int?
+        if let text = query["top"] {
+            guard let n = Int(text), n > 0 else { throw Problem(.badRequest, "top is a whole number above 0") }
+            top = n
+        }
+        let report = try await inspector.lateList(asOf: asOf, filter: filter).first(top)
+        return json(Renderer(format: .json, language: .en).render(report))
+    }
+
+    private func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

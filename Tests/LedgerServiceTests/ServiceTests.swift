@@ -1,0 +1,135 @@
+import DossierDomain
+import DossierLog
+import EventLog
+import LedgerService
+import Foundation
+import LedgerTesting
+import ReportFormats
+import Testing
+import Views
+
+/// `dossier serve`'s service on a real loopback port, asked with a real HTTP client.
+@Suite(.temporaryDirectory)
+struct ServiceTests {
+    /// A new dossier received at commune H19.X07 (its unit), as a desk's software sends it.
+    static func received(_ id: String, dossier: String, unit: String = "H19.X07", procedure: String = "1.001193") -> String {
+        #"{"id":"\#(id)","dossier":"\#(dossier)","type":"received","at":"2026-11-20T08:00:00+07:00","actor":"cb.x07.1","unit":"\#(unit)","procedure":"\#(procedure)","channel":"direct"}"#
+    }
+
+    @Test("health is open to anyone; every /v1 route refuses a missing, malformed, unknown, revoked or expired token with 401 and a problem")
+    func authentication() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        #expect(try await service.request("GET", "/healthz").status == 200)
+        #expect(try await service.request("GET", "/readyz").body == "ready\n")
+        let (expired, _) = try await service.ledger.grantAccess(name: "old", role: .auditor, unit: "H19", expires: LocalDate(year: 2020, month: 1, day: 1))
+        let (revoked, grant) = try await service.ledger.grantAccess(name: "gone", role: .auditor, unit: "H19", expires: nil)
+        #expect(try await service.request("GET", "/v1/reports/late", token: revoked).status == 200, "valid before its revocation")
+        _ = try await service.ledger.revokeAccess(token: grant.token)
+        for token in [nil, "", "dlt_" + String(repeating: "0", count: 64), expired, revoked, String(repeating: "x", count: 300)] as [String?] {
+            for (method, path) in [("GET", "/v1/reports/late"), ("GET", "/v1/dossiers/x"), ("POST", "/v1/events")] {
+                let answer = try await service.request(method, path, token: token, body: method == "POST" ? "{}" : nil)
+                #expect(answer.status == 401, "\(method) \(path) with \(token ?? "no token")")
+                #expect(answer.headers["content-type"] == "application/problem+json" && answer.body.contains("urn:dossierledger:problem:unauthenticated"))
+                #expect(answer.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+            }
+        }
+    }
+
+    @Test("each role on each route: allowed, or 403 naming the role")
+    func roleMatrix() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        let late = try await service.request("GET", "/v1/reports/late?include_finished=true", token: service.tokens["auditor"])
+        let code = try #require(late.body.firstMatch(of: /"dossier":"([^"]+)"/)?.1)
+        let routes: [(String, String, String?, Set<String>)] = [
+            ("POST", "/v1/events", Self.received("m1", dossier: "000.00.47.H19-261120-9001"), ["desk", "desk-province"]),
+            ("GET", "/v1/reports/late", nil, ["inspector", "auditor"]),
+            ("GET", "/v1/dossiers/\(code)", nil, ["desk", "desk-province", "inspector", "auditor"]),
+            ("GET", "/v1/dossiers/\(code)/history", nil, ["desk", "desk-province", "inspector", "auditor"]),
+        ]
+        for (method, path, body, allowed) in routes {
+            for role in ["desk", "inspector", "auditor", "operator", "desk-province"] {
+                let answer = try await service.request(method, path, token: service.tokens[role], body: body)
+                if allowed.contains(role) {
+                    // Allowed by role; a dossier outside the token's unit is "not found" (404), never shown.
+                    #expect(answer.status != 403 && answer.status != 401, "\(role) \(method) \(path): \(answer.status) \(answer.body)")
+                } else {
+                    #expect(answer.status == 403 && answer.body.contains("urn:dossierledger:problem:forbidden"), "\(role) \(method) \(path): \(answer.status)")
+                }
+            }
+        }
+    }
+
+    @Test("the late list is the JSON of the command line; an inspector's rows are its subtree's only, and another unit is refused")
+    func lateListAndScope() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        let answer = try await service.request("GET", "/v1/reports/late?include_finished=true", token: service.tokens["auditor"])
+        let expected = try await Inspector.open(service.engine).lateList(filter: LateFilter(includeFinished: true))
+        #expect(answer.status == 200 && answer.headers["content-type"] == "application/json")
+        #expect(answer.body == Renderer(format: .json, language: .en).render(expected))
+        let scoped = try await service.request("GET", "/v1/reports/late?include_finished=true", token: service.tokens["inspector"])
+        let own = try await Inspector.open(service.engine).lateList(filter: LateFilter(unit: "H19.X07", includeFinished: true))
+        #expect(scoped.body == Renderer(format: .json, language: .en).render(own))
+        #expect(expected.rows.count > own.rows.count, "the fixture has late dossiers elsewhere")
+        let other = try await service.request("GET", "/v1/reports/late?unit=H19.X01", token: service.tokens["inspector"])
+        #expect(other.status == 403, "\(other.body)")
+        #expect(try await service.request("GET", "/v1/reports/late?as_of=yesterday", token: service.tokens["auditor"]).status == 400)
+        #expect(try await service.request("GET", "/v1/reports/late?top=-1", token: service.tokens["auditor"]).status == 400)
+    }
+
+    @Test("appends: 201 with the seq range and head, an identical repeat 200, a bad line 422 naming line, id, field and rule, another unit 403, a clash 409, too much 413")
+    func appends() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path, limits: { var l = LedgerService.Limits(); l.bodyBytes = 64 << 10; l.batchEvents = 10; return l }())
+        defer { Task { await service.stop() } }
+        let desk = service.tokens["desk"]
+        let batch = [Self.received("a1", dossier: "000.00.47.H19-261120-9101"), Self.received("a2", dossier: "000.00.47.H19-261120-9102")].joined(separator: "\n")
+        let stored = try await service.request("POST", "/v1/events", token: desk, body: batch)
+        #expect(stored.status == 201 && stored.body.contains(#""appended":2,"already_stored":0"#), "\(stored.body)")
+        let head = try #require(try await service.ledger.store.head())
+        #expect(stored.body.contains(#""last_seq":\#(head.position.rawValue),"head_hash":"\#(head.hash.hex)""#))
+        let again = try await service.request("POST", "/v1/events", token: desk, body: batch)
+        #expect(again.status == 200 && again.body.contains(#""appended":0,"already_stored":2"#), "\(again.body)")
+
+        let bad = try await service.request("POST", "/v1/events", token: desk, body: Self.received("b1", dossier: "000.00.47.H19-261120-9103") + "\n"
+            + #"{"id":"b2","dossier":"000.00.47.H19-261120-9104","type":"received","at":"2026-11-20T08:00:00+07:00","actor":"a","unit":"H19.X07","procedure":"1.001193","channel":"pigeon"}"#)
+        #expect(bad.status == 422 && bad.body.contains(#""line":"2","id":"b2","field":"channel""#), "\(bad.body)")
+        #expect(try await service.ledger.store.event(id: EventID("b1")) == nil, "atomic: nothing of a refused batch")
+        for body in ["{", "[1,2]", #"{"id":"c1"}"#, "   "] {
+            let answer = try await service.request("POST", "/v1/events", token: desk, body: body)
+            #expect([400, 422].contains(answer.status) && answer.headers["content-type"] == "application/problem+json", "\(body): \(answer.status)")
+        }
+        let elsewhere = try await service.request("POST", "/v1/events", token: desk, body: Self.received("d1", dossier: "000.00.47.H19-261120-9105", unit: "H19.X01"))
+        #expect(elsewhere.status == 403 && elsewhere.body.contains("H19.X01"), "\(elsewhere.body)")
+        let clash = try await service.request("POST", "/v1/events", token: desk, body: Self.received("a1", dossier: "000.00.47.H19-261120-9106"))
+        #expect(clash.status == 409 && clash.body.contains("urn:dossierledger:problem:id-conflict"), "\(clash.body)")
+        let large = try await service.request("POST", "/v1/events", token: desk, body: String(repeating: " ", count: 70_000))
+        #expect(large.status == 413, "\(large.status)")
+        let many = (1...11).map { Self.received("e\($0)", dossier: "000.00.47.H19-261120-92\($0 + 10)") }.joined(separator: "\n")
+        #expect(try await service.request("POST", "/v1/events", token: desk, body: many).status == 413)
+    }
+
+    @Test("a case history: a desk's and inspector's only for a dossier its unit handled (else 404, as if absent); codes with path tricks are refused")
+    func histories() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        let code = "000.00.47.H19-261120-9301"
+        #expect(try await service.request("POST", "/v1/events", token: service.tokens["desk"], body: Self.received("h1", dossier: code)).status == 201)
+        let history = try await LogReader(ledger: service.ledger, rules: try await service.ledger.rules()).history(of: code)
+        for role in ["desk", "inspector", "auditor"] {
+            let answer = try await service.request("GET", "/v1/dossiers/\(code)/history", token: service.tokens[role])
+            #expect(answer.status == 200 && answer.body == Renderer(format: .json, language: .en).render(history.report), "\(role): \(answer.body)")
+        }
+        let late = try await service.request("GET", "/v1/reports/late?include_finished=true&unit=H19.X01", token: service.tokens["auditor"])
+        if let elsewhere = late.body.firstMatch(of: /"dossier":"([^"]+)"/)?.1 {
+            #expect(try await service.request("GET", "/v1/dossiers/\(elsewhere)/history", token: service.tokens["inspector"]).status == 404)
+            #expect(try await service.request("GET", "/v1/dossiers/\(elsewhere)/history", token: service.tokens["auditor"]).status == 200)
+        }
+        #expect(try await service.request("GET", "/v1/dossiers/000.00.47.H19-000000-0000", token: service.tokens["auditor"]).status == 404)
+        for trick in ["..%2F..%2Fetc%2Fpasswd", "%00", String(repeating: "9", count: 80), "a%20b"] {
+            let answer = try await service.request("GET", "/v1/dossiers/\(trick)/history", token: service.tokens["auditor"])
+            #expect([400, 404].contains(answer.status), "\(trick): \(answer.status)")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import DossierDomain
+import DossierLog
+import EventLogLMDB
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import LedgerService
+import LedgerTesting
+import Logging
+import Projections
+import ProvinceGenerator
+
+/// The service on a loopback port of its own, over an LMDB store of a small generated province,
+/// with one token per role (desk and inspector of commune H19.X07, auditor and operator of H19).
+final class RunningService: Sendable {
+    let port: Int
+    let ledger: DossierLedger
+    let engine: ProjectionEngine
+    let tokens: [String: String]
+    private let server: Task<Void, any Error>
+
+    private init(port: Int, ledger: DossierLedger, engine: ProjectionEngine, tokens: [String: String], server: Task<Void, any Error>) {
+        (self.port, self.ledger, self.engine, self.tokens, self.server) = (port, ledger, engine, tokens, server)
+    }
+
+    static func start(in directory: String, limits: LedgerService.Limits = .init()) async throws -> RunningService {
+        let store = try LMDBEventStore(path: directory + "/store", configuration: .init(initialMapSize: 64 << 20))
+        let ledger = DossierLedger(store: store)
+        try await ledger.record(Province().entries)
+        _ = try ProvinceGenerator(options: .init(seed: 42, dossiers: 80)).write(to: directory + "/province")
+        _ = try await ledger.importEvents(path: directory + "/province/events.jsonl")
+        var tokens: [String: String] = [:]
+        for (name, role, unit) in [("desk", AccessRole.desk, "H19.X07"), ("inspector", .inspector, "H19.X07"), ("auditor", .auditor, "H19"),
+                                   ("operator", .operator, "H19"), ("desk-province", .desk, "H19")] {
+            tokens[name] = try await ledger.grantAccess(name: name, role: role, unit: unit, expires: nil).secret
+        }
+        let engine = try ProjectionEngine(storePath: directory + "/store", ledger: ledger)
+        let service = LedgerService(engine: engine, limits: limits)
+        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: service.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { announce.yield($0.localAddress?.port ?? 0) },
+                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let server = Task { try await app.run() }
+        var next = ports.makeAsyncIterator()
+        guard let port = await next.next() else { throw CancellationError() }
+        return RunningService(port: port, ledger: ledger, engine: engine, tokens: tokens, server: server)
+    }
+
+    func stop() async {
+        server.cancel()
+        _ = await server.result
+    }
+
+    /// One request with a real HTTP client (URLSession, libcurl) to the loopback port.
+    func request(_ method: String, _ path: String, token: String? = nil, body: String? = nil,
+                 headers: [String: String] = [:]) async throws -> (status: Int, body: String, headers: [String: String]) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body { request.httpBody = Data(body.utf8) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        let fields = Dictionary(http.allHeaderFields.map { ("\($0.key)".lowercased(), "\($0.value)") }, uniquingKeysWith: { a, _ in a })
+        return (http.statusCode, String(decoding: data, as: UTF8.self), fields)
+    }
+}
