@@ -47,6 +47,9 @@ public struct LedgerService: Sendable {
         v1.get("dossiers/:code") { _, context in try await dossier(context, history: false) }
         v1.get("dossiers/:code/history") { _, context in try await dossier(context, history: true) }
         v1.get("reports/late") { request, context in try await late(request, context) }
+        v1.get("checkpoint") { _, context in try await checkpoint(context) }
+        v1.get("events") { request, context in try await events(request, context) }
+        v1.get("events/stream") { request, context in try await stream(request, context) }
         return router
     }
 
@@ -164,7 +167,7 @@ public struct LedgerService: Sendable {
         return json(Renderer(format: .json, language: .en).render(report))
     }
 
-    private func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -67,3 +67,50 @@ final class RunningService: Sendable {
         return (http.statusCode, String(decoding: data, as: UTF8.self), fields)
     }
 }
+
+/// Reads a streaming response (Server-Sent Events) as it arrives, until `enough` says so or
+/// `timeout` passes; then the connection is closed.
+final class StreamReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    private var done: CheckedContinuation<String, Never>?
+    private let enough: @Sendable (String) -> Bool
+
+    init(enough: @escaping @Sendable (String) -> Bool) { self.enough = enough }
+
+    static func read(_ request: URLRequest, timeout: Duration = .seconds(20), enough: @escaping @Sendable (String) -> Bool) async -> String {
+        let reader = StreamReader(enough: enough)
+        let session = URLSession(configuration: .default, delegate: reader, delegateQueue: nil)
+        let task = session.dataTask(with: request)
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            reader.finish()
+        }
+        let text = await withCheckedContinuation { continuation in
+            reader.lock.withLock { reader.done = continuation }
+            task.resume()
+        }
+        timer.cancel()
+        task.cancel()
+        session.invalidateAndCancel()
+        return text
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let satisfied = lock.withLock {
+            text += String(decoding: data, as: UTF8.self)
+            return enough(text)
+        }
+        if satisfied { finish() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) { finish() }
+
+    private func finish() {
+        let (continuation, text) = lock.withLock { () -> (CheckedContinuation<String, Never>?, String) in
+            defer { done = nil }
+            return (done, self.text)
+        }
+        continuation?.resume(returning: text)
+    }
+}
