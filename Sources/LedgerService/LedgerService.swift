@@ -46,7 +46,7 @@ public struct LedgerService: Sendable {
         v1.post("events") { request, context in try await appendEvents(request, context) }
         v1.get("dossiers/:code") { _, context in try await dossier(context, history: false) }
         v1.get("dossiers/:code/history") { _, context in try await dossier(context, history: true) }
-        v1.get("reports/late") { request, context in try await late(request, context) }
+        v1.get("reports/:view") { request, context in try await report(request, context) }
         v1.get("checkpoint") { _, context in try await checkpoint(context) }
         v1.get("events") { request, context in try await events(request, context) }
         v1.get("events/stream") { request, context in try await stream(request, context) }
@@ -137,34 +137,6 @@ public struct LedgerService: Sendable {
         var state = history.report
         state.rows = []
         return json(renderer.render(state))
-    }
-
-    /// `GET /v1/reports/late?as_of=&unit=&procedure=&officer=&include_finished=&top=`: the late
-    /// list; an inspector's rows only those of its unit's subtree.
-    func late(_ request: Request, _ context: LedgerContext) async throws -> Response {
-        let grant = try context.require([.inspector, .auditor])
-        let query = request.uri.queryParameters
-        var filter = LateFilter(unit: query["unit"].map(String.init), procedure: query["procedure"].map(String.init),
-                                officer: query["officer"].map(String.init), includeFinished: query["include_finished"] == "true")
-        let inspector = try await Inspector.open(engine)
-        if grant.role == .inspector {
-            let today = TimeGuard.wallClock().localDate
-            if let unit = filter.unit, !grant.covers(unit: unit, catalog: inspector.rules.catalog, on: today) {
-                throw Problem(.forbidden, "unit \(unit) is not \(grant.unit) or under it")
-            }
-            filter.unit = filter.unit ?? grant.unit
-        }
-        var asOf: Instant?
-        if let text = query["as_of"] {
-            do { asOf = try Instant(rfc3339: String(text)) } catch { throw Problem(.badRequest, "as_of \(text): \(error)") }
-        }
-        var top: Int?
-        if let text = query["top"] {
-            guard let n = Int(text), n > 0 else { throw Problem(.badRequest, "top is a whole number above 0") }
-            top = n
-        }
-        let report = try await inspector.lateList(asOf: asOf, filter: filter).first(top)
-        return json(Renderer(format: .json, language: .en).render(report))
     }
 
     func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
