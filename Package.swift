@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "LedgerService", "Projections", "ReportFormats", "Views",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["GitRevision"]
         ),

@@ -3,6 +3,7 @@ import DossierDomain
 import Foundation
 import Hummingbird
 import LedgerService
+import Logging
 import ReportFormats
 
 /// `dossier serve`: the ledger over HTTP, for desks and inspectors with tokens of the log.
@@ -22,16 +23,21 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "HOST:PORT to listen on, a loopback address (port 0: any free port, printed).") var listen = "127.0.0.1:8080"
+    @Option(help: "The log on standard error: text, or json (one object per line, for a log collector).") var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument { case text, json }
 
     func run() async throws {
         let (host, port) = try address()
         let session = try await Session(global)
-        let service = LedgerService(engine: try session.projectionEngine())
+        let json = logFormat == .json
+        let logger = { (label: String) in json ? Logger(label: label, factory: { JSONLogHandler(label: $0) }) : Logger(label: label) }
+        let service = LedgerService(engine: try session.projectionEngine(), requests: logger("dossierledger.requests"))
         let app = Application(router: service.router(), configuration: .init(address: .hostname(host, port: port), serverName: "dossierledger"),
                               onServerRunning: { channel in
                                   let bound = channel.localAddress?.port ?? port
                                   FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
-                              })
+                              }, logger: logger("dossierledger"))
         try await app.runService()
     }
 

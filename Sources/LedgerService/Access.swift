@@ -1,4 +1,4 @@
-public import DossierDomain
+import DossierDomain
 public import DossierLog
 import EventLog
 public import Hummingbird
@@ -11,6 +11,8 @@ public struct LedgerContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The grant of the request's token; nil only on the anonymous routes.
     public var grant: AccessList.Entry?
+    /// Who made the request, for its log line (set once the token is checked).
+    let caller = Caller()
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -49,6 +51,7 @@ struct Authentication: RouterMiddleware {
         }
         var context = context
         context.grant = entry
+        context.caller.set("\(entry.grant.token) \(entry.grant.name)")
         context.logger[metadataKey: "token"] = "\(entry.grant.token) \(entry.grant.name)"
         return try await next(request, context)
     }

@@ -1,9 +1,9 @@
-public import DossierDomain
-public import DossierLog
+import DossierDomain
+import DossierLog
 import EventLog
 import Foundation
 public import Hummingbird
-import Logging
+public import Logging
 public import Projections
 import ReportFormats
 import Views
@@ -26,24 +26,29 @@ public struct LedgerService: Sendable {
     let engine: ProjectionEngine
     let access: AccessCache
     let limits: Limits
+    /// Where each request's line goes.
+    let requests: Logger
 
-    public init(engine: ProjectionEngine, limits: Limits = Limits()) {
+    public init(engine: ProjectionEngine, limits: Limits = Limits(), requests: Logger = Logger(label: "dossierledger.requests")) {
         ledger = engine.ledger
         self.engine = engine
         access = AccessCache(ledger: engine.ledger)
         self.limits = limits
+        self.requests = requests
     }
 
     /// The routes: `/healthz` and `/readyz` for anyone, everything under `/v1` behind a token.
     public func router() -> Router<LedgerContext> {
         let router = Router(context: LedgerContext.self)
+        router.add(middleware: RequestLog(logger: requests))
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ in
             do { _ = try await ledger.store.head() } catch { throw Problem(.unavailable, "\(error)") }
             return "ready\n"
         }
         let v1 = router.group("v1").add(middleware: Authentication(access: access))
-        v1.post("events") { request, context in try await appendEvents(request, context) }
+        v1.post("events") { request, context in try await appendEvents(request, context, voiding: nil) }
+        v1.post("dossiers/:code/void") { request, context in try await appendEvents(request, context, voiding: try context.parameters.require("code")) }
         v1.get("dossiers/:code") { _, context in try await dossier(context, history: false) }
         v1.get("dossiers/:code/history") { _, context in try await dossier(context, history: true) }
         v1.get("reports/:view") { request, context in try await report(request, context) }
@@ -57,7 +62,9 @@ public struct LedgerService: Sendable {
 
     /// `POST /v1/events`: one event as a JSON object, or several as JSON Lines, stored
     /// atomically after every check an import makes; each event's unit within the desk's subtree.
-    func appendEvents(_ request: Request, _ context: LedgerContext) async throws -> Response {
+    /// `If-Match: VERSION` (events of one dossier): the dossier must be at that version first.
+    /// `POST /v1/dossiers/{code}/void` (`voiding`): one `voided` event of that dossier.
+    func appendEvents(_ request: Request, _ context: LedgerContext, voiding code: String?) async throws -> Response {
         let grant = try context.require([.desk])
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limits.bodyBytes) } catch {
@@ -74,6 +81,17 @@ public struct LedgerService: Sendable {
             lines.append(index + 1)
         }
         guard !events.isEmpty else { throw Problem(.badRequest, "the body holds no event: send one JSON object, or JSON Lines") }
+        if let code, events.count != 1 || events[0].dossier != code || events[0].type != .voided {
+            throw Problem(.badRequest, "a correction is one event of type voided for dossier \(code)")
+        }
+        var expected: [String: StreamVersion] = [:]
+        if let match = request.headers[.ifMatch] {
+            let digits = match.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            guard let version = UInt64(digits), Set(events.map(\.dossier)).count == 1 else {
+                throw Problem(.badRequest, "If-Match is the dossier's version (0: a new dossier), for events of one dossier")
+            }
+            expected[events[0].dossier] = StreamVersion(version)
+        }
         let rules = try await ledger.rules()
         let today = TimeGuard.wallClock().localDate
         for (event, line) in zip(events, lines) where !grant.covers(unit: event.unit, catalog: rules.catalog, on: today) {
@@ -81,7 +99,7 @@ public struct LedgerService: Sendable {
         }
         let result: AppendResult
         do {
-            result = try await ledger.append(batch: events, lines: lines)
+            result = try await ledger.append(batch: events, lines: lines, expected: expected)
         } catch let error as EventRejection {
             throw rejected(error)
         } catch let error as EventStoreError where error.code == .idConflict {

@@ -7,6 +7,8 @@ import LedgerTesting
 import ReportFormats
 import Testing
 import Views
+import Logging
+import Synchronization
 
 /// `dossier serve`'s service on a real loopback port, asked with a real HTTP client.
 @Suite(.temporaryDirectory)
@@ -131,5 +133,57 @@ struct ServiceTests {
             let answer = try await service.request("GET", "/v1/dossiers/\(trick)/history", token: service.tokens["auditor"])
             #expect([400, 404].contains(answer.status), "\(trick): \(answer.status)")
         }
+    }
+}
+
+/// Versions and corrections through the service.
+@Suite(.temporaryDirectory)
+struct ServiceWriteTests {
+    @Test("If-Match holds the dossier's version or answers 409 with both; a correction voids an event of the dossier named in the path")
+    func versionsAndVoids() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        let desk = service.tokens["desk"]
+        let code = "000.00.47.H19-261120-9501"
+        let forwarded = #"{"id":"f1","dossier":"\#(code)","type":"forwarded","at":"2026-11-20T09:00:00+07:00","actor":"cb.x07.1","unit":"H19.X07","to_unit":"H19.X07","to_actor":"cv.x07.2","step_hours":8}"#
+        #expect(try await service.request("POST", "/v1/events", token: desk, body: ServiceTests.received("r1", dossier: code), headers: ["If-Match": "0"]).status == 201)
+        let stale = try await service.request("POST", "/v1/events", token: desk, body: forwarded, headers: ["If-Match": "0"])
+        #expect(stale.status == 409 && stale.body.contains(#""expected":"#) && stale.body.contains(#""actual":"#), "\(stale.body)")
+        #expect(try await service.request("POST", "/v1/events", token: desk, body: forwarded, headers: ["If-Match": "\"1\""]).status == 201)
+        #expect(try await service.request("POST", "/v1/events", token: desk, body: forwarded, headers: ["If-Match": "one"]).status == 400)
+
+        let void = #"{"id":"v1","dossier":"\#(code)","type":"voided","at":"2026-11-20T09:30:00+07:00","actor":"cb.x07.1","unit":"H19.X07","target":"f1","reason":"chuyển nhầm"}"#
+        #expect(try await service.request("POST", "/v1/dossiers/000.00.47.H19-261120-9999/void", token: desk, body: void).status == 400)
+        #expect(try await service.request("POST", "/v1/dossiers/\(code)/void", token: desk, body: forwarded).status == 400, "not a correction")
+        let voided = try await service.request("POST", "/v1/dossiers/\(code)/void", token: desk, body: void)
+        #expect(voided.status == 201, "\(voided.body)")
+        let history = try await service.request("GET", "/v1/dossiers/\(code)/history", token: service.tokens["auditor"])
+        #expect(history.body.contains("voided"), "\(history.body)")
+        #expect(try await service.request("POST", "/v1/dossiers/\(code)/void", token: service.tokens["inspector"], body: void).status == 403)
+    }
+}
+
+/// The service's own log.
+@Suite(.temporaryDirectory)
+struct RequestLogTests {
+    final class Lines: Sendable {
+        let lines = Mutex<[String]>([])
+    }
+
+    @Test("one JSON line per request: id, token's name, method, path without query, status, duration; never a secret")
+    func lines() async throws {
+        let captured = Lines()
+        let logger = Logger(label: "dossierledger.requests", factory: { JSONLogHandler(label: $0, output: { line in captured.lines.withLock { $0.append(line) } }) })
+        let service = try await RunningService.start(in: TemporaryDirectory.path, requests: logger)
+        defer { Task { await service.stop() } }
+        _ = try await service.request("GET", "/v1/reports/late?unit=H19.X07", token: service.tokens["auditor"])
+        _ = try await service.request("GET", "/v1/reports/late", token: "dlt_wrong")
+        let lines = captured.lines.withLock { $0 }
+        #expect(lines.count == 2)
+        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]) }
+        #expect(objects[0]["status"] == "200" && objects[0]["path"] == "/v1/reports/late" && objects[0]["token"]?.hasSuffix(" auditor") == true)
+        #expect(objects[1]["status"] == "401" && objects[1]["token"] == "-")
+        #expect(objects.allSatisfy { $0["request_id"] != nil && Double($0["duration_ms"] ?? "") != nil && $0["method"] == "GET" })
+        #expect(!lines.joined().contains("dlt_"), "no secret in the log")
     }
 }

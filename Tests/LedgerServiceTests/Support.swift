@@ -25,7 +25,8 @@ final class RunningService: Sendable {
         (self.port, self.ledger, self.engine, self.tokens, self.server) = (port, ledger, engine, tokens, server)
     }
 
-    static func start(in directory: String, limits: LedgerService.Limits = .init()) async throws -> RunningService {
+    static func start(in directory: String, limits: LedgerService.Limits = .init(),
+                      requests: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) async throws -> RunningService {
         let store = try LMDBEventStore(path: directory + "/store", configuration: .init(initialMapSize: 64 << 20))
         let ledger = DossierLedger(store: store)
         try await ledger.record(Province().entries)
@@ -37,7 +38,7 @@ final class RunningService: Sendable {
             tokens[name] = try await ledger.grantAccess(name: name, role: role, unit: unit, expires: nil).secret
         }
         let engine = try ProjectionEngine(storePath: directory + "/store", ledger: ledger)
-        let service = LedgerService(engine: engine, limits: limits)
+        let service = LedgerService(engine: engine, limits: limits, requests: requests)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: service.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { announce.yield($0.localAddress?.port ?? 0) },
