@@ -33,11 +33,9 @@ struct Serve: AsyncParsableCommand {
         let json = logFormat == .json
         let logger = { (label: String) in json ? Logger(label: label, factory: { JSONLogHandler(label: $0) }) : Logger(label: label) }
         let service = LedgerService(engine: try session.projectionEngine(), requests: logger("dossierledger.requests"))
-        let app = Application(router: service.router(), configuration: .init(address: .hostname(host, port: port), serverName: "dossierledger"),
-                              onServerRunning: { channel in
-                                  let bound = channel.localAddress?.port ?? port
-                                  FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
-                              }, logger: logger("dossierledger"))
+        let app = service.application(host: host, port: port, logger: logger("dossierledger")) { bound in
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+        }
         try await app.runService()
     }
 

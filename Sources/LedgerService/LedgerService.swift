@@ -18,6 +18,12 @@ public struct LedgerService: Sendable {
         public var bodyBytes = 4 << 20
         /// The most events one request appends.
         public var batchEvents = 1_000
+        /// How long a request body may take to arrive.
+        public var bodyTime: Duration = .seconds(10)
+        /// Requests per second each token may make, and how many at once above that.
+        public var perSecond = 200.0, burst = 400.0
+        /// How long a connection may stay silent before it is closed.
+        public var idleTime: Duration = .seconds(30)
 
         public init() {}
     }
@@ -26,6 +32,7 @@ public struct LedgerService: Sendable {
     let engine: ProjectionEngine
     let access: AccessCache
     let limits: Limits
+    let limiter: RateLimiter
     /// Where each request's line goes.
     let requests: Logger
 
@@ -35,6 +42,15 @@ public struct LedgerService: Sendable {
         access = AccessCache(ledger: engine.ledger)
         self.limits = limits
         self.requests = requests
+        limiter = RateLimiter(perSecond: limits.perSecond, burst: limits.burst)
+    }
+
+    /// The server: HTTP/1.1 on `host:port` (port 0: any free one, given to `running`), closing
+    /// connections silent for `limits.idleTime`.
+    public func application(host: String, port: Int, logger: Logger, running: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(), server: .http1(configuration: .init(idleTimeout: .seconds(limits.idleTime.components.seconds))),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "dossierledger"),
+                    onServerRunning: { running($0.localAddress?.port ?? port) }, logger: logger)
     }
 
     /// The routes: `/healthz` and `/readyz` for anyone, everything under `/v1` behind a token.
@@ -46,7 +62,7 @@ public struct LedgerService: Sendable {
             do { _ = try await ledger.store.head() } catch { throw Problem(.unavailable, "\(error)") }
             return "ready\n"
         }
-        let v1 = router.group("v1").add(middleware: Authentication(access: access))
+        let v1 = router.group("v1").add(middleware: Authentication(access: access)).add(middleware: RateLimit(limiter: limiter))
         v1.post("events") { request, context in try await appendEvents(request, context, voiding: nil) }
         v1.post("dossiers/:code/void") { request, context in try await appendEvents(request, context, voiding: try context.parameters.require("code")) }
         v1.get("dossiers/:code") { _, context in try await dossier(context, history: false) }
@@ -66,10 +82,7 @@ public struct LedgerService: Sendable {
     /// `POST /v1/dossiers/{code}/void` (`voiding`): one `voided` event of that dossier.
     func appendEvents(_ request: Request, _ context: LedgerContext, voiding code: String?) async throws -> Response {
         let grant = try context.require([.desk])
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: limits.bodyBytes) } catch {
-            throw Problem(.tooLarge, "a request body holds at most \(limits.bodyBytes) bytes")
-        }
+        let body = try await body(of: request)
         var events: [DossierEvent] = [], lines: [Int] = []
         for (index, line) in body.readableBytesView.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d }) else { continue }

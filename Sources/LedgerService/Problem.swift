@@ -10,7 +10,7 @@ public struct Problem: HTTPResponseError, Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case unauthenticated, forbidden, notFound = "not-found", badRequest = "bad-request", tooLarge = "too-large"
         case rejectedEvent = "rejected-event", idConflict = "id-conflict", wrongVersion = "wrong-version"
-        case unavailable
+        case tooMany = "too-many-requests", timeout, unavailable
 
         var status: HTTPResponse.Status {
             switch self {
@@ -21,6 +21,8 @@ public struct Problem: HTTPResponseError, Sendable {
             case .tooLarge: .contentTooLarge
             case .rejectedEvent: .unprocessableContent
             case .idConflict, .wrongVersion: .conflict
+            case .tooMany: .tooManyRequests
+            case .timeout: .requestTimeout
             case .unavailable: .serviceUnavailable
             }
         }
@@ -35,6 +37,8 @@ public struct Problem: HTTPResponseError, Sendable {
             case .rejectedEvent: "an event breaks a rule of the log"
             case .idConflict: "an event id is stored already with other content"
             case .wrongVersion: "the dossier is not at the expected version"
+            case .tooMany: "too many requests with this token"
+            case .timeout: "the request took too long to arrive"
             case .unavailable: "the store cannot be reached"
             }
         }
@@ -44,11 +48,14 @@ public struct Problem: HTTPResponseError, Sendable {
     public let detail: String
     /// Further members (an event rejection's line, id, field and rule; versions).
     public var members: [(String, String)] = []
+    /// Seconds a client should wait (`Retry-After`), for a rate limit.
+    public var retryAfter: Int?
 
-    public init(_ kind: Kind, _ detail: String, members: [(String, String)] = []) {
+    public init(_ kind: Kind, _ detail: String, members: [(String, String)] = [], retryAfter: Int? = nil) {
         self.kind = kind
         self.detail = detail
         self.members = members
+        self.retryAfter = retryAfter
     }
 
     public var status: HTTPResponse.Status { kind.status }
@@ -59,6 +66,8 @@ public struct Problem: HTTPResponseError, Sendable {
             + ",\"status\":\(status.code)}\n"
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer realm=\"dossierledger\"" }
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        if kind == .timeout { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -187,3 +187,38 @@ struct RequestLogTests {
         #expect(!lines.joined().contains("dlt_"), "no secret in the log")
     }
 }
+
+/// What a hostile or careless client meets.
+@Suite(.temporaryDirectory)
+struct LimitTests {
+    @Test("a body trickled in is cut off with 408; a token past its rate gets 429 with Retry-After while another token goes on")
+    func limits() async throws {
+        var limits = LedgerService.Limits()
+        (limits.bodyTime, limits.perSecond, limits.burst) = (.seconds(1), 2, 4)
+        let service = try await RunningService.start(in: TemporaryDirectory.path, limits: limits)
+        defer { Task { await service.stop() } }
+
+        let client = try RawClient(port: service.port)
+        defer { client.close() }
+        client.send("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(service.tokens["desk"]!)\r\nContent-Length: 400\r\n\r\n{")
+        let started = ContinuousClock.now
+        var answer = ""
+        for _ in 0..<20 where answer.isEmpty {  // a byte every 200 ms, never finishing within the second allowed
+            client.send(" ")
+            answer = client.receive(timeout: .milliseconds(200))
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+        #expect(ContinuousClock.now - started < .seconds(4))
+
+        var statuses: [Int] = []
+        var retry: String?
+        for _ in 0..<8 {
+            let reply = try await service.request("GET", "/v1/checkpoint", token: service.tokens["auditor"])
+            statuses.append(reply.status)
+            retry = retry ?? reply.headers["retry-after"]
+        }
+        #expect(statuses.prefix(4).allSatisfy { $0 == 200 } && statuses.contains(429), "\(statuses)")
+        #expect(retry.flatMap(Int.init).map { $0 >= 1 } == true)
+        #expect(try await service.request("GET", "/v1/reports/late", token: service.tokens["inspector"]).status == 200, "another token is not slowed")
+    }
+}

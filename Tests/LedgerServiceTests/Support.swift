@@ -2,6 +2,7 @@ import DossierDomain
 import DossierLog
 import EventLogLMDB
 import Foundation
+import Glibc
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -40,9 +41,9 @@ final class RunningService: Sendable {
         let engine = try ProjectionEngine(storePath: directory + "/store", ledger: ledger)
         let service = LedgerService(engine: engine, limits: limits, requests: requests)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: service.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { announce.yield($0.localAddress?.port ?? 0) },
-                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let app = service.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) {
+            announce.yield($0)
+        }
         let server = Task { try await app.run() }
         var next = ports.makeAsyncIterator()
         guard let port = await next.next() else { throw CancellationError() }
@@ -114,4 +115,43 @@ final class StreamReader: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
         continuation?.resume(returning: text)
     }
+}
+
+/// A client that writes bytes to a loopback port when told, for clients that misbehave (a body
+/// trickled in), and reads what comes back until the server closes or `timeout` passes.
+struct RawClient {
+    let socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { throw CancellationError() }
+        var limit = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Writes `text`; false once the server has closed the connection.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        Array(text.utf8).withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } >= 0
+    }
+
+    /// What the server sent until it closed, or `timeout` passed.
+    func receive(timeout: Duration) -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let n = recv(socket, &buffer, buffer.count, 0)
+            if n == 0 { break }
+            if n > 0 { received += buffer[0..<n] }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    func close() { _ = Glibc.close(socket) }
 }
