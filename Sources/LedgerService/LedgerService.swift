@@ -33,6 +33,7 @@ public struct LedgerService: Sendable {
     let access: AccessCache
     let limits: Limits
     let limiter: RateLimiter
+    let metrics = ServiceMetrics()
     /// Where each request's line goes.
     let requests: Logger
 
@@ -56,7 +57,7 @@ public struct LedgerService: Sendable {
     /// The routes: `/healthz` and `/readyz` for anyone, everything under `/v1` behind a token.
     public func router() -> Router<LedgerContext> {
         let router = Router(context: LedgerContext.self)
-        router.add(middleware: RequestLog(logger: requests))
+        router.add(middleware: RequestLog(logger: requests, metrics: metrics))
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ in
             do { _ = try await ledger.store.head() } catch { throw Problem(.unavailable, "\(error)") }
@@ -71,6 +72,12 @@ public struct LedgerService: Sendable {
         v1.get("checkpoint") { _, context in try await checkpoint(context) }
         v1.get("events") { request, context in try await events(request, context) }
         v1.get("events/stream") { request, context in try await stream(request, context) }
+        // Prometheus's path, behind the operator's token like the rest.
+        router.group("metrics").add(middleware: Authentication(access: access)).get { _, context in
+            _ = try context.require([.operator])
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(string: try await metrics.scrape(engine))))
+        }
         return router
     }
 
@@ -120,6 +127,7 @@ public struct LedgerService: Sendable {
         } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
             throw Problem(.wrongVersion, error.message, members: [("expected", error.expected.map { "\($0)" } ?? ""), ("actual", error.actual.map { "\($0)" } ?? "")])
         }
+        metrics.appended(result.appended, batch: events.count)
         let head = try await ledger.store.head()
         var fields: [(String, Value)] = [("appended", .integer(result.appended)), ("already_stored", .integer(result.duplicates))]
         fields.append(("first_seq", result.positions.map { .integer(Int($0.lowerBound.rawValue)) } ?? .null))

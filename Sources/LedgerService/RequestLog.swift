@@ -9,6 +9,7 @@ import Synchronization
 struct RequestLog: RouterMiddleware {
     typealias Context = LedgerContext
     let logger: Logger
+    let metrics: ServiceMetrics
 
     @concurrent func handle(_ request: Request, context: LedgerContext, next: @concurrent (Request, LedgerContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -16,6 +17,7 @@ struct RequestLog: RouterMiddleware {
         var status = 500
         defer {
             let elapsed = ContinuousClock.now - start
+            metrics.request(route: context.endpointPath ?? "unknown", status: status, duration: elapsed)
             let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
             logger.info("request", metadata: [
                 "request_id": "\(id)", "token": "\(context.caller.name ?? "-")", "method": "\(request.method)",
@@ -29,6 +31,7 @@ struct RequestLog: RouterMiddleware {
             return response
         } catch let error as any HTTPResponseError {
             status = Int(error.status.code)
+            if let problem = error as? Problem { metrics.refused(problem.kind) }
             throw error
         }
     }

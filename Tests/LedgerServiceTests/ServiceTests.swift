@@ -222,3 +222,24 @@ struct LimitTests {
         #expect(try await service.request("GET", "/v1/reports/late", token: service.tokens["inspector"]).status == 200, "another token is not slowed")
     }
 }
+
+@Suite(.temporaryDirectory)
+struct MetricsTests {
+    @Test("/metrics: Prometheus text for the operator's token only, counting requests, appends, refusals, lag and overdue dossiers")
+    func metrics() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        #expect(try await service.request("POST", "/v1/events", token: service.tokens["desk"], body: ServiceTests.received("p1", dossier: "000.00.47.H19-261120-9601")).status == 201)
+        #expect(try await service.request("GET", "/v1/reports/late", token: "dlt_nothing").status == 401)
+        #expect(try await service.request("GET", "/metrics").status == 401)
+        #expect(try await service.request("GET", "/metrics", token: service.tokens["auditor"]).status == 403)
+        let scraped = try await service.request("GET", "/metrics", token: service.tokens["operator"])
+        #expect(scraped.status == 200)
+        for line in ["dossierledger_events_appended_total 1", #"dossierledger_refusals_total{kind="unauthenticated"} 2"#,
+                     "dossierledger_projection_lag_events ", "dossierledger_dossiers_overdue ",
+                     #"dossierledger_request_duration_seconds_count{route="/v1/events",status="201"} 1"#,
+                     "dossierledger_append_batch_events_count 1"] {
+            #expect(scraped.body.contains(line), "\(line) in:\n\(scraped.body)")
+        }
+    }
+}
