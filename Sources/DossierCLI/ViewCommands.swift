@@ -304,10 +304,7 @@ struct Sweep: AsyncParsableCommand {
         bar.finish()
         switch global.format {
         case .json:
-            let events = result.appended.map { $0.jsonLine() }.joined(separator: ",\n")
-            session.write("{\"checkpoint\":{\"seq\":\(result.provenance.checkpoint.position),\"hash\":\"\(result.provenance.checkpoint.hash.hex)\"},"
-                + "\"as_of\":\(Renderer.quote(at.description)),\"rows\":[\(events)],\"appended\":[\(events)],\"already_present\":\(result.alreadyPresent),"
-                + "\"refused\":[\(result.refused.map(Renderer.quote).joined(separator: ","))]}\n")
+            session.write(Renderer.json(result))
         case .csv:
             session.write("dossier,due,holder_unit,holder_actor\n" + result.appended.map { event -> String in
                 guard case .deadlineMissed(let d) = event.body else { return "" }

@@ -72,6 +72,8 @@ public struct LedgerService: Sendable {
         v1.get("checkpoint") { _, context in try await checkpoint(context) }
         v1.get("events") { request, context in try await events(request, context) }
         v1.get("events/stream") { request, context in try await stream(request, context) }
+        v1.post("admin/sweep") { request, context in try await sweep(request, context) }
+        v1.post("admin/rebuild") { _, context in try await rebuild(context) }
         // Prometheus's path, behind the operator's token like the rest.
         router.group("metrics").add(middleware: Authentication(access: access)).get { _, context in
             _ = try context.require([.operator])

@@ -305,3 +305,14 @@ public struct Renderer: Sendable {
         return out
     }
 }
+
+extension Renderer {
+    /// A sweep's outcome as JSON: the checkpoint, `as_of`, the `deadline_missed` events appended
+    /// (as `rows` and `appended`), how many were recorded already, and the refusals.
+    public static func json(_ sweep: SweepResult) -> String {
+        let events = sweep.appended.map { $0.jsonLine() }.joined(separator: ",\n")
+        return "{\"checkpoint\":{\"seq\":\(sweep.provenance.checkpoint.position),\"hash\":\"\(sweep.provenance.checkpoint.hash.hex)\"},"
+            + "\"as_of\":\(quote(sweep.asOf.description)),\"rows\":[\(events)],\"appended\":[\(events)],\"already_present\":\(sweep.alreadyPresent),"
+            + "\"refused\":[\(sweep.refused.map(quote).joined(separator: ","))]}\n"
+    }
+}

@@ -243,3 +243,26 @@ struct MetricsTests {
         }
     }
 }
+
+@Suite(.temporaryDirectory)
+struct AdminTests {
+    @Test("the operator sweeps and rebuilds over HTTP; views answer throughout the rebuild; other roles are refused")
+    func sweepAndRebuild() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        for role in ["desk", "inspector", "auditor"] {
+            #expect(try await service.request("POST", "/v1/admin/rebuild", token: service.tokens[role]).status == 403)
+            #expect(try await service.request("POST", "/v1/admin/sweep", token: service.tokens[role]).status == 403)
+        }
+        let swept = try await service.request("POST", "/v1/admin/sweep?as_of=2026-11-27T17:00:00%2B07:00", token: service.tokens["operator"])
+        #expect(swept.status == 200 && swept.body.contains(#""as_of":"2026-11-27T17:00:00+07:00""#) && swept.body.contains(#""already_present":"#), "\(swept.body.prefix(300))")
+        let before = try await service.request("GET", "/v1/reports/late?include_finished=true", token: service.tokens["auditor"]).body
+        async let rebuilt = service.request("POST", "/v1/admin/rebuild", token: service.tokens["operator"])
+        var statuses: [Int] = []
+        for _ in 0..<20 { statuses.append(try await service.request("GET", "/v1/reports/late?include_finished=true", token: service.tokens["auditor"]).status) }
+        let answer = try await rebuilt
+        #expect(answer.status == 200 && answer.body.contains(#""dossiers_seq":"#) && answer.body.contains(#""receipts_seq":"#), "\(answer.body)")
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        #expect(try await service.request("GET", "/v1/reports/late?include_finished=true", token: service.tokens["auditor"]).body == before)
+    }
+}
