@@ -13,8 +13,13 @@ deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq liblmdb-dev >/dev/null; }
 
-# LibreOffice (headless) for the tests that open the workbooks we write.
+# LibreOffice (headless) for the tests that open the workbooks we write; openssl, whose s_client
+# checks the service's HTTPS.
 test-deps: deps go-deps pg-deps
+	@[ -x /usr/bin/openssl ] || { \
+		echo "installing openssl (the service's HTTPS test)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openssl >/dev/null; }
 	@command -v soffice >/dev/null || { \
 		echo "installing libreoffice-calc-nogui (the workbook tests open what we write)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -15,7 +15,7 @@ struct Serve: AsyncParsableCommand {
         (desk: one JSON event, or JSON Lines, stored atomically), GET /v1/dossiers/{code} and
         /v1/dossiers/{code}/history (desk and inspector: dossiers their unit's subtree handled; auditor: all),
         GET /v1/reports/late (inspector: its subtree's rows; auditor). Views answer the JSON of --format json.
-        Plain HTTP is served on a loopback address only (put a TLS proxy in front).
+        Plain HTTP is served on a loopback address only (put a TLS proxy in front, or give --tls-cert and --tls-key).
 
         Example:
           dossier serve --listen 127.0.0.1:8080
@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "HOST:PORT to listen on, a loopback address (port 0: any free port, printed).") var listen = "127.0.0.1:8080"
     @Option(help: "The log on standard error: text, or json (one object per line, for a log collector).") var logFormat: LogFormat = .text
+    @Option(help: "Serve HTTPS with this certificate chain (PEM), with --tls-key.", completion: .file()) var tlsCert: String?
+    @Option(help: "The certificate's private key (PEM).", completion: .file()) var tlsKey: String?
+    @Flag(help: "Serve plain HTTP on an address that is not loopback (only inside a network that no one else reaches).") var allowPlainHTTP = false
 
     enum LogFormat: String, ExpressibleByArgument { case text, json }
 
@@ -33,20 +36,34 @@ struct Serve: AsyncParsableCommand {
         let json = logFormat == .json
         let logger = { (label: String) in json ? Logger(label: label, factory: { JSONLogHandler(label: $0) }) : Logger(label: label) }
         let service = LedgerService(engine: try session.projectionEngine(), requests: logger("dossierledger.requests"))
-        let app = service.application(host: host, port: port, logger: logger("dossierledger")) { bound in
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
-        }
+        let tls = try tlsFiles()
+        let app = try Result {
+            try service.application(host: host, port: port, tls: tls, logger: logger("dossierledger")) { bound in
+                FileHandle.standardOutput.write(Data("listening on \(tls == nil ? "http" : "https")://\(host):\(bound)\n".utf8))
+            }
+        }.mapError { ToolError("cannot use the certificate \(tlsCert ?? "") and key \(tlsKey ?? ""): \($0)") }.get()
         try await app.runService()
     }
 
-    /// `--listen` as host and port; a host that is not loopback is refused (no TLS yet).
+    /// `--tls-cert` and `--tls-key`, both or neither.
+    private func tlsFiles() throws -> (certificate: String, key: String)? {
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return (certificate, key)
+        default: throw ToolError.usage("give both --tls-cert and --tls-key")
+        }
+    }
+
+    /// `--listen` as host and port; plain HTTP on a host that is not loopback is refused unless
+    /// `--allow-plain-http` says so.
     private func address() throws -> (String, Int) {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
             throw ToolError.usage("--listen \(listen): give HOST:PORT, e.g. 127.0.0.1:8080")
         }
         let host = String(listen[..<colon])
-        guard ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.") else {
-            throw ToolError.usage("--listen \(listen): plain HTTP is served on a loopback address only; put a TLS proxy in front of it")
+        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.")
+        guard loopback || tlsCert != nil || allowPlainHTTP else {
+            throw ToolError.usage("--listen \(listen): plain HTTP is served on a loopback address only; give --tls-cert and --tls-key, or put a TLS proxy in front of it")
         }
         return (host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
     }

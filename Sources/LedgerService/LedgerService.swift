@@ -3,7 +3,10 @@ import DossierLog
 import EventLog
 import Foundation
 public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 public import Logging
+import NIOSSL
 public import Projections
 import ReportFormats
 import Views
@@ -46,12 +49,21 @@ public struct LedgerService: Sendable {
         limiter = RateLimiter(perSecond: limits.perSecond, burst: limits.burst)
     }
 
-    /// The server: HTTP/1.1 on `host:port` (port 0: any free one, given to `running`), closing
-    /// connections silent for `limits.idleTime`.
-    public func application(host: String, port: Int, logger: Logger, running: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(), server: .http1(configuration: .init(idleTimeout: .seconds(limits.idleTime.components.seconds))),
-                    configuration: .init(address: .hostname(host, port: port), serverName: "dossierledger"),
-                    onServerRunning: { running($0.localAddress?.port ?? port) }, logger: logger)
+    /// The server: HTTP/1.1 on `host:port` (port 0: any free one, given to `running`), over TLS
+    /// with `tls` (a certificate chain and key in PEM files), closing connections silent for
+    /// `limits.idleTime`.
+    /// - Throws: when the certificate or key cannot be read.
+    public func application(host: String, port: Int, tls: (certificate: String, key: String)? = nil, logger: Logger,
+                            running: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
+        var server = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(limits.idleTime.components.seconds)))
+        if let tls {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+            configuration.minimumTLSVersion = .tlsv12
+            server = try .tls(server, tlsConfiguration: configuration)
+        }
+        return Application(router: router(), server: server, configuration: .init(address: .hostname(host, port: port), serverName: "dossierledger"),
+                           onServerRunning: { running($0.localAddress?.port ?? port) }, logger: logger)
     }
 
     /// The routes: `/healthz` and `/readyz` for anyone, everything under `/v1` behind a token.

@@ -45,4 +45,49 @@ struct ServeCLITests {
         #expect(!process.isRunning, "still running 20 s after SIGTERM")
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationReason) \(process.terminationStatus)")
     }
+
+    /// Runs a program with `input` on its standard input; its status and output.
+    static func run(_ program: String, _ arguments: [String], input: String = "") throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let (stdin, out) = (Pipe(), Pipe())
+        (process.standardInput, process.standardOutput, process.standardError) = (stdin, out, out)
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test("with --tls-cert and --tls-key it serves HTTPS that a verifying TLS client accepts (openssl s_client), and no plain HTTP")
+    func https() async throws {
+        let store = try fixedStore()
+        let (dir, openssl) = (TemporaryDirectory.path, "/usr/bin/openssl")
+        let (made, output) = try Self.run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                                                    "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-subj", "/CN=127.0.0.1",
+                                                    "-addext", "subjectAltName=IP:127.0.0.1"])
+        #expect(made == 0, "\(output)")
+        let half = try dossier(["serve", "--store", store, "--listen", "127.0.0.1:0", "--tls-cert", dir + "/cert.pem"])
+        #expect(half.status == 2 && half.stderr.contains("--tls-key"))
+        let process = Process()
+        process.executableURL = ChildProcess.productsDirectory.appendingPathComponent("dossier")
+        process.arguments = ["serve", "--store", store, "--listen", "127.0.0.1:0", "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"]
+        process.environment = ["LANG": "C", "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        (process.standardOutput, process.standardError) = (out, FileHandle.nullDevice)
+        try process.run()
+        defer { kill(process.processIdentifier, SIGKILL) }
+        var printed = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !printed.contains("\n"), ContinuousClock.now < deadline { printed += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        let port = try #require(printed.firstMatch(of: /listening on https:\/\/127\.0\.0\.1:(\d+)/)?.1)
+        let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        let (status, answer) = try Self.run(openssl, ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", dir + "/cert.pem",
+                                                      "-verify_return_error", "-verify_ip", "127.0.0.1", "-quiet"], input: request)
+        #expect(status == 0 && answer.contains("HTTP/1.1 200") && answer.contains("ok"), "\(answer)")
+        let plain = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
+        #expect((plain?.1 as? HTTPURLResponse)?.statusCode != 200, "plain HTTP on the TLS port")
+    }
 }

@@ -41,7 +41,7 @@ final class RunningService: Sendable {
         let engine = try ProjectionEngine(storePath: directory + "/store", ledger: ledger)
         let service = LedgerService(engine: engine, limits: limits, requests: requests)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-        let app = service.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        let app = try service.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) {
             announce.yield($0)
         }
         let server = Task { try await app.run() }
