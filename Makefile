@@ -4,7 +4,7 @@ DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_DOSSIERS ?= 200000
 DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps test-deps go-deps pg-deps build test demo bench install
+.PHONY: deps test-deps go-deps pg-deps api-deps build test demo bench install
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -15,7 +15,7 @@ deps:
 
 # LibreOffice (headless) for the tests that open the workbooks we write; openssl, whose s_client
 # checks the service's HTTPS.
-test-deps: deps go-deps pg-deps
+test-deps: deps go-deps pg-deps api-deps
 	@[ -x /usr/bin/openssl ] || { \
 		echo "installing openssl (the service's HTTPS test)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -24,6 +24,15 @@ test-deps: deps go-deps pg-deps
 		echo "installing libreoffice-calc-nogui (the workbook tests open what we write)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+
+# schemathesis (PyPI) in a virtual environment of its own: the check of the service's OpenAPI document.
+api-deps:
+	@[ -x .build/schemathesis/bin/st ] || { \
+		python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv >/dev/null; }; \
+		echo "installing schemathesis into .build/schemathesis (the OpenAPI check)"; \
+		python3 -m venv .build/schemathesis && .build/schemathesis/bin/pip install -q schemathesis==4.32.5; }
 
 # Go and the Go checksum database's packages: tools/verifier checks our proofs with them.
 go-deps:

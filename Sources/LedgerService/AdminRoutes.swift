@@ -15,6 +15,7 @@ extension LedgerService {
     func sweep(_ request: Request, _ context: LedgerContext) async throws -> Response {
         _ = try context.require([.operator])
         let at = try Query(request.uri).instant("as_of") ?? TimeGuard.wallClock()
+        guard at <= TimeGuard.wallClock() else { throw Problem(.badRequest, "as_of is in the future: a sweep records what is overdue by now") }
         let result = try await Inspector.open(engine).sweep(asOf: at)
         return json(Renderer.json(result))
     }

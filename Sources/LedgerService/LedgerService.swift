@@ -70,6 +70,7 @@ public struct LedgerService: Sendable {
     public func router() -> Router<LedgerContext> {
         let router = Router(context: LedgerContext.self)
         router.add(middleware: RequestLog(logger: requests, metrics: metrics))
+        router.add(middleware: Refusals(openAPI: (try? Self.openAPI()) ?? Data()))
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ in
             do { _ = try await ledger.store.head() } catch { throw Problem(.unavailable, "\(error)") }
@@ -84,6 +85,10 @@ public struct LedgerService: Sendable {
         v1.get("checkpoint") { _, context in try await checkpoint(context) }
         v1.get("events") { request, context in try await events(request, context) }
         v1.get("events/stream") { request, context in try await stream(request, context) }
+        v1.get("openapi.json") { _, context in
+            _ = try context.granted()
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try Self.openAPI())))
+        }
         v1.post("admin/sweep") { request, context in try await sweep(request, context) }
         v1.post("admin/rebuild") { _, context in try await rebuild(context) }
         // Prometheus's path, behind the operator's token like the rest.
@@ -190,6 +195,14 @@ public struct LedgerService: Sendable {
         var state = history.report
         state.rows = []
         return json(renderer.render(state))
+    }
+
+    /// The OpenAPI 3.1 document of these routes (`Resources/openapi.json`).
+    static func openAPI() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+            throw Problem(.unavailable, "the OpenAPI document is missing from this build")
+        }
+        return try Data(contentsOf: url)
     }
 
     func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

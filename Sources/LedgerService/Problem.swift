@@ -11,6 +11,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case unauthenticated, forbidden, notFound = "not-found", badRequest = "bad-request", tooLarge = "too-large"
         case rejectedEvent = "rejected-event", idConflict = "id-conflict", wrongVersion = "wrong-version"
         case tooMany = "too-many-requests", timeout, unavailable
+        case methodNotAllowed = "method-not-allowed", internalError = "internal-error"
 
         var status: HTTPResponse.Status {
             switch self {
@@ -24,6 +25,8 @@ public struct Problem: HTTPResponseError, Sendable {
             case .tooMany: .tooManyRequests
             case .timeout: .requestTimeout
             case .unavailable: .serviceUnavailable
+            case .methodNotAllowed: .methodNotAllowed
+            case .internalError: .internalServerError
             }
         }
 
@@ -40,6 +43,8 @@ public struct Problem: HTTPResponseError, Sendable {
             case .tooMany: "too many requests with this token"
             case .timeout: "the request took too long to arrive"
             case .unavailable: "the store cannot be reached"
+            case .methodNotAllowed: "the path does not take this method"
+            case .internalError: "the service failed"
             }
         }
     }
@@ -50,12 +55,15 @@ public struct Problem: HTTPResponseError, Sendable {
     public var members: [(String, String)] = []
     /// Seconds a client should wait (`Retry-After`), for a rate limit.
     public var retryAfter: Int?
+    /// The methods a path takes (`Allow`), for a method it does not.
+    public var allow: [String]?
 
-    public init(_ kind: Kind, _ detail: String, members: [(String, String)] = [], retryAfter: Int? = nil) {
+    public init(_ kind: Kind, _ detail: String, members: [(String, String)] = [], retryAfter: Int? = nil, allow: [String]? = nil) {
         self.kind = kind
         self.detail = detail
         self.members = members
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     public var status: HTTPResponse.Status { kind.status }
@@ -67,6 +75,7 @@ public struct Problem: HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer realm=\"dossierledger\"" }
         if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+        if let allow { headers[.allow] = allow.joined(separator: ", ") }
         if kind == .timeout { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }

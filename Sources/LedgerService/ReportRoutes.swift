@@ -17,6 +17,7 @@ extension LedgerService {
         let grant = try context.require([.inspector, .auditor])
         let view = try context.parameters.require("view")
         let query = Query(request.uri)
+        try query.checkAll()
         let inspector = try await Inspector.open(engine)
         let scope = grant.role == .inspector ? grant : nil
         let today = TimeGuard.wallClock().localDate
@@ -123,6 +124,20 @@ struct Query {
             throw Problem(.badRequest, "\(name) is one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return chosen
+    }
+
+    /// Checks every parameter a view may take, whichever view is asked: one that a view ignores is
+    /// still refused when it is malformed.
+    func checkAll() throws {
+        _ = try instant("as_of")
+        _ = try count("top")
+        _ = try hours("within")
+        for name in ["include_finished", "rewards", "cut_off_15th"] { _ = try flag(name) }
+        if let by = self["by"], Grouping(rawValue: by) == nil && Attribution(rawValue: by) == nil {
+            throw Problem(.badRequest, "by is one of unit, receiving-unit, procedure, channel, officer")
+        }
+        _ = try choice("roll_up", default: RollUp.tree)
+        if self["period"] != nil { _ = try period() }
     }
 
     /// `period` (a month, quarter, year or date range), with `cut_off_15th`.
