@@ -120,3 +120,5 @@ bench: deps pg-deps
 	.build/release/ledger-bench all $(BENCH_ARGS)
 	.build/release/ledger-bench views $(BENCH_ARGS)
 	.build/release/ledger-bench backends --events 10000000
+	@[ -x /usr/bin/wrk ] || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	.build/release/ledger-bench serve

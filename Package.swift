@@ -146,7 +146,8 @@ let package = Package(
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["EventLogLMDB", "EventLogPostgres", "LedgerClusters", "DossierLog", "Projections", "Views", "ProvinceGenerator"],
+            dependencies: ["EventLogLMDB", "EventLogPostgres", "LedgerClusters", "DossierLog", "Projections", "Views", "ProvinceGenerator", "LedgerService",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird")],
             path: "tools/benchmarks/Sources/ledger-bench"
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 public import DossierDomain
 public import Foundation
 public import EventLog
+import Synchronization
 
 /// The dossier log on an event store: catalogs recorded in the log, validated imports,
 /// exports and replicas, case histories. Storage-agnostic: any ``EventStore`` that can
@@ -10,6 +11,9 @@ public final class DossierLedger: Sendable {
     /// Rule 6 (events.md): how far in the future an event may be dated, for every write but a replica.
     public let timeGuard: TimeGuard
 
+    /// The rules as of the catalog stream's version (``rules(through:)``).
+    private let recorded = Mutex<(StreamVersion, DomainRules)?>(nil)
+
     public init(store: any EventStore & BulkLoading, timeGuard: TimeGuard = .standard) {
         self.store = store
         self.timeGuard = timeGuard
@@ -17,8 +21,19 @@ public final class DossierLedger: Sendable {
 
     /// The catalogs and calendar recorded in the log (the built-in calendar plus what operators
     /// added), as in force for any date; with `position`, only the entries recorded up to it
-    /// (what a projection at that checkpoint has seen).
+    /// (what a projection at that checkpoint has seen). Without a position they are kept and
+    /// read again only when the catalog stream has grown (one short read: each append of the
+    /// service needs them).
     public func rules(through position: GlobalPosition? = nil) async throws -> DomainRules {
+        guard position == nil else { return try await readRules(through: position) }
+        let last = try await store.read(stream: StreamID(CatalogEntry.stream), from: StreamVersion(UInt64.max), direction: .backward, limit: 1).first?.version
+        if let last, let (version, rules) = recorded.withLock({ $0 }), version == last { return rules }
+        let rules = try await readRules(through: nil)
+        if let last { recorded.withLock { $0 = (last, rules) } }
+        return rules
+    }
+
+    private func readRules(through position: GlobalPosition?) async throws -> DomainRules {
         var rules = DomainRules()
         let stream = try StreamID(CatalogEntry.stream)
         var next = StreamVersion(1)

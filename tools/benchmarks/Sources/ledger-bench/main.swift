@@ -30,7 +30,7 @@ struct Options {
             case "--events": guard let n = Int(value), n > 0 else { throw BenchError("--events takes a positive number") }; events = n
             case "--dir", "--store": (directory, ownsDirectory) = (value, false)
             case "--corrections": guard let r = Double(value), (0...1).contains(r) else { throw BenchError("--corrections takes a share from 0 to 1") }; corrections = r
-            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views|proofs|backends [--events N] [--dir DIR] [--corrections R], or demo --store DIR")
+            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views|proofs|backends|serve [--events N] [--dir DIR] [--corrections R], or demo --store DIR")
             }
         }
     }
@@ -310,6 +310,8 @@ func run(_ options: Options) async throws {
         try await proofsBenchmark(options)
     case "backends":
         try await backendsBenchmark(options)
+    case "serve":
+        try await serviceBenchmark(options)
     case "all", "bulk", "read", "history":
         var single: Double?
         if options.command == "all" {
