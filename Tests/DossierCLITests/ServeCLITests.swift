@@ -16,20 +16,8 @@ struct ServeCLITests {
         let refused = try dossier(["serve", "--store", store, "--listen", "0.0.0.0:8080"])
         #expect(refused.status == 2 && refused.stderr.contains("loopback"), "\(refused.stderr)")
 
-        let process = Process()
-        process.executableURL = ChildProcess.productsDirectory.appendingPathComponent("dossier")
-        process.arguments = ["serve", "--store", store, "--listen", "127.0.0.1:0"]
-        process.environment = ["LANG": "C", "PATH": "/usr/bin:/bin"]
-        let out = Pipe()
-        (process.standardOutput, process.standardError) = (out, FileHandle.nullDevice)
-        try process.run()
+        let (process, port) = try ServeCrashTests.serve(store)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        var printed = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !printed.contains("listening on"), ContinuousClock.now < deadline {
-            printed += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        let port = try #require(printed.firstMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/)?.1)
         let (_, health) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
         #expect((health as? HTTPURLResponse)?.statusCode == 200)
 
@@ -71,18 +59,8 @@ struct ServeCLITests {
         #expect(made == 0, "\(output)")
         let half = try dossier(["serve", "--store", store, "--listen", "127.0.0.1:0", "--tls-cert", dir + "/cert.pem"])
         #expect(half.status == 2 && half.stderr.contains("--tls-key"))
-        let process = Process()
-        process.executableURL = ChildProcess.productsDirectory.appendingPathComponent("dossier")
-        process.arguments = ["serve", "--store", store, "--listen", "127.0.0.1:0", "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"]
-        process.environment = ["LANG": "C", "PATH": "/usr/bin:/bin"]
-        let out = Pipe()
-        (process.standardOutput, process.standardError) = (out, FileHandle.nullDevice)
-        try process.run()
+        let (process, port) = try ServeCrashTests.serve(store, ["--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
         defer { kill(process.processIdentifier, SIGKILL) }
-        var printed = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !printed.contains("\n"), ContinuousClock.now < deadline { printed += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
-        let port = try #require(printed.firstMatch(of: /listening on https:\/\/127\.0\.0\.1:(\d+)/)?.1)
         let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         let (status, answer) = try Self.run(openssl, ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", dir + "/cert.pem",
                                                       "-verify_return_error", "-verify_ip", "127.0.0.1", "-quiet"], input: request)

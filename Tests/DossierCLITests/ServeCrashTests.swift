@@ -8,11 +8,11 @@ import Testing
 /// The server killed under load: what it answered 2xx is on disk, once.
 @Suite(.temporaryDirectory)
 struct ServeCrashTests {
-    /// Starts `dossier serve` on a free loopback port; returns it and its port.
-    static func serve(_ store: String) throws -> (Process, Int) {
+    /// Starts `dossier serve` (with `arguments`) on a free loopback port; returns it and its port.
+    static func serve(_ store: String, _ arguments: [String] = []) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = ChildProcess.productsDirectory.appendingPathComponent("dossier")
-        process.arguments = ["serve", "--store", store, "--listen", "127.0.0.1:0"]
+        process.arguments = ["serve", "--store", store, "--listen", "127.0.0.1:0"] + arguments
         process.environment = ["LANG": "C", "PATH": "/usr/bin:/bin"]
         let out = Pipe()
         (process.standardOutput, process.standardError) = (out, FileHandle.nullDevice)

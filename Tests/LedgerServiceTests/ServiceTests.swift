@@ -201,14 +201,13 @@ struct LimitTests {
         let client = try RawClient(port: service.port)
         defer { client.close() }
         client.send("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(service.tokens["desk"]!)\r\nContent-Length: 400\r\n\r\n{")
-        let started = ContinuousClock.now
         var answer = ""
         for _ in 0..<20 where answer.isEmpty {  // a byte every 200 ms, never finishing within the second allowed
             client.send(" ")
             answer = client.receive(timeout: .milliseconds(200))
         }
+        // Cut off well before the 400 bytes it announced: at most 20 of them were sent.
         #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
-        #expect(ContinuousClock.now - started < .seconds(4))
 
         var statuses: [Int] = []
         var retry: String?
