@@ -8,11 +8,14 @@ extension DossierLedger {
     /// (a concurrent append refuses the whole batch: check again and retry). An event stored
     /// already with the same content is an idempotent repeat, counted and not stored again.
     ///
-    /// - Parameter expected: versions a dossier must be at before the batch (0: not yet stored).
+    /// - Parameters:
+    ///   - rules: the catalogs to check against (default: those recorded).
+    ///   - expected: versions a dossier must be at before the batch (0: not yet stored).
     /// - Throws: ``EventRejection`` naming the event (with its line when `lines` gives it),
     ///   ``EventStoreError`` `.wrongExpectedVersion` or `.idConflict`.
-    public func append(batch events: [DossierEvent], lines: [Int]? = nil, expected: [String: StreamVersion] = [:]) async throws -> AppendResult {
-        let rules = try await rules()
+    @discardableResult
+    public func append(batch events: [DossierEvent], lines: [Int]? = nil, rules: DomainRules? = nil, expected: [String: StreamVersion] = [:]) async throws -> AppendResult {
+        let rules = if let rules { rules } else { try await self.rules() }
         var dossiers: [String: (replay: DossierReplay, version: StreamVersion, events: [ProposedEvent])] = [:]
         var order: [String] = []
         var seen = Set<String>(), duplicates = 0
@@ -32,8 +35,7 @@ extension DossierLedger {
                 try timeGuard.check(event)
                 try CatalogChecks.check(event, against: rules.catalog)
                 if dossiers[event.dossier] == nil {
-                    // Without an id to look for, the replay is always there.
-                    guard let (replay, version) = try await storedReplay(of: stream, rules: rules) else { continue }
+                    let (replay, version) = try await storedReplay(of: stream, rules: rules)
                     if let wanted = expected[event.dossier], wanted != version {
                         throw EventStoreError.wrongExpectedVersion(stream, expected: .exact(wanted), actual: version)
                     }

@@ -26,10 +26,10 @@ public final class DossierLedger: Sendable {
     /// service needs them).
     public func rules(through position: GlobalPosition? = nil) async throws -> DomainRules {
         guard position == nil else { return try await readRules(through: position) }
-        let last = try await store.read(stream: StreamID(CatalogEntry.stream), from: StreamVersion(UInt64.max), direction: .backward, limit: 1).first?.version
-        if let last, let (version, rules) = recorded.withLock({ $0 }), version == last { return rules }
+        let last = try await store.lastVersion(of: StreamID(CatalogEntry.stream))
+        if let (version, rules) = recorded.withLock({ $0 }), version == last { return rules }
         let rules = try await readRules(through: nil)
-        if let last { recorded.withLock { $0 = (last, rules) } }
+        recorded.withLock { $0 = (last, rules) }
         return rules
     }
 
@@ -47,12 +47,6 @@ public final class DossierLedger: Sendable {
             guard let last = batch.last else { return rules }
             next = last.version.next
         }
-    }
-
-    /// Every catalog entry recorded (``rules(through:)`` without a position). A call of its own:
-    /// Swift 6.3.1 crashed compiling `append` in release mode with the call written inline.
-    private func rulesRecorded() async throws -> DomainRules {
-        try await rules(through: nil)
     }
 
     /// Records catalog entries in the log, atomically. Entries recorded already with the same
@@ -90,21 +84,7 @@ public final class DossierLedger: Sendable {
     ///   `.idConflict` for an id stored with other content.
     @discardableResult
     public func append(_ event: DossierEvent, rules: DomainRules? = nil, expected: StreamVersion? = nil) async throws -> AppendResult {
-        var resolved: DomainRules
-        if let rules { resolved = rules } else { resolved = try await rulesRecorded() }
-        let (stream, proposed) = try Records.proposed(event)
-        guard let (stored, version) = try await storedReplay(of: stream, rules: resolved, unless: proposed.id) else {
-            // The same event again is an idempotent repeat: the store counts it.
-            return try await store.append([proposed], to: stream, expected: .any)
-        }
-        var replay = stored
-        try timeGuard.check(event)
-        try CatalogChecks.check(event, against: resolved.catalog)
-        if let expected, expected != version {
-            throw EventStoreError.wrongExpectedVersion(stream, expected: .exact(expected), actual: version)
-        }
-        try replay.apply(event, rules: resolved)
-        return try await store.append([proposed], to: stream, expected: .exact(version))
+        try await append(batch: [event], rules: rules, expected: expected.map { [event.dossier: $0] } ?? [:])
     }
 
     /// Appends events whose lifecycle the caller checked against each dossier's state at
@@ -125,17 +105,15 @@ public final class DossierLedger: Sendable {
         return try await store.append(batch)
     }
 
-    /// The replay of a stored dossier (its effective events folded) and its version, or nil
-    /// when it holds the event `id` already. Events the fold refuses (appended past the
-    /// domain's checks) are skipped, as projections skip them.
-    func storedReplay(of stream: StreamID, rules: DomainRules, unless id: EventID? = nil) async throws -> (DossierReplay, StreamVersion)? {
+    /// The replay of a stored dossier (its effective events folded) and its version. Events the
+    /// fold refuses (appended past the domain's checks) are skipped, as projections skip them.
+    func storedReplay(of stream: StreamID, rules: DomainRules) async throws -> (DossierReplay, StreamVersion) {
         var replay = DossierReplay(dossier: stream.name)
         var version = StreamVersion.none
         var next = StreamVersion(1)
         while true {
             let batch = try await store.read(stream: stream, from: next, direction: .forward, limit: 1024)
             for record in batch {
-                if record.id == id { return nil }
                 if case .dossier(let stored) = try Records.decode(record) { try? replay.apply(stored, rules: rules) }
                 version = record.version
             }

@@ -44,6 +44,12 @@ public protocol EventReader: Sendable {
 }
 
 extension EventReader {
+    /// The version of `stream`'s last event (`.none` for a stream with none): one short read,
+    /// enough to tell whether what was derived from the stream is still current.
+    public func lastVersion(of stream: StreamID) async throws -> StreamVersion {
+        try await read(stream: stream, from: StreamVersion(UInt64.max), direction: .backward, limit: 1).first?.version ?? .none
+    }
+
     public func waitForEvent(at position: GlobalPosition, atMost interval: Duration) async throws {
         try await Task.sleep(for: interval)
     }

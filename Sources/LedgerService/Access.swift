@@ -66,8 +66,7 @@ final class AccessCache: Sendable {
     init(ledger: DossierLedger) { self.ledger = ledger }
 
     func grant(secret: String) async throws -> AccessList.Entry? {
-        let stream = try StreamIDs.access
-        let last = try await ledger.store.read(stream: stream, from: StreamVersion(UInt64.max), direction: .backward, limit: 1).first?.version ?? .none
+        let last = try await ledger.store.lastVersion(of: StreamID(CatalogEntry.accessStream))
         let list: AccessList
         if let (version, known) = cached.withLock({ $0 }), version == last {
             list = known
@@ -77,10 +76,6 @@ final class AccessCache: Sendable {
         }
         return list.grant(secret: secret, at: TimeGuard.wallClock())
     }
-}
-
-enum StreamIDs {
-    static var access: StreamID { get throws { try StreamID(CatalogEntry.accessStream) } }
 }
 
 extension AccessGrant {

@@ -138,7 +138,7 @@ public struct LedgerService: Sendable {
         }
         let result: AppendResult
         do {
-            result = try await ledger.append(batch: events, lines: lines, expected: expected)
+            result = try await ledger.append(batch: events, lines: lines, rules: rules, expected: expected)
         } catch let error as EventRejection {
             throw rejected(error)
         } catch let error as EventStoreError where error.code == .idConflict {
