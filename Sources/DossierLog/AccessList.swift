@@ -55,13 +55,13 @@ public enum AccessSecret {
     public static func make() -> (secret: String, hash: String) {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<4).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
-        let secret = "dlt_" + bytes.map { String(format: "%02x", $0) }.joined()
+        let secret = "dlt_" + bytes.hexDigits
         return (secret, hash(secret))
     }
 
     /// SHA-256 of the secret, as 64 lowercase hexadecimal digits.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(secret.utf8)).hexDigits
     }
 
     /// Compares two hashes in time that does not depend on where they differ.

@@ -136,16 +136,7 @@ public struct EventHash: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// 64 lowercase hexadecimal digits.
-    public var hex: String {
-        let table = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hex: String { bytes.hexDigits }
 
     public var description: String { hex }
 }
@@ -168,4 +159,18 @@ public struct RecordedTime: RawRepresentable, Hashable, Comparable, Sendable, Cu
     /// Microseconds since the epoch, e.g. `1741054320000123 µs`. (The dossier domain shows
     /// instants as local dates and times; the store does not need a calendar.)
     public var description: String { "\(rawValue) µs" }
+}
+
+extension Sequence<UInt8> {
+    /// The bytes as lowercase hexadecimal digits, two per byte.
+    public var hexDigits: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

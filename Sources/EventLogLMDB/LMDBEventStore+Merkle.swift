@@ -63,11 +63,11 @@ extension Transaction {
 
 extension LMDBEventStore {
     public func treeHashes(_ indexes: [UInt64]) async throws -> [EventHash] {
-        let behind = try await reading { [tables] txn in
+        let behind = try lookingUp { [tables] txn in
             try txn.treeSize(in: tables) < (try txn.logHead(in: tables)?.position.rawValue ?? 0)
         }
         if behind { try await extendTree() }
-        return try await reading { [tables] txn in try indexes.map { try txn.treeHash(at: $0, in: tables) } }
+        return try lookingUp { [tables] txn in try indexes.map { try txn.treeHash(at: $0, in: tables) } }
     }
 
     /// Extends the tree to the log's head, on the writer's queue (between group commits).

@@ -14,7 +14,9 @@ public import LedgerLMDB
 /// Writes run on one dedicated queue. Appends that arrive while a commit is in progress are
 /// grouped into the next write transaction (group commit): they share one commit and one fsync,
 /// and each returns only after that commit is durable. Reads run short read transactions on a
-/// concurrent queue and never wait for writers. Other processes may open the same directory:
+/// concurrent queue and never wait for writers; point reads (a head, an id, one stream's
+/// events) take microseconds and no lock, so they run on the caller's thread instead of paying
+/// two thread hops for a few microseconds of work. Other processes may open the same directory:
 /// LMDB lets one of them write at a time and any number read.
 public final class LMDBEventStore: EventStore, BulkLoading {
     /// How a store is opened.
@@ -213,7 +215,13 @@ public final class LMDBEventStore: EventStore, BulkLoading {
 
     // MARK: Reading
 
-    /// Runs `body` in a read transaction on the readers' queue.
+    /// Runs `body` in a read transaction on the caller's thread: for point reads, which take
+    /// microseconds (a few B-tree lookups in mapped memory) and never wait for a lock.
+    func lookingUp<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        do { return try environment.read(body) } catch { throw EventStoreError(error) }
+    }
+
+    /// Runs `body` in a read transaction on the readers' queue: for reads that walk the log.
     func reading<R: Sendable>(_ body: @escaping @Sendable (borrowing ReadTransaction) throws -> R) async throws -> R {
         try await withCheckedThrowingContinuation { continuation in
             readers.async {
@@ -225,23 +233,13 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     }
 
     public func head() async throws -> LogHead? {
-        try await reading { [tables] txn in try txn.logHead(in: tables) }
+        try lookingUp { [tables] txn in try txn.logHead(in: tables) }
     }
 
     public func read(stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] {
-        try await reading { [tables] txn in
+        try lookingUp { [tables] txn in
             try Self.readStream(txn, tables: tables, stream: stream, from: version, direction: direction, limit: limit)
         }
-    }
-
-    /// Reads a stream synchronously, for callers on their own thread (benchmarks, tools).
-    @available(*, noasync, message: "use read(stream:from:direction:limit:) from async code")
-    public func readSynchronously(stream: StreamID, from version: StreamVersion, direction: ReadDirection, limit: Int) throws -> [RecordedEvent] {
-        do {
-            return try environment.read { txn in
-                try Self.readStream(txn, tables: tables, stream: stream, from: version, direction: direction, limit: limit)
-            }
-        } catch { throw EventStoreError(error) }
     }
 
     private static func readStream<Access>(_ txn: borrowing Transaction<Access>, tables: Tables, stream: StreamID, from version: StreamVersion,
@@ -274,7 +272,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     }
 
     public func event(id: EventID) async throws -> RecordedEvent? {
-        try await reading { [tables] txn in
+        try lookingUp { [tables] txn in
             guard let seq = try txn.position(ofID: id, in: tables) else { return nil }
             return try txn.withRecord(at: seq, in: tables) { $0.decode() }
         }
@@ -292,7 +290,7 @@ public final class LMDBEventStore: EventStore, BulkLoading {
     }
 
     public func firstPosition(recordedAtOrAfter time: RecordedTime) async throws -> GlobalPosition? {
-        try await reading { [tables] txn in
+        try lookingUp { [tables] txn in
             guard let head = try txn.logHead(in: tables) else { return nil }
             var low: UInt64 = 1, high = head.position.rawValue + 1  // answer in [low, high); high = none
             while low < high {

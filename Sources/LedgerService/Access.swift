@@ -45,7 +45,7 @@ struct Authentication: RouterMiddleware {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.utf8.count <= 200 else {
             throw Problem(.unauthenticated, "give the token as `Authorization: Bearer dlt_…`")
         }
-        let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let secret = String(header.dropFirst(7).split(separator: " ").first ?? "")
         guard let entry = try await access.grant(secret: secret) else {
             throw Problem(.unauthenticated, "the token is unknown, revoked or expired")
         }

@@ -18,10 +18,11 @@ struct RequestLog: RouterMiddleware {
         defer {
             let elapsed = ContinuousClock.now - start
             metrics.request(route: context.endpointPath ?? "unknown", status: status, duration: elapsed)
-            let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+            let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000  // of a millisecond
+            let milliseconds = "\(hundredths / 100)." + (hundredths % 100 < 10 ? "0" : "") + "\(hundredths % 100)"
             logger.info("request", metadata: [
                 "request_id": "\(id)", "token": "\(context.caller.name ?? "-")", "method": "\(request.method)",
-                "path": "\(request.uri.path)", "status": "\(status)", "duration_ms": "\(String(format: "%.2f", milliseconds))",
+                "path": "\(request.uri.path)", "status": "\(status)", "duration_ms": "\(milliseconds)",
             ])
         }
         do {

@@ -138,7 +138,7 @@ func fullRead(_ store: LMDBEventStore, _ options: Options) throws {
     print("full read, decoded to values:       \(rate(count, elapsed))")
 }
 
-func histories(_ store: LMDBEventStore, _ options: Options) throws {
+func histories(_ store: LMDBEventStore, _ options: Options) async throws {
     let dossiers = max(1, options.events / 10)
     var generator = SystemRandomNumberGenerator()
     var latencies: [Duration] = []
@@ -147,7 +147,7 @@ func histories(_ store: LMDBEventStore, _ options: Options) throws {
         let i = Int.random(in: 0..<options.events, using: &generator)
         let stream = try StreamID(Workload.dossier(i))
         let start = ContinuousClock.now
-        events += try store.readSynchronously(stream: stream, from: StreamVersion(1), direction: .forward, limit: 1_000).count
+        events += try await store.read(stream: stream, from: StreamVersion(1), direction: .forward, limit: 1_000).count
         latencies.append(ContinuousClock.now - start)
     }
     latencies.sort()
@@ -321,7 +321,7 @@ func run(_ options: Options) async throws {
         let store = try await bulkLoad(options)
         if options.command != "bulk" {
             try fullRead(store, options)
-            try histories(store, options)
+            try await histories(store, options)
             try diskUsage(store, options)
         }
     default:
