@@ -152,7 +152,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerServiceTests",
-            dependencies: ["LedgerService", "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "LedgerTesting", "Projections", "ProvinceGenerator",
+            dependencies: ["LedgerService", "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "LedgerTesting", "Projections", "ProvinceGenerator",
                            "ReportFormats", "Views",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),

@@ -88,11 +88,7 @@ extension Session {
 
     /// A checkpoint of the tree of the log's first `head.position` events, signed by `signer`.
     func signedCheckpoint(at head: LogHead, signer: NoteSigner) async throws -> SignedNote {
-        let size = head.position.rawValue
-        let checkpoint = TreeCheckpoint(origin: origin, size: size, root: try await store.treeRoot(size: size), head: head.hash)
-        var note = SignedNote(text: checkpoint.text)
-        try note.sign(with: signer)
-        return note
+        try await store.signedCheckpoint(at: head, origin: origin, signer: signer)
     }
 
     /// Fails (exit 3) unless the log still extends `file`: its event at the checkpoint's seq has

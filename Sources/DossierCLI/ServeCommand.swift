@@ -5,6 +5,7 @@ import Hummingbird
 import LedgerService
 import Logging
 import ReportFormats
+import Views
 
 /// `dossier serve`: the ledger over HTTP, for desks and inspectors with tokens of the log.
 struct Serve: AsyncParsableCommand {
@@ -15,6 +16,7 @@ struct Serve: AsyncParsableCommand {
         (desk: one JSON event, or JSON Lines, stored atomically), GET /v1/dossiers/{code} and
         /v1/dossiers/{code}/history (desk and inspector: dossiers their unit's subtree handled; auditor: all),
         GET /v1/reports/late (inspector: its subtree's rows; auditor). Views answer the JSON of --format json.
+        GET /v1/checkpoint (auditor): the head, and with --key a signed checkpoint.
         Plain HTTP is served on a loopback address only (put a TLS proxy in front, or give --tls-cert and --tls-key).
 
         Example:
@@ -26,6 +28,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The log on standard error: text, or json (one object per line, for a log collector).") var logFormat: LogFormat = .text
     @Option(help: "Serve HTTPS with this certificate chain (PEM), with --tls-key.", completion: .file()) var tlsCert: String?
     @Option(help: "The certificate's private key (PEM).", completion: .file()) var tlsKey: String?
+    @Option(help: "Sign the checkpoints of GET /v1/checkpoint with the signer key in this file (from `dossier checkpoint --new-key`).",
+            completion: .file()) var key: String?
+    @Option(help: "The province's targets (JSON, as `dossier scorecard --targets` reads them), for GET /v1/reports/scorecard.",
+            completion: .file(extensions: ["json"])) var targets: String?
     @Flag(help: "Serve plain HTTP on an address that is not loopback (only inside a network that no one else reaches).") var allowPlainHTTP = false
 
     enum LogFormat: String, ExpressibleByArgument { case text, json }
@@ -35,7 +41,9 @@ struct Serve: AsyncParsableCommand {
         let session = try await Session(global)
         let json = logFormat == .json
         let logger = { (label: String) in json ? Logger(label: label, factory: { JSONLogHandler(label: $0) }) : Logger(label: label) }
-        let service = LedgerService(engine: try session.projectionEngine(), requests: logger("dossierledger.requests"))
+        let signing = try key.map { (session.origin, try KeyFile.signer($0, origin: session.origin)) }
+        let service = LedgerService(engine: try session.projectionEngine(), requests: logger("dossierledger.requests"), signing: signing,
+                                    targets: try targets.map { try Target.read($0) } ?? [])
         let tls = try tlsFiles()
         let app = try Result {
             try service.application(host: host, port: port, tls: tls, logger: logger("dossierledger")) { bound in

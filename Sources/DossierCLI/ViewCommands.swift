@@ -267,12 +267,7 @@ struct Scorecard: AsyncParsableCommand {
     @Option(help: "The targets file (JSON).", completion: .file(extensions: ["json"])) var targets: String
 
     func run() async throws {
-        let parsed: [Target]
-        do {
-            parsed = try Target.parse(json: try readFile(targets))
-        } catch let error as TargetError {
-            throw ToolError("\(targets): \(error)")
-        }
+        let parsed = try Target.read(targets)
         let session = try await Session(global)
         try session.print(try await session.inspector().scorecard(period: try period.parsed(), targets: parsed))
     }
@@ -361,5 +356,17 @@ struct Rebuild: AsyncParsableCommand {
         lines.append("in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) (the log read once for all)")
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         session.outcome(.joined(lines, separator: "\n"), fields + [("seconds", .hours(rounded2(seconds)))])
+    }
+}
+
+extension Target {
+    /// The targets of a JSON file.
+    /// - Throws: ``ToolError`` naming the file and what is wrong in it.
+    static func read(_ path: String) throws -> [Target] {
+        do {
+            return try Target.parse(json: try readFile(path))
+        } catch let error as TargetError {
+            throw ToolError("\(path): \(error)")
+        }
     }
 }

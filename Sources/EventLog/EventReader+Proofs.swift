@@ -9,6 +9,15 @@ extension EventReader {
         return plan.evaluate(try await treeHashes(plan.indexes))[0]
     }
 
+    /// A checkpoint of the tree of the log's first `head.position` events (C2SP tlog-checkpoint,
+    /// with the head's chain hash), as the log named `origin`, signed by `signer`.
+    public func signedCheckpoint(at head: LogHead, origin: String, signer: NoteSigner) async throws -> SignedNote {
+        let size = head.position.rawValue
+        var note = SignedNote(text: TreeCheckpoint(origin: origin, size: size, root: try await treeRoot(size: size), head: head.hash).text)
+        try note.sign(with: signer)
+        return note
+    }
+
     /// The audit path of the event at `seq` in the tree of `size` events, deepest first.
     public func inclusionProof(seq: GlobalPosition, size: UInt64) async throws -> [EventHash] {
         guard seq.rawValue >= 1, seq.rawValue <= size else {

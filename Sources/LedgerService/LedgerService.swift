@@ -1,6 +1,6 @@
 import DossierDomain
 import DossierLog
-import EventLog
+public import EventLog
 import Foundation
 public import Hummingbird
 import HummingbirdCore
@@ -9,7 +9,7 @@ public import Logging
 import NIOSSL
 public import Projections
 import ReportFormats
-import Views
+public import Views
 
 /// The ledger over HTTP: desks append events, inspectors and auditors read the views and case
 /// histories, each with a bearer token granted in the log (``AccessList``) and only what its
@@ -39,13 +39,20 @@ public struct LedgerService: Sendable {
     let metrics = ServiceMetrics()
     /// Where each request's line goes.
     let requests: Logger
+    /// The log's name and the key that signs `/v1/checkpoint`'s checkpoints, when one is given.
+    let signing: (origin: String, key: NoteSigner)?
+    /// The province's targets, for the scorecard view (none: the view answers 404).
+    let targets: [Target]
 
-    public init(engine: ProjectionEngine, limits: Limits = Limits(), requests: Logger = Logger(label: "dossierledger.requests")) {
+    public init(engine: ProjectionEngine, limits: Limits = Limits(), requests: Logger = Logger(label: "dossierledger.requests"),
+                signing: (origin: String, key: NoteSigner)? = nil, targets: [Target] = []) {
+        self.targets = targets
         ledger = engine.ledger
         self.engine = engine
         access = AccessCache(ledger: engine.ledger)
         self.limits = limits
         self.requests = requests
+        self.signing = signing
         limiter = RateLimiter(perSecond: limits.perSecond, burst: limits.burst)
     }
 
@@ -82,7 +89,7 @@ public struct LedgerService: Sendable {
         v1.get("dossiers/:code") { _, context in try await dossier(context, history: false) }
         v1.get("dossiers/:code/history") { _, context in try await dossier(context, history: true) }
         v1.get("reports/:view") { request, context in try await report(request, context) }
-        v1.get("checkpoint") { _, context in try await checkpoint(context) }
+        v1.get("checkpoint") { request, context in try await checkpoint(request, context) }
         v1.get("events") { request, context in try await events(request, context) }
         v1.get("events/stream") { request, context in try await stream(request, context) }
         v1.get("openapi.json") { _, context in
@@ -144,7 +151,9 @@ public struct LedgerService: Sendable {
         } catch let error as EventStoreError where error.code == .idConflict {
             throw Problem(.idConflict, error.message)
         } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
-            throw Problem(.wrongVersion, error.message, members: [("expected", error.expected.map { "\($0)" } ?? ""), ("actual", error.actual.map { "\($0)" } ?? "")])
+            // Both as version numbers (If-Match's form), whatever the store's wording.
+            let expected = error.expected.map { if case .exact(let version) = $0 { "\(version)" } else { "\($0)" } } ?? ""
+            throw Problem(.wrongVersion, error.message, members: [("expected", expected), ("actual", error.actual.map { "\($0)" } ?? "")])
         }
         metrics.appended(result.appended, batch: events.count)
         let head = try await ledger.store.head()
@@ -187,8 +196,8 @@ public struct LedgerService: Sendable {
                 throw Problem(.notFound, "no dossier \(code) among those of \(grant.unit)")  // not even whether it exists
             }
         }
-        if full, grant.role != .desk {
-            context.logger.notice("case history read", metadata: ["dossier": "\(code)", "role": "\(grant.role.rawValue)"])
+        if full, grant.role != .desk {  // who read whose case history, and when (Decree 13/2023)
+            requests.notice("case history read", metadata: ["dossier": "\(code)", "role": "\(grant.role.rawValue)", "token": "\(grant.token) \(grant.name)"])
         }
         let renderer = Renderer(format: .json, language: .en)
         if full { return json(renderer.render(history.report)) }

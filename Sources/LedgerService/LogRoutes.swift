@@ -10,13 +10,22 @@ import Views
 /// The log itself, for auditors and downstream systems: its head, its events in export format,
 /// and a stream of them that catches up and then follows.
 extension LedgerService {
-    /// `GET /v1/checkpoint`: the head (seq, hash, recorded).
-    func checkpoint(_ context: LedgerContext) async throws -> Response {
+    /// `GET /v1/checkpoint`: the head (seq, hash, recorded) and, when the service has a key, the
+    /// signed checkpoint of the tree up to it (null without one); with `Accept: text/plain`, the
+    /// signed checkpoint alone, as `dossier checkpoint --key` writes it (406 without a key).
+    func checkpoint(_ request: Request, _ context: LedgerContext) async throws -> Response {
         _ = try context.require([.auditor])
         guard let head = try await ledger.store.head() else { throw Problem(.notFound, "the log is empty") }
+        var note: SignedNote?
+        if let signing { note = try await ledger.store.signedCheckpoint(at: head, origin: signing.origin, signer: signing.key) }
+        if request.headers[.accept]?.contains("text/plain") == true {
+            guard let note else { throw Problem(.notAcceptable, "this service signs no checkpoints (start it with --key); ask for application/json") }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: note.written)))
+        }
         let recorded = Instant(microsecondsSinceEpoch: head.recorded.rawValue)
         return json(Renderer(format: .json, language: .en).outcome("", [("seq", .integer(Int(head.position.rawValue))), ("hash", .digest(head.hash.hex)),
-                                                                       ("recorded", .text(recorded.utcDescription))]))
+                                                                       ("recorded", .text(recorded.utcDescription)),
+                                                                       ("signed_checkpoint", note.map { Value.text($0.written) } ?? .null)]))
     }
 
     /// `GET /v1/events?from_seq=&limit=`: up to `limit` (at most 10,000) events from `from_seq` as

@@ -11,7 +11,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case unauthenticated, forbidden, notFound = "not-found", badRequest = "bad-request", tooLarge = "too-large"
         case rejectedEvent = "rejected-event", idConflict = "id-conflict", wrongVersion = "wrong-version"
         case tooMany = "too-many-requests", timeout, unavailable
-        case methodNotAllowed = "method-not-allowed", internalError = "internal-error"
+        case methodNotAllowed = "method-not-allowed", notAcceptable = "not-acceptable", internalError = "internal-error"
 
         var status: HTTPResponse.Status {
             switch self {
@@ -26,6 +26,7 @@ public struct Problem: HTTPResponseError, Sendable {
             case .timeout: .requestTimeout
             case .unavailable: .serviceUnavailable
             case .methodNotAllowed: .methodNotAllowed
+            case .notAcceptable: .notAcceptable
             case .internalError: .internalServerError
             }
         }
@@ -44,6 +45,7 @@ public struct Problem: HTTPResponseError, Sendable {
             case .timeout: "the request took too long to arrive"
             case .unavailable: "the store cannot be reached"
             case .methodNotAllowed: "the path does not take this method"
+            case .notAcceptable: "the answer cannot be given in the format asked for"
             case .internalError: "the service failed"
             }
         }

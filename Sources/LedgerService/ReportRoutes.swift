@@ -44,39 +44,88 @@ extension LedgerService {
         func auditorsOnly(_ what: String) throws {
             if scope != nil { throw Problem(.forbidden, "\(what) spans every unit: an auditor's view") }
         }
-        let renderer = Renderer(format: .json, language: .en)
-        let text: String
+        let answer = try Answer(request, query, view: view)
         switch view {
         case "late", "due-soon":
             let filter = LateFilter(unit: try unit(), procedure: query["procedure"], officer: query["officer"], includeFinished: try query.flag("include_finished"))
             if view == "late" {
-                text = renderer.render(try await inspector.lateList(asOf: try query.instant("as_of"), filter: filter).first(try query.count("top")))
+                return try answer(try await inspector.lateList(asOf: try query.instant("as_of"), filter: filter).first(try query.count("top")))
             } else {
-                text = renderer.render(try await inspector.dueSoonList(asOf: try query.instant("as_of"), within: try query.hours("within"), filter: filter)
+                return try answer(try await inspector.dueSoonList(asOf: try query.instant("as_of"), within: try query.hours("within"), filter: filter)
                     .first(try query.count("top")))
             }
         case "rates":
             let by = try query.choice("by", default: Grouping.competentUnit)
             if by != Grouping.competentUnit && by != Grouping.receivingUnit { try auditorsOnly("rates by \(by.rawValue)") }
-            text = renderer.render(rows(try await inspector.onTimeRates(period: try query.period(), by: by, rollUp: try query.choice("roll_up", default: RollUp.tree)), "group"))
+            return try answer(rows(try await inspector.onTimeRates(period: try query.period(), by: by, rollUp: try query.choice("roll_up", default: RollUp.tree)), "group"))
         case "online":
-            text = renderer.render(rows(try await inspector.onlineRates(period: try query.period(), rollUp: try query.choice("roll_up", default: RollUp.tree)), "group"))
+            return try answer(rows(try await inspector.onlineRates(period: try query.period(), rollUp: try query.choice("roll_up", default: RollUp.tree)), "group"))
         case "periodic":
-            text = renderer.render(try await inspector.periodicReport(period: try query.period(), unit: try unit()))
+            return try answer(try await inspector.periodicReport(period: try query.period(), unit: try unit()))
         case "accountability":
             let by = try query.choice("by", default: Attribution.officer)
-            text = renderer.render(try await inspector.accountability(period: try query.period(), by: by, unit: try unit(), rewards: try query.flag("rewards"))
+            return try answer(try await inspector.accountability(period: try query.period(), by: by, unit: try unit(), rewards: try query.flag("rewards"))
                 .first(try query.count("top")))
         case "satisfaction":
-            text = renderer.render(rows(try await inspector.satisfaction(period: try query.period()), "group"))
+            return try answer(rows(try await inspector.satisfaction(period: try query.period()), "group"))
         case "home-support":
             let by = try query.choice("by", default: Attribution.unit)
             if by == .officer { try auditorsOnly("home support by officer") }
-            text = renderer.render(rows(try await inspector.homeSupport(period: try query.period(), by: by), "group"))
+            return try answer(rows(try await inspector.homeSupport(period: try query.period(), by: by), "group"))
+        case "scorecard":
+            guard !targets.isEmpty else { throw Problem(.notFound, "this service has no targets (start it with --targets FILE)") }
+            return try answer(rows(try await inspector.scorecard(period: try query.period(), targets: targets), "unit"))
         default:
-            throw Problem(.notFound, "no view \(view); the views: late, due-soon, rates, online, periodic, accountability, satisfaction, home-support")
+            throw Problem(.notFound, "no view \(view); the views: late, due-soon, rates, online, periodic, accountability, satisfaction, home-support, scorecard")
         }
-        return json(text)
+    }
+}
+
+/// A view's answer in the format asked for: `format` (json, csv, xlsx) in the query, else the
+/// `Accept` header (`application/json`, `text/csv`, the workbook's type), JSON when neither says;
+/// `lang` (en, vi) for a workbook's headers and a CSV's notes. Anything else is 406.
+struct Answer {
+    static let workbookType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    let renderer: Renderer
+    /// The view's name, for a download's file name.
+    let view: String
+
+    init(_ request: Request, _ query: Query, view: String) throws {
+        self.view = view
+        let format: Format
+        if let asked = query["format"] {
+            guard let chosen = Format(rawValue: asked), chosen != .table else { throw Problem(.badRequest, "format is one of json, csv, xlsx") }
+            format = chosen
+        } else {
+            format = try Answer.format(accepting: request.headers[.accept] ?? "*/*")
+        }
+        renderer = Renderer(format: format, language: try query.choice("lang", default: Language.en))
+    }
+
+    /// The first of the `Accept` header's types that a view can be written as.
+    static func format(accepting header: String) throws -> Format {
+        for type in header.split(separator: ",").map({ $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }) {
+            switch type {
+            case "application/json", "application/*", "*/*": return .json
+            case "text/csv", "text/*": return .csv
+            case workbookType: return .xlsx
+            default: continue
+            }
+        }
+        throw Problem(.notAcceptable, "a view is written as application/json, text/csv or \(workbookType); Accept asks for \(header)")
+    }
+
+    func callAsFunction<Row: ReportRow>(_ report: Report<Row>) throws -> Response {
+        let (type, body): (String, ByteBuffer) = switch renderer.format {
+        case .csv: ("text/csv; charset=utf-8", ByteBuffer(string: renderer.render(report)))
+        case .xlsx: (Answer.workbookType, ByteBuffer(bytes: try Workbook(renderer: renderer).data(report)))
+        case .json, .table: ("application/json", ByteBuffer(string: renderer.render(report)))
+        }
+        var headers: HTTPFields = [.contentType: type]
+        if renderer.format == .xlsx || renderer.format == .csv {
+            headers[.contentDisposition] = "attachment; filename=\"\(view).\(renderer.format.rawValue)\""
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 }
 
@@ -137,6 +186,7 @@ struct Query {
             throw Problem(.badRequest, "by is one of unit, receiving-unit, procedure, channel, officer")
         }
         _ = try choice("roll_up", default: RollUp.tree)
+        _ = try choice("lang", default: Language.en)
         if self["period"] != nil { _ = try period() }
     }
 

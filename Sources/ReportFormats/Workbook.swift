@@ -1,5 +1,5 @@
 public import DossierDomain
-import Foundation
+public import Foundation
 public import Views
 import ZIPFoundation
 
@@ -13,21 +13,26 @@ public struct Workbook: Sendable {
     public init(renderer: Renderer) { self.renderer = renderer }
 
     /// Writes `report` to `path` (replacing it).
-    /// - Throws: ``ToolError`` when the file cannot be written.
+    /// - Throws: ``WorkbookError`` when the file cannot be written.
     public func write<Row: ReportRow>(_ report: Report<Row>, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try? FileManager.default.removeItem(at: url)
         do {
-            let archive = try Archive(url: url, accessMode: .create)
-            for (name, text) in parts(report) {
-                let data = Data(text.utf8)
-                try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
-                    data.subdata(in: Int(position)..<Int(position) + size)
-                }
-            }
+            try data(report).write(to: URL(fileURLWithPath: path))
         } catch {
             throw WorkbookError(phrase: "cannot write the workbook \(path): \(error)")
         }
+    }
+
+    /// The workbook of `report`, as the bytes of its file (what the service sends).
+    /// - Throws: what the zip archive throws (it is made in memory).
+    public func data<Row: ReportRow>(_ report: Report<Row>) throws -> Data {
+        let archive = try Archive(accessMode: .create)
+        for (name, text) in parts(report) {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        return archive.data ?? Data()
     }
 
     /// The package's parts, by name.

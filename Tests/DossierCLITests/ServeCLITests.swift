@@ -34,6 +34,36 @@ struct ServeCLITests {
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationReason) \(process.terminationStatus)")
     }
 
+    @Test("with --key the service's checkpoint is one `dossier verify --checkpoint` accepts; with --targets it serves the scorecard; a bad targets file is refused at start")
+    func keyAndTargets() async throws {
+        let store = try fixedStore()
+        let dir = TemporaryDirectory.path
+        #expect(try dossier(["checkpoint", "--store", store, "--new-key", dir + "/office.key"]).status == 0)
+        try #"[{"name": "On-time rate", "indicator": "on_time_rate", "comparison": ">=", "threshold": 98}]"#.write(toFile: dir + "/targets.json", atomically: true, encoding: .utf8)
+        try "[{}]".write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        let bad = try dossier(["serve", "--store", store, "--listen", "127.0.0.1:0", "--targets", dir + "/bad.json"])
+        #expect(bad.status == 1 && bad.stderr.contains("bad.json"), "\(bad.stderr)")
+        let created = try dossier(["token", "create", "--store", store, "--role", "auditor", "--unit", "H19", "--name", "a", "--format", "json"])
+        let secret = try #require(created.stdout.firstMatch(of: /"secret":"(dlt_[0-9a-f]{64})"/)?.1)
+
+        let (process, port) = try ServeCrashTests.serve(store, ["--key", dir + "/office.key", "--targets", dir + "/targets.json"])
+        defer { kill(process.processIdentifier, SIGKILL) }
+        func get(_ path: String, accept: String) async throws -> (Int, String) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            request.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization")
+            request.setValue(accept, forHTTPHeaderField: "Accept")
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        }
+        let (status, note) = try await get("/v1/checkpoint", accept: "text/plain")
+        #expect(status == 200)
+        try note.write(toFile: dir + "/served.checkpoint", atomically: true, encoding: .utf8)
+        let verified = try dossier(["verify", "--store", store, "--read-only", "--checkpoint", dir + "/served.checkpoint", "--public-key", dir + "/office.key.pub"])
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+        let (scored, card) = try await get("/v1/reports/scorecard?period=2025", accept: "application/json")
+        #expect(scored == 200 && card.contains(#""target":"On-time rate""#), "\(card.prefix(300))")
+    }
+
     /// Runs a program with `input` on its standard input; its status and output.
     static func run(_ program: String, _ arguments: [String], input: String = "") throws -> (Int32, String) {
         let process = Process()

@@ -52,3 +52,33 @@ struct LogRouteTests {
         #expect(resumed.hasPrefix("id: \(head + 1)\n"), "\(resumed)")
     }
 }
+
+/// Checkpoints signed by the service's key, as `dossier checkpoint --key` signs them.
+@Suite(.temporaryDirectory)
+struct SignedCheckpointTests {
+    @Test("with a key, the checkpoint is a signed note of the tree up to the head (JSON, or the note alone as text/plain); without one, text/plain is 406")
+    func signed() async throws {
+        let key = try NoteSigner(name: "dossierledger/test")
+        let service = try await RunningService.start(in: TemporaryDirectory.path, signing: ("dossierledger/test", key))
+        defer { Task { await service.stop() } }
+        let head = try #require(try await service.ledger.store.head())
+        let text = try await service.request("GET", "/v1/checkpoint", token: service.tokens["auditor"], headers: ["Accept": "text/plain"])
+        #expect(text.status == 200 && text.headers["content-type"]?.hasPrefix("text/plain") == true)
+        let note = try SignedNote(parsing: text.body)
+        #expect(note.isSigned(by: key.verifier))
+        #expect(!note.isSigned(by: try NoteSigner(name: "dossierledger/test").verifier), "another key's signature would not do")
+        let checkpoint = try TreeCheckpoint(text: note.text)
+        #expect(checkpoint.origin == "dossierledger/test" && checkpoint.size == head.position.rawValue && checkpoint.head == head.hash)
+        #expect(checkpoint.root == (try await service.ledger.store.treeRoot(size: head.position.rawValue)))
+        let json = try await service.request("GET", "/v1/checkpoint", token: service.tokens["auditor"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.body.utf8)) as? [String: Any]
+        #expect((object?["signed_checkpoint"] as? String).map { try? SignedNote(parsing: $0).isSigned(by: key.verifier) } == true, "\(json.body)")
+        #expect(try await service.request("GET", "/v1/checkpoint", token: service.tokens["inspector"], headers: ["Accept": "text/plain"]).status == 403)
+
+        try FileManager.default.createDirectory(atPath: TemporaryDirectory.path + "/unsigned", withIntermediateDirectories: true)
+        let unsigned = try await RunningService.start(in: TemporaryDirectory.path + "/unsigned")
+        defer { Task { await unsigned.stop() } }
+        #expect(try await unsigned.request("GET", "/v1/checkpoint", token: unsigned.tokens["auditor"], headers: ["Accept": "text/plain"]).status == 406)
+        #expect(try await unsigned.request("GET", "/v1/checkpoint", token: unsigned.tokens["auditor"]).body.contains(#""signed_checkpoint":null"#))
+    }
+}

@@ -1,7 +1,9 @@
+import EventLog
 import Foundation
 import LedgerService
 import LedgerTesting
 import Testing
+import Views
 
 /// The OpenAPI document kept true: schemathesis (from PyPI, installed by `make test` into
 /// .build/schemathesis) generates requests from it, valid and invalid, against the running
@@ -14,7 +16,10 @@ struct OpenAPICheckTests {
     func schemathesisCheck() async throws {
         var limits = LedgerService.Limits()
         (limits.perSecond, limits.burst) = (100_000, 100_000)  // the check's own pace is not what is checked
-        let service = try await RunningService.start(in: TemporaryDirectory.path, limits: limits)
+        // With a key and targets, so that the signed checkpoint and the scorecard are answered too.
+        let targets = try Target.parse(json: Data(#"[{"name": "On-time rate", "indicator": "on_time_rate", "comparison": ">=", "threshold": 98}]"#.utf8))
+        let service = try await RunningService.start(in: TemporaryDirectory.path, limits: limits,
+                                                     signing: ("dossierledger/test", try NoteSigner(name: "dossierledger/test")), targets: targets)
         defer { Task { await service.stop() } }
         let operations = [("desk", ["appendEvents", "voidEntry"]), ("operator", ["sweep", "rebuild", "metrics"]),
                           ("auditor", ["health", "ready", "exportEvents", "checkpoint", "dossierState", "dossierHistory", "report", "openapi"])]

@@ -186,6 +186,22 @@ struct RequestLogTests {
         #expect(objects.allSatisfy { $0["request_id"] != nil && Double($0["duration_ms"] ?? "") != nil && $0["method"] == "GET" })
         #expect(!lines.joined().contains("dlt_"), "no secret in the log")
     }
+
+    @Test("each case history an inspector or auditor reads is logged with the token, role, dossier and time; a desk's own reads and refused reads are not")
+    func caseHistoryReads() async throws {
+        let captured = Lines()
+        let logger = Logger(label: "dossierledger.requests", factory: { JSONLogHandler(label: $0, output: { line in captured.lines.withLock { $0.append(line) } }) })
+        let service = try await RunningService.start(in: TemporaryDirectory.path, requests: logger)
+        defer { Task { await service.stop() } }
+        let code = "000.00.47.H19-261120-9311"  // received at H19.X07: every role's to read
+        #expect(try await service.request("POST", "/v1/events", token: service.tokens["desk"], body: ServiceTests.received("r1", dossier: code)).status == 201)
+        for role in ["auditor", "desk", "inspector"] { _ = try await service.request("GET", "/v1/dossiers/\(code)/history", token: service.tokens[role]) }
+        _ = try await service.request("GET", "/v1/dossiers/000.00.99.H19-990101-0000/history", token: service.tokens["auditor"])
+        let reads = try captured.lines.withLock { $0 }.compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+            .filter { $0["message"] == "case history read" }
+        #expect(reads.map { $0["role"] } == ["auditor", "inspector"], "\(reads)")
+        #expect(reads.allSatisfy { $0["dossier"] == code && $0["token"]?.hasSuffix(" \($0["role"] ?? "")") == true && $0["time"] != nil }, "\(reads)")
+    }
 }
 
 /// What a hostile or careless client meets.

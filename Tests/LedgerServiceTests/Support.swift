@@ -1,6 +1,8 @@
 import DossierDomain
 import DossierLog
+import EventLog
 import EventLogLMDB
+import EventLogPostgres
 import Foundation
 import Glibc
 #if canImport(FoundationNetworking)
@@ -12,9 +14,32 @@ import LedgerTesting
 import Logging
 import Projections
 import ProvinceGenerator
+import Testing
+import Views
 
-/// The service on a loopback port of its own, over an LMDB store of a small generated province,
-/// with one token per role (desk and inspector of commune H19.X07, auditor and operator of H19).
+/// The stores a service runs on in the tests.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case lmdb, postgres
+    var testDescription: String { rawValue }
+
+    /// Both where PostgreSQL runs here; LMDB alone (with a loud message) where it does not.
+    static let available: [Backend] = PostgresCluster.runs(for: "the service's tests on PostgreSQL") ? [.lmdb, .postgres] : [.lmdb]
+
+    /// A new, empty store: an LMDB environment in `directory`, or a new database in the test
+    /// process's PostgreSQL cluster.
+    func store(in directory: String) async throws -> any EventStore & BulkLoading {
+        switch self {
+        case .lmdb: return try LMDBEventStore(path: directory + "/store", configuration: .init(initialMapSize: 64 << 20))
+        case .postgres:
+            let cluster = try PostgresCluster.shared.get()
+            return try await PostgresEventStore.open(try PostgresLocation(url: try cluster.createDatabase()))
+        }
+    }
+}
+
+/// The service on a loopback port of its own, over a store (LMDB unless told) of a small
+/// generated province, with one token per role (desk and inspector of commune H19.X07, auditor
+/// and operator of H19).
 final class RunningService: Sendable {
     let port: Int
     let ledger: DossierLedger
@@ -26,10 +51,10 @@ final class RunningService: Sendable {
         (self.port, self.ledger, self.engine, self.tokens, self.server) = (port, ledger, engine, tokens, server)
     }
 
-    static func start(in directory: String, limits: LedgerService.Limits = .init(),
-                      requests: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) async throws -> RunningService {
-        let store = try LMDBEventStore(path: directory + "/store", configuration: .init(initialMapSize: 64 << 20))
-        let ledger = DossierLedger(store: store)
+    static func start(in directory: String, backend: Backend = .lmdb, limits: LedgerService.Limits = .init(),
+                      requests: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                      signing: (origin: String, key: NoteSigner)? = nil, targets: [Target] = []) async throws -> RunningService {
+        let ledger = DossierLedger(store: try await backend.store(in: directory))
         try await ledger.record(Province().entries)
         _ = try ProvinceGenerator(options: .init(seed: 42, dossiers: 80)).write(to: directory + "/province")
         _ = try await ledger.importEvents(path: directory + "/province/events.jsonl")
@@ -39,7 +64,7 @@ final class RunningService: Sendable {
             tokens[name] = try await ledger.grantAccess(name: name, role: role, unit: unit, expires: nil).secret
         }
         let engine = try ProjectionEngine(storePath: directory + "/store", ledger: ledger)
-        let service = LedgerService(engine: engine, limits: limits, requests: requests)
+        let service = LedgerService(engine: engine, limits: limits, requests: requests, signing: signing, targets: targets)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let app = try service.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) {
             announce.yield($0)
