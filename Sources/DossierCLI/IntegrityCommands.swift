@@ -164,55 +164,27 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         let session = try await Session(global)
-        let head = try await session.store.head()
-        let statistics = try await session.store.statistics()
-        let dossiers = Int(statistics.streams) - 1  // the catalog's system stream aside
-        // (field, JSON value, text) in a stable order.
-        var items: [(String, String, String)] = [
-            ("events", "\(head?.position.rawValue ?? 0)", "\(head?.position.rawValue ?? 0)"),
-            ("dossiers", "\(max(0, dossiers))", "\(max(0, dossiers))"),
-            ("head_seq", head.map { "\($0.position)" } ?? "null", head.map { "\($0.position)" } ?? "-"),
-            ("head_hash", head.map { Renderer.quote($0.hash.hex) } ?? "null", head?.hash.hex ?? "-"),
-            ("store_bytes", "\(statistics.bytes)", String(format: "%.1f MiB", Double(statistics.bytes) / 1_048_576)),
-        ]
-        let warning = try await calendarWarning(session)
-        items.append(("calendar_loaded_through", warning.year.map(String.init) ?? "null", warning.year.map(String.init) ?? "-"))
-        items.append(("calendar_warning", warning.text.map { Renderer.quote($0.description) } ?? "null", "-"))
-        let engine = try session.projectionEngine(readOnly: true)
-        for name in builtInProjections.map({ $0.name }) {
-            let status = try engine.status(of: name)
-            items.append(("projection_\(name)",
-                          status.map { "{\"version\":\($0.version.map(String.init) ?? "null"),\"seq\":\($0.checkpoint.position),\"hash\":\"\($0.checkpoint.hash.hex)\"}" } ?? "null",
-                          status.map { global.language.say("v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)") } ?? global.language.say("not built (run `dossier rebuild`)")))
-        }
+        let statistics = try await LedgerStatistics.gather(try session.projectionEngine(readOnly: true))
         switch global.format {
-        case .json: session.write("{" + items.map { "\(Renderer.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}\n")
+        case .json: session.write(Renderer.json(statistics))
         // CSV carries the values as JSON has them (bytes as a number), not the table's text.
-        case .csv: session.write("item,value\n" + items.map { "\($0.0),\(global.renderer.csvField($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))\n" }.joined())
+        case .csv:
+            session.write("item,value\n" + statistics.items.map { "\($0.0),\(global.renderer.csvField($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))\n" }.joined())
         case .table, .xlsx:
-            let renderer = global.renderer
-            session.write(Renderer.align([[renderer.label("item"), global.language.say("value")]]
-                + items.filter { $0.0 != "calendar_warning" }.map { [renderer.label($0.0), $0.2] }))
-            if let text = warning.text { session.say("\nwarning: \(text)\n") }
+            let renderer = global.renderer, language = global.language
+            var rows = [[renderer.label("item"), language.say("value")]]
+            rows.append([renderer.label("events"), "\(statistics.head?.position.rawValue ?? 0)"])
+            rows.append([renderer.label("dossiers"), "\(statistics.dossiers)"])
+            rows.append([renderer.label("head_seq"), statistics.head.map { "\($0.position)" } ?? "-"])
+            rows.append([renderer.label("head_hash"), statistics.head?.hash.hex ?? "-"])
+            rows.append([renderer.label("store_bytes"), String(format: "%.1f MiB", Double(statistics.storeBytes) / 1_048_576)])
+            rows.append([renderer.label("calendar_loaded_through"), statistics.calendarLoadedThrough.map(String.init) ?? "-"])
+            for (name, status) in statistics.projections {
+                rows.append([renderer.label("projection_\(name)"), status.map { language.say("v\($0.version.map(String.init) ?? "?") at \($0.checkpoint)") }
+                    ?? language.say("not built (run `dossier rebuild`)")])
+            }
+            session.write(Renderer.align(rows))
+            if let text = statistics.calendarWarning { session.say("\nwarning: \(text)\n") }
         }
-    }
-
-    /// The last calendar year loaded, and a warning when the latest event (the latest `at` among
-    /// the last 4,096 events appended) is within 60 days of its end: dues will soon reach a year
-    /// whose days off are unknown, and views would leave those dossiers unjudged.
-    private func calendarWarning(_ session: Session) async throws -> (year: Int?, text: Phrase?) {
-        let years = try await session.ledger.rules().calendar.loadedYears.map(\.year)
-        guard let last = years.max() else { return (nil, nil) }
-        guard let head = try await session.store.head() else { return (last, nil) }
-        let from = GlobalPosition(head.position.rawValue > 4096 ? head.position.rawValue - 4095 : 1)
-        var latest: Instant?
-        for record in try await session.store.readAll(from: from, limit: 4096) {
-            if case .dossier(let event) = try Records.decode(record) { latest = max(latest ?? event.at, event.at) }
-        }
-        guard let latest else { return (last, nil) }
-        let end = LocalDate(year: last, month: 12, day: 31)
-        let daysLeft = end.daysSinceEpoch - latest.localDate.daysSinceEpoch
-        guard daysLeft <= 60 else { return (last, nil) }
-        return (last, "the latest event (\(latest.localDate)) is \(max(daysLeft, 0)) days from the end of \(last), the last calendar year loaded: load the notice of \(last + 1) (dossier import --calendar FILE) before dues reach it, or views will leave those dossiers unjudged")
     }
 }

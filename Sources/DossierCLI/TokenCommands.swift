@@ -67,16 +67,10 @@ struct TokenList: AsyncParsableCommand {
         let list = try await session.ledger.accessList()
         let renderer = global.renderer
         let today = TimeGuard.wallClock().localDate
-        let fields = ["token", "name", "role", "unit", "expires", "granted", "revoked", "valid"]
-        let rows: [[Value]] = list.entries.map { entry in
-            let valid = entry.revoked == nil && (entry.grant.expires.map { today <= $0 } ?? true)
-            return [.text(entry.grant.token), .text(entry.grant.name), .text(entry.grant.role.rawValue), .text(entry.grant.unit),
-                    entry.grant.expires.map { .text($0.description) } ?? .null, .instant(entry.granted), .instant(entry.revoked), .flag(valid)]
-        }
+        let (fields, rows) = (AccessList.fields, list.rows(on: today))
         switch global.format {
         case .json:
-            let objects = rows.map { row in "{" + zip(fields, row).map { "\(Renderer.quote($0)):\(Renderer.json($1))" }.joined(separator: ",") + "}" }
-            session.write("{\"tokens\":[" + objects.joined(separator: ",") + "]}\n")
+            session.write(Renderer.json(list, on: today))
         case .csv:
             session.write(([fields.joined(separator: ",")] + rows.map { $0.map { renderer.csvField(renderer.csvCell($0)) }.joined(separator: ",") })
                 .joined(separator: "\n") + "\n")

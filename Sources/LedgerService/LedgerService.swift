@@ -98,6 +98,10 @@ public struct LedgerService: Sendable {
         }
         v1.post("admin/sweep") { request, context in try await sweep(request, context) }
         v1.post("admin/rebuild") { _, context in try await rebuild(context) }
+        v1.get("admin/stats") { _, context in try await statistics(context) }
+        v1.get("admin/tokens") { _, context in try await tokens(context) }
+        v1.delete("admin/tokens/:token") { _, context in try await revoke(context) }
+        v1.get("verify") { _, context in try await verify(context) }
         // Prometheus's path, behind the operator's token like the rest.
         router.group("metrics").add(middleware: Authentication(access: access)).get { _, context in
             _ = try context.require([.operator])

@@ -21,8 +21,8 @@ struct OpenAPICheckTests {
         let service = try await RunningService.start(in: TemporaryDirectory.path, limits: limits,
                                                      signing: ("dossierledger/test", try NoteSigner(name: "dossierledger/test")), targets: targets)
         defer { Task { await service.stop() } }
-        let operations = [("desk", ["appendEvents", "voidEntry"]), ("operator", ["sweep", "rebuild", "metrics"]),
-                          ("auditor", ["health", "ready", "exportEvents", "checkpoint", "dossierState", "dossierHistory", "report", "openapi"])]
+        let operations = [("desk", ["appendEvents", "voidEntry"]), ("operator", ["sweep", "rebuild", "metrics", "stats", "tokens", "revokeToken"]),
+                          ("auditor", ["health", "ready", "exportEvents", "checkpoint", "dossierState", "dossierHistory", "report", "openapi", "verify"])]
         let failures = try await withThrowingTaskGroup(of: String?.self) { group in
             for (role, ids) in operations {
                 let (port, token) = (service.port, service.tokens[role]!)

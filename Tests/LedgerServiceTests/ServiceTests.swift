@@ -49,7 +49,18 @@ struct ServiceTests {
             ("GET", "/v1/reports/late", nil, ["inspector", "auditor"]),
             ("GET", "/v1/dossiers/\(code)", nil, ["desk", "desk-province", "inspector", "auditor"]),
             ("GET", "/v1/dossiers/\(code)/history", nil, ["desk", "desk-province", "inspector", "auditor"]),
-        ]
+            ("POST", "/v1/dossiers/\(code)/void", "{}", ["desk", "desk-province"]),
+            ("GET", "/v1/reports/rates?period=2025", nil, ["inspector", "auditor"]),
+            ("GET", "/v1/checkpoint", nil, ["auditor"]),
+            ("GET", "/v1/events?limit=2", nil, ["auditor"]),
+            ("GET", "/v1/verify", nil, ["auditor"]),
+            ("POST", "/v1/admin/sweep?as_of=2026-11-27T17:00:00%2B07:00", nil, ["operator"]),
+            ("GET", "/v1/admin/stats", nil, ["operator"]),
+            ("GET", "/v1/admin/tokens", nil, ["operator"]),
+            ("DELETE", "/v1/admin/tokens/000000000000", nil, ["operator"]),
+            ("GET", "/metrics", nil, ["operator"]),
+            ("GET", "/v1/openapi.json", nil, ["desk", "desk-province", "inspector", "auditor", "operator"]),
+        ]  // the event stream's refusals are LogRouteTests'; the rebuild's AdminTests'
         for (method, path, body, allowed) in routes {
             for role in ["desk", "inspector", "auditor", "operator", "desk-province"] {
                 let answer = try await service.request(method, path, token: service.tokens[role], body: body)
@@ -279,5 +290,33 @@ struct AdminTests {
         #expect(answer.status == 200 && answer.body.contains(#""dossiers_seq":"#) && answer.body.contains(#""receipts_seq":"#), "\(answer.body)")
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
         #expect(try await service.request("GET", "/v1/reports/late?include_finished=true", token: service.tokens["auditor"]).body == before)
+    }
+
+    @Test("the operator's statistics and token list as the commands give them (no secret); a revocation holds from the next request; the auditor's verify")
+    func statisticsTokensVerify() async throws {
+        let service = try await RunningService.start(in: TemporaryDirectory.path)
+        defer { Task { await service.stop() } }
+        let operatorToken = service.tokens["operator"]
+        let stats = try await service.request("GET", "/v1/admin/stats", token: operatorToken)
+        let gathered = try await LedgerStatistics.gather(service.engine)
+        #expect(stats.status == 200 && stats.body == Renderer.json(gathered))
+        #expect(gathered.dossiers == 80, "the fixture's 80 dossiers; the catalog's and the tokens' streams are not dossiers")
+        let list = try await service.request("GET", "/v1/admin/tokens", token: operatorToken)
+        let access = try await service.ledger.accessList()
+        #expect(list.status == 200 && list.body == Renderer.json(access, on: TimeGuard.wallClock().localDate))
+        #expect(!list.body.contains("dlt_") && !list.body.contains("secret"), "no secret, no hash")
+
+        let desk = try #require(try await service.ledger.accessList().entries.first { $0.grant.name == "desk" }).grant.token
+        #expect(try await service.request("GET", "/v1/dossiers/x", token: service.tokens["desk"]).status == 404, "the desk's token works before")
+        let revoked = try await service.request("DELETE", "/v1/admin/tokens/\(desk)", token: operatorToken)
+        #expect(revoked.status == 200 && revoked.body.contains(#""revoked":true"#), "\(revoked.body)")
+        #expect(try await service.request("GET", "/v1/dossiers/x", token: service.tokens["desk"]).status == 401, "and not after")
+        #expect(try await service.request("DELETE", "/v1/admin/tokens/\(desk)", token: operatorToken).body.contains(#""already_revoked":true"#))
+        #expect(try await service.request("DELETE", "/v1/admin/tokens/abcdefabcdef", token: operatorToken).status == 404)
+        #expect(try await service.request("DELETE", "/v1/admin/tokens/..%2F..%2Fetc", token: operatorToken).status == 400)
+
+        let verified = try await service.request("GET", "/v1/verify", token: service.tokens["auditor"])
+        let head = try #require(try await service.ledger.store.head())
+        #expect(verified.status == 200 && verified.body.contains(#""checked":\#(head.position.rawValue),"intact":true"#), "\(verified.body)")
     }
 }
