@@ -1,4 +1,6 @@
 public import Foundation
+import DossierDomain
+import DossierLog
 import Hummingbird
 public import Logging
 import ReportFormats
@@ -64,7 +66,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let time = TimeGuard.wallClock().utcDescription  // RFC 3339 in UTC with microseconds, as exports write `recorded`
         var fields = [("time", time), ("level", "\(event.level)"), ("label", label), ("message", "\(event.message)")]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
             fields.append((key, "\(value)"))

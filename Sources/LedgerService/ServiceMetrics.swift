@@ -6,6 +6,7 @@ import Hummingbird
 import Metrics
 import Prometheus
 import Projections
+import Synchronization
 import Views
 
 /// The service's metrics (swift-metrics, exposed by swift-prometheus at `/metrics` for the
@@ -15,6 +16,10 @@ import Views
 final class ServiceMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
+    /// Each route and status's timer, made once: the registry's lookup by name and labels (a lock,
+    /// the names checked) is otherwise paid on every request.
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let appendedEvents: Metrics.Counter, batchSizes: Metrics.Recorder
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -22,12 +27,20 @@ final class ServiceMetrics: Sendable {
                                                    .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
         factory.defaultValueHistogramBuckets = [1, 2, 5, 10, 50, 100, 500, 1_000]
         self.factory = factory
+        appendedEvents = Counter(label: "dossierledger_events_appended_total", factory: factory)
+        batchSizes = Recorder(label: "dossierledger_append_batch_events", aggregate: true, factory: factory)
     }
 
     /// A request answered: its route (the pattern, not the path), status and duration.
     func request(route: String, status: Int, duration: Duration) {
-        Timer(label: "dossierledger_request_duration_seconds", dimensions: [("route", route), ("status", "\(status)")], factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let timer = timers.withLock { timers in
+            let key = "\(status) \(route)"
+            if let made = timers[key] { return made }
+            let made = Timer(label: "dossierledger_request_duration_seconds", dimensions: [("route", route), ("status", "\(status)")], factory: factory)
+            timers[key] = made
+            return made
+        }
+        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     func refused(_ kind: Problem.Kind) {
@@ -35,8 +48,8 @@ final class ServiceMetrics: Sendable {
     }
 
     func appended(_ events: Int, batch: Int) {
-        Counter(label: "dossierledger_events_appended_total", factory: factory).increment(by: events)
-        Recorder(label: "dossierledger_append_batch_events", aggregate: true, factory: factory).record(batch)
+        appendedEvents.increment(by: events)
+        batchSizes.record(batch)
     }
 
     /// The exposition text, after measuring what is measured at a scrape.

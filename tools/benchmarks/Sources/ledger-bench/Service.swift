@@ -36,7 +36,7 @@ func serviceBenchmark(_ options: Options) async throws {
     let script = options.directory + "/post.lua"
     try postScript.write(toFile: script, atomically: true, encoding: .utf8)
 
-    print("durable appends, one event per request or call (10 s each)     over HTTP (wrk)                         in process (DossierLedger.append)")
+    print("durable appends, one event per request or call (10 s each)     over HTTP (wrk; CPU a request: server + wrk)              in process (DossierLedger.append)")
     var offset = 0
     for clients in [1, 16, 64, 256] {
         let http = try wrk(["-t", "\(min(2, clients))", "-c", "\(clients)", "-d", "10s", "--latency", "-s", script, "http://127.0.0.1:\(port)/v1/events",
@@ -44,7 +44,7 @@ func serviceBenchmark(_ options: Options) async throws {
         offset += 30_000_000
         let local = try await inProcess(ledger, clients: clients, from: offset)
         offset += 30_000_000
-        print("  \(clients) clients".padding(toLength: 64, withPad: " ", startingAt: 0) + http.padding(toLength: 40, withPad: " ", startingAt: 0) + local)
+        print("  \(clients) clients".padding(toLength: 64, withPad: " ", startingAt: 0) + http.padding(toLength: 58, withPad: " ", startingAt: 0) + local)
     }
     // What the HTTP stack alone takes on this machine, wrk beside it: the ceiling of any route.
     let bare = try wrk(["-t", "2", "-c", "64", "-d", "5s", "--latency", "http://127.0.0.1:\(port)/healthz"])
@@ -63,6 +63,7 @@ func serviceBenchmark(_ options: Options) async throws {
 /// receipt after another for 10 s; events per second and p50/p99 latency.
 private func inProcess(_ ledger: DossierLedger, clients: Int, from offset: Int) async throws -> String {
     let end = ContinuousClock.now + .seconds(10)
+    let before = cpu(RUSAGE_SELF.rawValue)
     let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
         for client in 0..<clients {
             group.addTask {
@@ -81,7 +82,8 @@ private func inProcess(_ ledger: DossierLedger, clients: Int, from offset: Int) 
         return try await group.reduce(into: []) { $0 += $1 }.sorted()
     }
     func ms(_ q: Double) -> String { String(format: "%.2f ms", seconds(latencies[Int(Double(latencies.count - 1) * q)]) * 1e3) }
-    return "\(Int(Double(latencies.count) / 10).formatted())/s, p50 \(ms(0.5)), p99 \(ms(0.99))"
+    let perEvent = (cpu(RUSAGE_SELF.rawValue) - before) / Double(latencies.count) * 1e6
+    return "\(Int(Double(latencies.count) / 10).formatted())/s, p50 \(ms(0.5)), p99 \(ms(0.99)); CPU \(Int(perEvent)) µs"
 }
 
 /// Event `n` (below 330 million): a new dossier received at commune H19.X07, its code and id
@@ -93,7 +95,17 @@ func benchEvent(_ n: Int) -> String {
 }
 
 /// wrk's requests per second and p50/p99 latency (and any answers that were not 2xx).
+/// CPU seconds (user and system) of this process (`RUSAGE_SELF`) or of its waited-for children.
+private func cpu(_ who: Int32) -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(who), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+/// With the CPU time each request cost the server (this process) and wrk, from getrusage: on a
+/// machine they share, their sum bounds the rate (two cores at 100 µs a request: 20,000/s).
 private func wrk(_ arguments: [String]) throws -> String {
+    let (server, client) = (cpu(RUSAGE_SELF.rawValue), cpu(RUSAGE_CHILDREN.rawValue))
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
     process.arguments = arguments
@@ -106,7 +118,9 @@ private func wrk(_ arguments: [String]) throws -> String {
     guard text.contains("Requests/sec") else { throw BenchError("wrk failed: \(text)") }
     let rate = Double(value(#"Requests/sec:\s+([0-9.]+)"#)).map { Int($0).formatted() } ?? "?"
     let failed = text.contains("Non-2xx") ? ", " + value(#"Non-2xx or 3xx responses: (\d+)"#) + " not 2xx" : ""
-    return "\(rate)/s, p50 \(value(#"\n\s+50%\s+(\S+)"#)), p99 \(value(#"\n\s+99%\s+(\S+)"#))\(failed)"
+    let requests = Double(value(#"(\d+) requests in"#)) ?? .nan
+    let perRequest = String(format: "; CPU %.0f + %.0f µs", (cpu(RUSAGE_SELF.rawValue) - server) / requests * 1e6, (cpu(RUSAGE_CHILDREN.rawValue) - client) / requests * 1e6)
+    return "\(rate)/s, p50 \(value(#"\n\s+50%\s+(\S+)"#)), p99 \(value(#"\n\s+99%\s+(\S+)"#))\(failed)\(perRequest)"
 }
 
 /// wrk's script: each request a new dossier's receipt, unique across threads and runs
