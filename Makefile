@@ -4,7 +4,7 @@ DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_DOSSIERS ?= 200000
 DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps test-deps go-deps pg-deps api-deps build test demo bench install
+.PHONY: deps test-deps go-deps pg-deps api-deps browser-deps build test demo dashboard bench install
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -15,7 +15,7 @@ deps:
 
 # LibreOffice (headless) for the tests that open the workbooks we write; openssl, whose s_client
 # checks the service's HTTPS.
-test-deps: deps go-deps pg-deps api-deps
+test-deps: deps go-deps pg-deps api-deps browser-deps
 	@[ -x /usr/bin/openssl ] || { \
 		echo "installing openssl (the service's HTTPS test)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -33,6 +33,19 @@ api-deps:
 			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv >/dev/null; }; \
 		echo "installing schemathesis into .build/schemathesis (the OpenAPI check)"; \
 		python3 -m venv .build/schemathesis && .build/schemathesis/bin/pip install -q schemathesis==4.32.5; }
+
+# Debian's Chromium and Playwright (PyPI, in a virtual environment of its own) that drives it: the
+# dashboard's tests run a real browser against a real server.
+browser-deps:
+	@[ -x /usr/bin/chromium ] || { echo "installing chromium (the dashboard's browser tests)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@[ -x .build/browser/bin/python ] && .build/browser/bin/python -c 'import playwright' 2>/dev/null || { \
+		python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv >/dev/null; }; \
+		echo "installing playwright into .build/browser (drives chromium in the dashboard's tests)"; \
+		python3 -m venv .build/browser && .build/browser/bin/pip install -q playwright==1.65.3; }
 
 # Go and the Go checksum database's packages: tools/verifier checks our proofs with them.
 go-deps:
@@ -99,6 +112,17 @@ demo: deps .build/verifier
 		--output $(DEMO_DIR)/proof.json
 	$(DOSSIER) verify-proof $(DEMO_DIR)/proof.json --public-key $(DEMO_DIR)/office.key.pub
 	.build/verifier -key $(DEMO_DIR)/office.key.pub bundle $(DEMO_DIR)/proof.json
+	@echo "== the province in a browser: make dashboard"
+
+# The inspectors' dashboard on the demo province (made first when missing): a new auditor's token
+# to sign in with, then `dossier serve` until stopped (Ctrl-C).
+DASHBOARD_LISTEN ?= 127.0.0.1:8080
+dashboard: deps
+	$(SWIFT) build -c release --product dossier
+	@[ -d $(DEMO_DIR)/store ] || $(MAKE) demo
+	@token=$$($(DOSSIER) token create --role auditor --unit H19 --name "make dashboard" --format json | sed 's/.*"secret":"\([^"]*\)".*/\1/'); \
+		echo "== the dashboard: http://$(DASHBOARD_LISTEN)/dashboard  (sign in with $$token)"
+	$(DOSSIER) serve --listen $(DASHBOARD_LISTEN) --key $(DEMO_DIR)/office.key
 
 # dossier, its man page (argument-parser's manual plugin) and its shell completions under a prefix.
 PREFIX ?= /usr/local

@@ -77,11 +77,17 @@ let package = Package(
                            .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             resources: [.copy("Resources/openapi.json")]
         ),
+        // The inspectors' dashboard: HTML pages served by the service beside its API.
+        .target(
+            name: "LedgerDashboard",
+            dependencies: ["LedgerService", "DossierDomain", "DossierLog", "EventLog", "Projections", "ReportFormats", "Views",
+                           .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         // The `dossier` command-line tool: commands in a library so that they are tested, and its executable.
         .target(
             name: "DossierCLI",
             dependencies: [
-                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "LedgerService", "Projections", "ReportFormats", "Views",
+                "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "LedgerService", "LedgerDashboard", "Projections", "ReportFormats", "Views",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -152,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerServiceTests",
-            dependencies: ["LedgerService", "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "LedgerTesting", "Projections", "ProvinceGenerator",
+            dependencies: ["LedgerService", "LedgerDashboard", "DossierDomain", "DossierLog", "EventLog", "EventLogLMDB", "EventLogPostgres", "LedgerTesting", "Projections", "ProvinceGenerator",
                            "ReportFormats", "Views",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),

@@ -2,6 +2,7 @@ import ArgumentParser
 import DossierDomain
 import Foundation
 import Hummingbird
+import LedgerDashboard
 import LedgerService
 import Logging
 import ReportFormats
@@ -17,6 +18,7 @@ struct Serve: AsyncParsableCommand {
         /v1/dossiers/{code}/history (desk and inspector: dossiers their unit's subtree handled; auditor: all),
         GET /v1/reports/late (inspector: its subtree's rows; auditor). Views answer the JSON of --format json.
         GET /v1/checkpoint (auditor): the head, and with --key a signed checkpoint.
+        /dashboard: the inspectors' dashboard in a browser (sign in with an inspector's or auditor's token).
         Plain HTTP is served on a loopback address only (put a TLS proxy in front, or give --tls-cert and --tls-key).
 
         Example:
@@ -43,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         let logger = { (label: String) in json ? Logger(label: label, factory: { JSONLogHandler(label: $0) }) : Logger(label: label) }
         let signing = try key.map { (session.origin, try KeyFile.signer($0, origin: session.origin)) }
         let service = LedgerService(engine: try session.projectionEngine(), requests: logger("dossierledger.requests"), signing: signing,
-                                    targets: try targets.map { try Target.read($0) } ?? [])
+                                    targets: try targets.map { try Target.read($0) } ?? [], pages: Dashboard())
         let tls = try tlsFiles()
         let app = try Result {
             try service.application(host: host, port: port, tls: tls, logger: logger("dossierledger")) { bound in

@@ -59,28 +59,31 @@ struct Authentication: RouterMiddleware {
 
 /// The access list, read again from the log whenever its stream has grown (one short read per
 /// request): a revocation holds from the next request on.
-final class AccessCache: Sendable {
+public final class AccessCache: Sendable {
     let ledger: DossierLedger
     private let cached = Mutex<(version: StreamVersion, list: AccessList)?>(nil)
 
     init(ledger: DossierLedger) { self.ledger = ledger }
 
-    func grant(secret: String) async throws -> AccessList.Entry? {
+    /// The grant a presented secret opens now, or nil (unknown, revoked, expired).
+    public func grant(secret: String) async throws -> AccessList.Entry? {
+        try await current().grant(secret: secret, at: TimeGuard.wallClock())
+    }
+
+    /// The grant of a token's public name while it is valid now (not revoked, not expired), or nil.
+    public func valid(token: String) async throws -> AccessList.Entry? {
+        let now = TimeGuard.wallClock()
+        guard let entry = try await current().entry(token: token), entry.revoked.map({ $0 > now }) ?? true,
+              entry.grant.expires.map({ now.localDate <= $0 }) ?? true else { return nil }
+        return entry
+    }
+
+    private func current() async throws -> AccessList {
         let last = try await ledger.store.lastVersion(of: StreamID(CatalogEntry.accessStream))
-        let list: AccessList
-        if let (version, known) = cached.withLock({ $0 }), version == last {
-            list = known
-        } else {
-            list = try await ledger.accessList()
-            cached.withLock { $0 = (last, list) }
-        }
-        return list.grant(secret: secret, at: TimeGuard.wallClock())
+        if let (version, known) = cached.withLock({ $0 }), version == last { return known }
+        let list = try await ledger.accessList()
+        cached.withLock { $0 = (last, list) }
+        return list
     }
 }
 
-extension AccessGrant {
-    /// Whether `unit` is the grant's unit or under it in the unit tree (as of `date`).
-    func covers(unit: String, catalog: Catalog, on date: LocalDate) -> Bool {
-        catalog.lineage(of: unit, on: date).contains(self.unit)
-    }
-}

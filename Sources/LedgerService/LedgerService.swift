@@ -1,5 +1,5 @@
 import DossierDomain
-import DossierLog
+public import DossierLog
 public import EventLog
 import Foundation
 public import Hummingbird
@@ -10,6 +10,12 @@ import NIOSSL
 public import Projections
 import ReportFormats
 public import Views
+
+/// Pages served beside the API, with their own routes and sign-in (the inspectors' dashboard):
+/// the service adds them to its router, after its request log and refusals.
+public protocol ServicePages: Sendable {
+    func add(to router: Router<LedgerContext>, service: LedgerService)
+}
 
 /// The ledger over HTTP: desks append events, inspectors and auditors read the views and case
 /// histories, each with a bearer token granted in the log (``AccessList``) and only what its
@@ -31,9 +37,10 @@ public struct LedgerService: Sendable {
         public init() {}
     }
 
-    let ledger: DossierLedger
-    let engine: ProjectionEngine
-    let access: AccessCache
+    public let ledger: DossierLedger
+    public let engine: ProjectionEngine
+    /// The tokens of the log, kept current (for pages that sign in with a token).
+    public let access: AccessCache
     let limits: Limits
     let limiter: RateLimiter
     let metrics = ServiceMetrics()
@@ -42,11 +49,14 @@ public struct LedgerService: Sendable {
     /// The log's name and the key that signs `/v1/checkpoint`'s checkpoints, when one is given.
     let signing: (origin: String, key: NoteSigner)?
     /// The province's targets, for the scorecard view (none: the view answers 404).
-    let targets: [Target]
+    public let targets: [Target]
+    /// Pages served beside the API (the dashboard), if any.
+    let pages: (any ServicePages)?
 
     public init(engine: ProjectionEngine, limits: Limits = Limits(), requests: Logger = Logger(label: "dossierledger.requests"),
-                signing: (origin: String, key: NoteSigner)? = nil, targets: [Target] = []) {
+                signing: (origin: String, key: NoteSigner)? = nil, targets: [Target] = [], pages: (any ServicePages)? = nil) {
         self.targets = targets
+        self.pages = pages
         ledger = engine.ledger
         self.engine = engine
         access = AccessCache(ledger: engine.ledger)
@@ -103,6 +113,7 @@ public struct LedgerService: Sendable {
         v1.delete("admin/tokens/:token") { _, context in try await revoke(context) }
         v1.get("verify") { _, context in try await verify(context) }
         // Prometheus's path, behind the operator's token like the rest.
+        pages?.add(to: router, service: self)
         router.group("metrics").add(middleware: Authentication(access: access)).get { _, context in
             _ = try context.require([.operator])
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

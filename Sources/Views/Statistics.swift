@@ -1,5 +1,5 @@
 public import DossierDomain
-public import DossierLog
+import DossierLog
 public import EventLog
 public import Projections
 

@@ -53,7 +53,8 @@ final class RunningService: Sendable {
 
     static func start(in directory: String, backend: Backend = .lmdb, limits: LedgerService.Limits = .init(),
                       requests: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-                      signing: (origin: String, key: NoteSigner)? = nil, targets: [Target] = []) async throws -> RunningService {
+                      signing: (origin: String, key: NoteSigner)? = nil, targets: [Target] = [],
+                      pages: (any ServicePages)? = nil) async throws -> RunningService {
         let ledger = DossierLedger(store: try await backend.store(in: directory))
         try await ledger.record(Province().entries)
         _ = try ProvinceGenerator(options: .init(seed: 42, dossiers: 80)).write(to: directory + "/province")
@@ -64,7 +65,7 @@ final class RunningService: Sendable {
             tokens[name] = try await ledger.grantAccess(name: name, role: role, unit: unit, expires: nil).secret
         }
         let engine = try ProjectionEngine(storePath: directory + "/store", ledger: ledger)
-        let service = LedgerService(engine: engine, limits: limits, requests: requests, signing: signing, targets: targets)
+        let service = LedgerService(engine: engine, limits: limits, requests: requests, signing: signing, targets: targets, pages: pages)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let app = try service.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) {
             announce.yield($0)
@@ -80,15 +81,17 @@ final class RunningService: Sendable {
         _ = await server.result
     }
 
-    /// One request with a real HTTP client (URLSession, libcurl) to the loopback port.
+    /// One request with a real HTTP client (URLSession, libcurl) to the loopback port; with
+    /// `redirects` false, a redirect is answered as it is, not followed.
     func request(_ method: String, _ path: String, token: String? = nil, body: String? = nil,
-                 headers: [String: String] = [:]) async throws -> (status: Int, body: String, headers: [String: String]) {
+                 headers: [String: String] = [:], redirects: Bool = true) async throws -> (status: Int, body: String, headers: [String: String]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body { request.httpBody = Data(body.utf8) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await (redirects ? URLSession.shared : URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil))
+            .data(for: request)
         let http = response as! HTTPURLResponse
         let fields = Dictionary(http.allHeaderFields.map { ("\($0.key)".lowercased(), "\($0.value)") }, uniquingKeysWith: { a, _ in a })
         return (http.statusCode, String(decoding: data, as: UTF8.self), fields)
@@ -179,4 +182,10 @@ struct RawClient {
     }
 
     func close() { _ = Glibc.close(socket) }
+}
+
+/// Answers redirects as they are.
+final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) { completionHandler(nil) }
 }

@@ -81,3 +81,10 @@ extension CatalogEntry {
                                           secretHash: hash))
     }
 }
+
+extension AccessGrant {
+    /// Whether `unit` is the grant's unit or under it in the unit tree (as of `date`).
+    public func covers(unit: String, catalog: Catalog, on date: LocalDate) -> Bool {
+        catalog.lineage(of: unit, on: date).contains(self.unit)
+    }
+}

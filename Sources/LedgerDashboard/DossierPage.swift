@@ -1,0 +1,48 @@
+import DossierDomain
+import DossierLog
+import Hummingbird
+import LedgerService
+import ReportFormats
+import Views
+
+extension Pages {
+    /// A case history as a timeline: each event with who held the dossier and its due then,
+    /// voided entries struck through with the void's reason, the hash-link check, and the state
+    /// at the end. Only a dossier the token's subtree handled (else "not found", as if absent).
+    func dossier(_ code: String, _ request: Request, _ user: User) async throws -> (title: String, html: String) {
+        guard code.utf8.count <= 64, code.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") }) else {
+            throw PageNotFound(what: "dossier \(code)")
+        }
+        let inspector = try await Inspector.open(service.engine)
+        let history: CaseHistory
+        do { history = try await inspector.log.history(of: code) } catch is UnknownDossier { throw PageNotFound(what: "dossier \(code)") }
+        guard history.units.contains(where: { user.covers($0, inspector.rules.catalog) }) else { throw PageNotFound(what: "dossier \(code)") }
+        var out = "<h1>\(HTML.both("Hồ sơ", "Dossier")) <code>\(HTML.escape(code))</code></h1>"
+        out += history.chainProblem.map { "<p class=\"bad\">\(HTML.both("Chuỗi băm KHÔNG toàn vẹn", "Hash links BROKEN")): \(HTML.escape($0.description))</p>" }
+            ?? "<p class=\"ok\">✓ \(HTML.both("Mọi liên kết băm đều đúng", "Every hash link holds"))</p>"
+        if let judgement = history.judgement {
+            out += "<p>\(HTML.both("Trạng thái", "Status")): <strong>\(HTML.escape(judgement.status.rawValue))</strong> · \(HTML.escape(judgement.standing))"
+            if judgement.hoursOverdue > 0 { out += " · \(HTML.both("quá hạn", "overdue")) \(HTML.vi.decimal(judgement.hoursOverdue)) h" }
+            out += " · \(HTML.both("tính đến", "as of")) \(HTML.escape(judgement.at.description))</p>"
+        }
+        out += "<div class=\"scroll\"><table><caption>\(HTML.both("Diễn biến", "Timeline"))</caption><thead><tr>"
+        for (vi, en) in [("Số thứ tự", "seq"), ("Thời điểm", "at"), ("Sự kiện", "event"), ("Cán bộ", "actor"), ("Đơn vị", "unit"),
+                         ("Người giữ", "holder"), ("Hạn", "due"), ("Hạn mới", "rescheduled due"), ("Tình trạng", "standing")] {
+            out += "<th scope=\"col\">\(HTML.both(vi, en))</th>"
+        }
+        out += "</tr></thead><tbody>"
+        for row in history.report.rows {
+            let values = row.values, fields = HistoryRow.fields
+            func cell(_ field: String) -> String { HTML.escape(HTML.vi.text(values[fields.firstIndex(of: field)!])) }
+            var event = cell("type")
+            if let void = row.voidedBy {
+                event = "<del>\(event)</del> <span class=\"bad\">\(HTML.both("đã hủy", "voided")): \(HTML.escape(void.reason))</span>"
+            }
+            let holder = [cell("holder_actor"), cell("holder_unit")].filter { $0 != "-" }.joined(separator: " · ")
+            out += "<tr><td class=\"n\">\(cell("seq"))</td><td>\(cell("at"))</td><td>\(event)</td><td>\(cell("actor"))</td><td>\(cell("unit"))</td>"
+            out += "<td>\(holder)</td><td>\(cell("due"))</td><td>\(cell("rescheduled_due"))</td><td>\(cell("standing"))</td></tr>"
+        }
+        out += "</tbody></table></div>" + HTML.provenance(history.report.provenance, at: history.report.reportInstant)
+        return (code, out)
+    }
+}
