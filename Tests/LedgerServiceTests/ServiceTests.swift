@@ -181,11 +181,16 @@ struct RequestLogTests {
         let lines = Mutex<[String]>([])
     }
 
-    @Test("one JSON line per request: id, token's name, method, path without query, status, duration; never a secret")
-    func lines() async throws {
+    /// A service whose request log's JSON lines are kept.
+    static func serviceLogging() async throws -> (RunningService, Lines) {
         let captured = Lines()
         let logger = Logger(label: "dossierledger.requests", factory: { JSONLogHandler(label: $0, output: { line in captured.lines.withLock { $0.append(line) } }) })
-        let service = try await RunningService.start(in: TemporaryDirectory.path, requests: logger)
+        return (try await RunningService.start(in: TemporaryDirectory.path, requests: logger), captured)
+    }
+
+    @Test("one JSON line per request: id, token's name, method, path without query, status, duration; never a secret")
+    func lines() async throws {
+        let (service, captured) = try await Self.serviceLogging()
         defer { Task { await service.stop() } }
         _ = try await service.request("GET", "/v1/reports/late?unit=H19.X07", token: service.tokens["auditor"])
         _ = try await service.request("GET", "/v1/reports/late", token: "dlt_wrong")
@@ -200,9 +205,7 @@ struct RequestLogTests {
 
     @Test("each case history an inspector or auditor reads is logged with the token, role, dossier and time; a desk's own reads and refused reads are not")
     func caseHistoryReads() async throws {
-        let captured = Lines()
-        let logger = Logger(label: "dossierledger.requests", factory: { JSONLogHandler(label: $0, output: { line in captured.lines.withLock { $0.append(line) } }) })
-        let service = try await RunningService.start(in: TemporaryDirectory.path, requests: logger)
+        let (service, captured) = try await Self.serviceLogging()
         defer { Task { await service.stop() } }
         let code = "000.00.47.H19-261120-9311"  // received at H19.X07: every role's to read
         #expect(try await service.request("POST", "/v1/events", token: service.tokens["desk"], body: ServiceTests.received("r1", dossier: code)).status == 201)
