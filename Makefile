@@ -4,7 +4,7 @@ DEMO_DIR ?= $(CURDIR)/.build/demo
 DEMO_DOSSIERS ?= 200000
 DOSSIER = DOSSIER_STORE=$(DEMO_DIR)/store .build/release/dossier
 
-.PHONY: deps test-deps go-deps pg-deps api-deps browser-deps build test demo dashboard bench install
+.PHONY: deps test-deps go-deps pg-deps venv-deps api-deps browser-deps build test demo dashboard bench install
 
 # liblmdb-dev (the LMDB C library and its pkg-config file) from Debian when it is missing.
 deps:
@@ -25,26 +25,24 @@ test-deps: deps go-deps pg-deps api-deps browser-deps
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
 
-# schemathesis (PyPI) in a virtual environment of its own: the check of the service's OpenAPI document.
-api-deps:
-	@[ -x .build/schemathesis/bin/st ] || { \
-		python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv"; \
-			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv >/dev/null; }; \
-		echo "installing schemathesis into .build/schemathesis (the OpenAPI check)"; \
+# python3-venv, for the test tools that come from PyPI, each in a virtual environment of its own.
+venv-deps:
+	@python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv >/dev/null; }
+
+# schemathesis (PyPI): the check of the service's OpenAPI document.
+api-deps: venv-deps
+	@[ -x .build/schemathesis/bin/st ] || { echo "installing schemathesis into .build/schemathesis (the OpenAPI check)"; \
 		python3 -m venv .build/schemathesis && .build/schemathesis/bin/pip install -q schemathesis==4.32.5; }
 
-# Debian's Chromium and Playwright (PyPI, in a virtual environment of its own) that drives it: the
-# dashboard's tests run a real browser against a real server.
-browser-deps:
+# Debian's Chromium and Playwright (PyPI) that drives it: the dashboard's tests run a real browser
+# against a real server.
+browser-deps: venv-deps
 	@[ -x /usr/bin/chromium ] || { echo "installing chromium (the dashboard's browser tests)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
-	@[ -x .build/browser/bin/python ] && .build/browser/bin/python -c 'import playwright' 2>/dev/null || { \
-		python3 -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv"; \
-			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv >/dev/null; }; \
-		echo "installing playwright into .build/browser (drives chromium in the dashboard's tests)"; \
+	@.build/browser/bin/python -c 'import playwright' 2>/dev/null || { echo "installing playwright into .build/browser (drives chromium in the dashboard's tests)"; \
 		python3 -m venv .build/browser && .build/browser/bin/pip install -q playwright==1.65.3; }
 
 # Go and the Go checksum database's packages: tools/verifier checks our proofs with them.
