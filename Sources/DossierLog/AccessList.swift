@@ -41,9 +41,13 @@ public struct AccessList: Sendable {
     /// or expired (valid through its `expires` day, in the province's time).
     public func grant(secret: String, at now: Instant) -> Entry? {
         let hash = AccessSecret.hash(secret)
-        guard let entry = entry(token: String(hash.prefix(12))),
-              AccessSecret.equal(entry.grant.secretHash, hash),
-              entry.revoked.map({ $0 > now }) ?? true,
+        guard let entry = valid(token: String(hash.prefix(12)), at: now), AccessSecret.equal(entry.grant.secretHash, hash) else { return nil }
+        return entry
+    }
+
+    /// The grant of a token's public name if it holds at `now`: not revoked, not expired.
+    public func valid(token: String, at now: Instant) -> Entry? {
+        guard let entry = entry(token: token), entry.revoked.map({ $0 > now }) ?? true,
               entry.grant.expires.map({ now.localDate <= $0 }) ?? true else { return nil }
         return entry
     }

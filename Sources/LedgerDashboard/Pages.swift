@@ -30,19 +30,18 @@ struct Pages: Sendable {
     // MARK: Overview and unit
 
     func overview(_ request: Request, _ user: User) async throws -> (title: String, html: String) {
-        try await unitPage(user.grant.unit, request, user, heading: HTML.both("Tổng quan", "Overview"))
+        try await unitPage(user.grant.unit, try await Inspector.open(service.engine), request, heading: HTML.both("Tổng quan", "Overview"))
     }
 
     func unit(_ code: String, _ request: Request, _ user: User) async throws -> (title: String, html: String) {
         let inspector = try await Inspector.open(service.engine)
         guard inspector.rules.catalog.units[code] != nil, user.covers(code, inspector.rules.catalog) else { throw PageNotFound(what: "unit \(code)") }
-        return try await unitPage(code, request, user, heading: HTML.both("Đơn vị", "Unit") + " " + HTML.escape(code))
+        return try await unitPage(code, inspector, request, heading: HTML.both("Đơn vị", "Unit") + " " + HTML.escape(code))
     }
 
     /// Cards of a unit's subtree for a period (each with its change against the period before),
     /// its child units by on-time rate (worst first), and its late dossiers.
-    private func unitPage(_ unit: String, _ request: Request, _ user: User, heading: String) async throws -> (title: String, html: String) {
-        let inspector = try await Inspector.open(service.engine)
+    private func unitPage(_ unit: String, _ inspector: Inspector, _ request: Request, heading: String) async throws -> (title: String, html: String) {
         let late = try await inspector.lateList(filter: LateFilter(unit: unit))
         let period = try period(request, around: late.reportInstant)
         let rates = try await inspector.onTimeRates(period: period, by: .competentUnit)

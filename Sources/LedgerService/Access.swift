@@ -72,10 +72,7 @@ public final class AccessCache: Sendable {
 
     /// The grant of a token's public name while it is valid now (not revoked, not expired), or nil.
     public func valid(token: String) async throws -> AccessList.Entry? {
-        let now = TimeGuard.wallClock()
-        guard let entry = try await current().entry(token: token), entry.revoked.map({ $0 > now }) ?? true,
-              entry.grant.expires.map({ now.localDate <= $0 }) ?? true else { return nil }
-        return entry
+        try await current().valid(token: token, at: TimeGuard.wallClock())
     }
 
     private func current() async throws -> AccessList {

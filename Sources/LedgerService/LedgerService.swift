@@ -49,7 +49,7 @@ public struct LedgerService: Sendable {
     /// The log's name and the key that signs `/v1/checkpoint`'s checkpoints, when one is given.
     let signing: (origin: String, key: NoteSigner)?
     /// The province's targets, for the scorecard view (none: the view answers 404).
-    public let targets: [Target]
+    let targets: [Target]
     /// Pages served beside the API (the dashboard), if any.
     let pages: (any ServicePages)?
 
@@ -112,8 +112,8 @@ public struct LedgerService: Sendable {
         v1.get("admin/tokens") { _, context in try await tokens(context) }
         v1.delete("admin/tokens/:token") { _, context in try await revoke(context) }
         v1.get("verify") { _, context in try await verify(context) }
-        // Prometheus's path, behind the operator's token like the rest.
         pages?.add(to: router, service: self)
+        // Prometheus's path, behind the operator's token like the rest.
         router.group("metrics").add(middleware: Authentication(access: access)).get { _, context in
             _ = try context.require([.operator])
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
