@@ -24,11 +24,18 @@ public struct Dashboard: ServicePages {
         router.get("dashboard/units/:unit") { request, context in
             try await page(request, service) { try await pages.unit(try context.parameters.require("unit"), request, $0) }
         }
-        router.get("dashboard/late") { request, _ in try await page(request, service) { try await pages.late(request, $0) } }
-        router.get("dashboard/late.csv") { request, _ in
-            guard let user = try await signedIn(request, service) else { return Response(status: .unauthorized) }
-            return try await pages.lateCSV(request, user)
+        for kind in [DossierList.late, .dueSoon] {
+            router.get("dashboard/\(kind.rawValue)") { request, _ in try await page(request, service) { try await pages.list(kind, request, $0) } }
+            router.get("dashboard/\(kind.rawValue).csv") { request, _ in
+                guard let user = try await signedIn(request, service), user.grant.role == .inspector || user.grant.role == .auditor else {
+                    return Response(status: .unauthorized)
+                }
+                do { return try await pages.listCSV(kind, request, user) } catch is PageNotFound { return Response(status: .notFound) } catch is UnknownFilter {
+                    return Response(status: .notFound)
+                }
+            }
         }
+        router.get("dashboard/accountability") { request, _ in try await page(request, service) { try await pages.accountability(request, $0) } }
         router.get("dashboard/dossiers/:code") { request, context in
             try await page(request, service) { try await pages.dossier(try context.parameters.require("code"), request, $0) }
         }
@@ -54,9 +61,15 @@ public struct Dashboard: ServicePages {
             let (title, body) = try await body(user)
             return html(Layout.page(title: title, user: user.name, csrf: user.csrf, body: body))
         } catch let missing as PageNotFound {
-            return html(Layout.page(title: "404", user: user.name, csrf: user.csrf, body: "<h1>\(HTML.both("Không tìm thấy", "Not found"))</h1><p>\(HTML.escape(missing.what))</p>"),
-                        status: .notFound)
+            return notFound(missing.what, user)
+        } catch let unknown as UnknownFilter {  // a filter naming nothing (with the nearest codes)
+            return notFound(unknown.description, user)
         }
+    }
+
+    private func notFound(_ what: String, _ user: User) -> Response {
+        html(Layout.page(title: "404", user: user.name, csrf: user.csrf, body: "<h1>\(HTML.both("Không tìm thấy", "Not found"))</h1><p>\(HTML.escape(what))</p>"),
+             status: .notFound)
     }
 
     private func signIn(_ request: Request, _ service: LedgerService) async throws -> Response {

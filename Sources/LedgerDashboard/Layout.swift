@@ -10,6 +10,8 @@ enum Layout {
             nav = """
             <nav aria-label="Menu"><a href="/dashboard">\(HTML.both("Tổng quan", "Overview"))</a>
             <a href="/dashboard/late">\(HTML.both("Hồ sơ trễ hạn", "Late dossiers"))</a>
+            <a href="/dashboard/due-soon">\(HTML.both("Sắp đến hạn", "Due soon"))</a>
+            <a href="/dashboard/accountability">\(HTML.both("Trách nhiệm", "Accountability"))</a>
             <span class="who">\(HTML.escape(user ?? ""))</span>
             <form method="post" action="/dashboard/sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
             <button type="submit">\(HTML.both("Đăng xuất", "Sign out"))</button></form></nav>

@@ -59,7 +59,7 @@ struct Pages: Sendable {
         out += card(HTML.both("Điểm 766 (2.1)", "766 score"), HTML.vi.text(.points(row?.score766)), change(row?.score766, earlier?.score766, unit: ""), link: nil)
         out += card(HTML.both("Tỷ lệ trực tuyến", "Online rate"), HTML.vi.text(.percent(online?.onlineRate)), "", link: nil)
         out += card(HTML.both("Đang quá hạn", "Overdue now"), HTML.vi.grouped(late.rows.count), "", link: "/dashboard/late" + HTML.query([("unit", unit)]))
-        out += card(HTML.both("Sắp đến hạn", "Due soon"), HTML.vi.grouped(dueSoon.rows.count), "", link: nil)
+        out += card(HTML.both("Sắp đến hạn", "Due soon"), HTML.vi.grouped(dueSoon.rows.count), "", link: "/dashboard/due-soon" + HTML.query([("unit", unit)]))
         out += card(HTML.both("Phản ánh, kiến nghị", "Complaints"), HTML.vi.grouped(satisfaction?.complaints ?? 0), "", link: nil)
         out += "</div>"
         let children = rates.rows.filter { $0.place.parent == unit }.sorted { ($0.onTimeRate ?? 101) < ($1.onTimeRate ?? 101) }
@@ -77,7 +77,7 @@ struct Pages: Sendable {
         var shown = late
         shown.rows = Array(late.rows.prefix(10))
         out += "<h2>\(HTML.both("Hồ sơ quá hạn", "Overdue dossiers")) (\(HTML.vi.grouped(late.rows.count)))</h2>"
-        out += lateTable(shown) + "<p><a href=\"/dashboard/late\(HTML.query([("unit", unit)]))\">\(HTML.both("Xem tất cả", "See all"))</a></p>"
+        out += Self.table(.late, shown) + "<p><a href=\"/dashboard/late\(HTML.query([("unit", unit)]))\">\(HTML.both("Xem tất cả", "See all"))</a></p>"
         out += HTML.provenance(rates.provenance, at: late.reportInstant)
         return ("\(unit) \(period.label)", out)
     }
@@ -93,53 +93,10 @@ struct Pages: Sendable {
         return HTML.both("so với kỳ trước", "vs previous period") + ": " + (delta >= 0 ? "+" : "−") + HTML.vi.decimal(abs(delta), places: 2) + unit
     }
 
-    // MARK: Late list
-
-    func late(_ request: Request, _ user: User) async throws -> (title: String, html: String) {
-        let (report, unit, page, pages) = try await lateRows(request, user)
-        var out = "<h1>\(HTML.both("Hồ sơ trễ hạn", "Late dossiers")) · \(HTML.escape(unit))</h1>"
-        out += "<p class=\"download\"><a href=\"/dashboard/late.csv\(HTML.query([("unit", unit), ("page", "\(page)")]))\" download>\(HTML.both("Tải CSV những dòng này", "Download these rows as CSV"))</a></p>"
-        out += lateTable(report)
-        out += "<nav aria-label=\"Pages\"><p>" + HTML.both("Trang", "Page") + " \(page)/\(pages)"
-        if page > 1 { out += " <a href=\"/dashboard/late\(HTML.query([("unit", unit), ("page", "\(page - 1)")]))\" rel=\"prev\">\(HTML.both("Trước", "Previous"))</a>" }
-        if page < pages { out += " <a href=\"/dashboard/late\(HTML.query([("unit", unit), ("page", "\(page + 1)")]))\" rel=\"next\">\(HTML.both("Sau", "Next"))</a>" }
-        out += "</p></nav>" + HTML.provenance(report.provenance, at: report.reportInstant)
-        return ("late \(unit)", out)
-    }
-
-    /// Exactly the rows the late page shows, as the command line's CSV.
-    func lateCSV(_ request: Request, _ user: User) async throws -> Response {
-        let (report, unit, page, _) = try await lateRows(request, user)
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"late-\(unit)-\(page).csv\""],
-                        body: .init(byteBuffer: ByteBuffer(string: Renderer(format: .csv, language: .en).render(report))))
-    }
-
-    private func lateRows(_ request: Request, _ user: User) async throws -> (Report<LateEntry>, String, Int, Int) {
-        let inspector = try await Inspector.open(service.engine)
-        let unit = request.uri.queryParameters["unit"].map(String.init) ?? user.grant.unit
-        guard inspector.rules.catalog.units[unit] != nil, user.covers(unit, inspector.rules.catalog) else { throw PageNotFound(what: "unit \(unit)") }
-        var report = try await inspector.lateList(filter: LateFilter(unit: unit))
-        let pages = max(1, (report.rows.count + Self.pageSize - 1) / Self.pageSize)
-        let page = min(max(1, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1), pages)
-        report.rows = Array(report.rows.dropFirst((page - 1) * Self.pageSize).prefix(Self.pageSize))
-        return (report, unit, page, pages)
-    }
-
-    private func lateTable(_ report: Report<LateEntry>) -> String {
-        HTML.table(report, fields: ["dossier", "procedure", "competent_unit", "received", "due", "hours_overdue", "holder_actor", "holder_unit", "apology", "status"],
-                   caption: HTML.both("Hồ sơ quá hạn, quá hạn lâu nhất trước", "Late dossiers, longest overdue first")) { field, row in
-            switch field {
-            case "dossier": "/dashboard/dossiers/\(HTML.percentEncoded(row.dossier))"
-            case "holder_unit": "/dashboard/units/\(HTML.percentEncoded(row.holderUnit))"
-            default: nil
-            }
-        }
-    }
-
     // MARK: Periods
 
     /// The `period` asked for, else the quarter of the views' instant (the latest event).
-    private func period(_ request: Request, around instant: Instant?) throws -> Period {
+    func period(_ request: Request, around instant: Instant?) throws -> Period {
         if let text = request.uri.queryParameters["period"], !text.isEmpty {
             do { return try Period.parse(String(text)) } catch { throw PageNotFound(what: "\(error)") }
         }
@@ -157,7 +114,7 @@ struct Pages: Sendable {
         return nil
     }
 
-    private func periodForm(_ period: Period, action: String) -> String {
+    func periodForm(_ period: Period, action: String) -> String {
         """
         <form class="period" method="get" action="\(HTML.escape(action))"><label for="period">\(HTML.both("Kỳ", "Period"))
         <input id="period" name="period" value="\(HTML.escape(period.label))" pattern="[0-9]{4}(-Q[1-4]|-[0-9]{2})?" size="10"></label>

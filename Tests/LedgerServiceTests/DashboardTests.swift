@@ -39,7 +39,9 @@ struct DashboardTests {
         #expect(seen["signed_out"] as? Bool == true)
         #expect(seen["inspector_rows_in_subtree"] as? Bool == true && (seen["inspector_late_rows"] as? Int ?? 0) > 0)
         #expect((seen["inspector_foreign_dossier"] as? Int) == 404 && (seen["inspector_foreign_unit"] as? Int) == 404)
-        for page in ["overview", "unit", "late", "dossier", "inspector-overview"] {
+        #expect(seen["due_soon_rows"] is Int && (seen["accountability_rows"] as? Int ?? 0) > 0)
+        #expect((seen["officer_list_url"] as? String)?.contains("/dashboard/late?unit=H19&officer=") == true, "\(seen["officer_list_url"] ?? "")")
+        for page in ["overview", "unit", "late", "dossier", "due-soon", "accountability", "inspector-overview"] {
             #expect(FileManager.default.fileExists(atPath: "\(shots)/\(page).png"), "screenshot of \(page)")
         }
     }
@@ -48,11 +50,12 @@ struct DashboardTests {
     func signIn() async throws {
         let service = try await RunningService.start(in: TemporaryDirectory.path, pages: Dashboard())
         defer { Task { await service.stop() } }
-        for path in ["/dashboard", "/dashboard/late", "/dashboard/dossiers/x", "/dashboard/units/H19"] {
+        for path in ["/dashboard", "/dashboard/late", "/dashboard/due-soon", "/dashboard/accountability", "/dashboard/dossiers/x", "/dashboard/units/H19"] {
             let answer = try await service.request("GET", path, redirects: false)
             #expect(answer.status == 303 && answer.headers["location"] == "/dashboard/sign-in", "\(path): \(answer.status)")
         }
         #expect(try await service.request("GET", "/dashboard/late.csv", redirects: false).status == 401)
+        #expect(try await service.request("GET", "/dashboard/due-soon.csv", redirects: false).status == 401)
         let form = ["Content-Type": "application/x-www-form-urlencoded", "Origin": "http://127.0.0.1:\(service.port)"]
         #expect(try await service.request("POST", "/dashboard/sign-in", body: "token=dlt_wrong", headers: form, redirects: false).status == 401)
         let crossSite = try await service.request("POST", "/dashboard/sign-in", body: "token=\(service.tokens["auditor"]!)",
@@ -95,7 +98,7 @@ enum Browser {
                     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                     let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                     process.waitUntilExit()
-                    guard process.terminationStatus == 0 else { return "{\"failed\": \(errors.debugDescription)}" }
+                    guard process.terminationStatus == 0 else { return String(decoding: try JSONSerialization.data(withJSONObject: ["failed": errors]), as: UTF8.self) }
                     return text
                 })
             }

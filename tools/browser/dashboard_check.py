@@ -17,6 +17,7 @@ seen = {"console_errors": [], "pages": []}
 def watch(page):
     page.on("console", lambda m: seen["console_errors"].append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: seen["console_errors"].append(str(e)))
+    page.on("response", lambda r: seen["console_errors"].append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
 
 def sign_in(page, token):
@@ -62,6 +63,17 @@ with sync_playwright() as p:
     seen["dossier_chain_ok"] = page.locator("p.ok").count() == 1
     seen["dossier_events"] = page.locator("tbody tr").count()
     shot(page, "dossier")
+    page.goto(base + "/dashboard/due-soon")
+    seen["due_soon_rows"] = page.locator("tbody tr td:first-child a").count()
+    shot(page, "due-soon")
+    page.goto(base + "/dashboard/accountability")
+    seen["accountability_rows"] = page.locator("tbody tr").count()
+    officer = page.locator("tbody tr td:first-child a")
+    if officer.count() > 0:
+        officer.first.click()
+        page.wait_for_load_state()
+        seen["officer_list_url"] = page.url
+    shot(page, "accountability")
     page.click("nav form button")  # sign out
     page.wait_for_url(base + "/dashboard/sign-in")
     seen["signed_out"] = page.goto(base + "/dashboard").url.endswith("/dashboard/sign-in")
