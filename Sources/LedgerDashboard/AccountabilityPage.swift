@@ -12,15 +12,15 @@ extension Pages {
         let inspector = try await Inspector.open(service.engine)
         let query = request.uri.queryParameters
         let byUnit = query["by"] == "unit", rewards = query["rewards"] == "true"
-        let period = try period(request, around: try await inspector.lateList().reportInstant)
+        let choice = try PeriodChoice(request, around: try await inspector.lateList().reportInstant), period = choice.period
         let unit = user.grant.unit
         let report = try await inspector.accountability(period: period, by: byUnit ? .unit : .officer, unit: unit, rewards: rewards)
         let officers = inspector.rules.catalog.officers  // a list filter names catalogued officers only
         var out = "<h1>\(HTML.both("Trách nhiệm", "Accountability")) · \(HTML.escape(unit))\(rewards ? " · " + HTML.both("danh sách khen thưởng", "reward list") : "")</h1>"
-        out += periodForm(period, action: request.uri.path)
+        out += choice.form(action: request.uri.path)
         let views: [(String, [(String, String?)])] = [(HTML.both("Theo cán bộ", "By officer"), []), (HTML.both("Theo đơn vị", "By unit"), [("by", "unit")]),
                                                       (HTML.both("Danh sách khen thưởng", "Reward list"), [("rewards", "true")])]
-        out += "<p>" + views.map { "<a href=\"/dashboard/accountability\(HTML.query($0.1 + [("period", period.label)]))\">\($0.0)</a>" }.joined(separator: " · ") + "</p>"
+        out += "<p>" + views.map { "<a href=\"/dashboard/accountability\(HTML.query($0.1 + choice.query))\">\($0.0)</a>" }.joined(separator: " · ") + "</p>"
         out += HTML.table(report, fields: ["officer", "unit", "name", "steps_held", "steps_finished", "steps_late", "overrun_hours", "steps_open_late",
                                            "deadlines_missed", "late_without_apology", "complaints", "entries_voided", "dossiers"],
                           caption: HTML.both("Trách nhiệm trong kỳ", "Accountability in the period")) { field, row in

@@ -36,6 +36,7 @@ public struct Dashboard: ServicePages {
             }
         }
         router.get("dashboard/accountability") { request, _ in try await page(request, service) { try await pages.accountability(request, $0) } }
+        router.get("dashboard/scorecard") { request, _ in try await page(request, service) { try await pages.scorecard(request, $0) } }
         router.get("dashboard/dossiers/:code") { request, context in
             try await page(request, service) { try await pages.dossier(try context.parameters.require("code"), request, $0) }
         }

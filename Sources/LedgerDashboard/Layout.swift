@@ -12,6 +12,7 @@ enum Layout {
             <a href="/dashboard/late">\(HTML.both("Hồ sơ trễ hạn", "Late dossiers"))</a>
             <a href="/dashboard/due-soon">\(HTML.both("Sắp đến hạn", "Due soon"))</a>
             <a href="/dashboard/accountability">\(HTML.both("Trách nhiệm", "Accountability"))</a>
+            <a href="/dashboard/scorecard">\(HTML.both("Chỉ tiêu", "Scorecard"))</a>
             <span class="who">\(HTML.escape(user ?? ""))</span>
             <form method="post" action="/dashboard/sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
             <button type="submit">\(HTML.both("Đăng xuất", "Sign out"))</button></form></nav>
@@ -42,7 +43,7 @@ enum Layout {
     .scroll{overflow-x:auto}a{color:#0b4f8a}a:focus,button:focus{outline:3px solid #f2a900;outline-offset:2px}
     del{color:#8a1c1c}.ok{color:#17612a;font-weight:600}.bad{color:#8a1c1c;font-weight:600}
     .checkpoint{font-size:.8rem;color:#444;margin-top:1.5rem}form.period{display:flex;gap:.5rem;align-items:end;flex-wrap:wrap}
-    label{display:flex;flex-direction:column;font-size:.85rem}
+    label{display:flex;flex-direction:column;font-size:.85rem}label.check{justify-content:end}
     @media print{header nav,form.period,.download{display:none}header{background:none;color:#000}body{font-size:10pt}a{color:#000;text-decoration:none}}
     """
 }

@@ -43,16 +43,16 @@ struct Pages: Sendable {
     /// its child units by on-time rate (worst first), and its late dossiers.
     private func unitPage(_ unit: String, _ inspector: Inspector, _ request: Request, heading: String) async throws -> (title: String, html: String) {
         let late = try await inspector.lateList(filter: LateFilter(unit: unit))
-        let period = try period(request, around: late.reportInstant)
+        let choice = try PeriodChoice(request, around: late.reportInstant), period = choice.period
         let rates = try await inspector.onTimeRates(period: period, by: .competentUnit)
         var before: Report<RateRow>?
-        if let earlier = try previous(period) { before = try await inspector.onTimeRates(period: earlier, by: .competentUnit) }
+        if let earlier = try choice.previous() { before = try await inspector.onTimeRates(period: earlier.period, by: .competentUnit) }
         let online = try await inspector.onlineRates(period: period).rows.first { $0.group == unit }
         let satisfaction = try await inspector.satisfaction(period: period).rows.first { $0.group == unit }
         let dueSoon = try await inspector.dueSoonList(filter: LateFilter(unit: unit))
         let row = rates.rows.first { $0.group == unit }, earlier = before?.rows.first { $0.group == unit }
         let name = row?.name.map { " · " + HTML.escape($0) } ?? ""
-        var out = "<h1>\(heading)\(name)</h1>" + periodForm(period, action: request.uri.path)
+        var out = "<h1>\(heading)\(name)</h1>" + choice.form(action: request.uri.path)
         out += "<div class=\"cards\">"
         out += card(HTML.both("Tỷ lệ đúng hạn", "On-time rate"), HTML.vi.text(.percent(row?.onTimeRate)), change(row?.onTimeRate, earlier?.onTimeRate, unit: " pp"),
                     link: "/dashboard/late" + HTML.query([("unit", unit)]))
@@ -65,7 +65,7 @@ struct Pages: Sendable {
         let children = rates.rows.filter { $0.place.parent == unit }.sorted { ($0.onTimeRate ?? 101) < ($1.onTimeRate ?? 101) }
         if !children.isEmpty {
             out += "<h2>\(HTML.both("Đơn vị theo tỷ lệ đúng hạn, thấp nhất trước", "Units by on-time rate, worst first"))</h2>"
-            out += Chart.bars(children.map { ($0.group + ($0.name.map { " " + $0 } ?? ""), $0.onTimeRate, "/dashboard/units/\(HTML.percentEncoded($0.group))" + HTML.query([("period", period.label)])) },
+            out += Chart.bars(children.map { ($0.group + ($0.name.map { " " + $0 } ?? ""), $0.onTimeRate, "/dashboard/units/\(HTML.percentEncoded($0.group))" + HTML.query(choice.query)) },
                               title: "On-time rate by unit, \(period.label)")
             var table = rates
             table.rows = children
@@ -91,34 +91,5 @@ struct Pages: Sendable {
         guard let now, let before else { return "" }
         let delta = now - before
         return HTML.both("so với kỳ trước", "vs previous period") + ": " + (delta >= 0 ? "+" : "−") + HTML.vi.decimal(abs(delta), places: 2) + unit
-    }
-
-    // MARK: Periods
-
-    /// The `period` asked for, else the quarter of the views' instant (the latest event).
-    func period(_ request: Request, around instant: Instant?) throws -> Period {
-        if let text = request.uri.queryParameters["period"], !text.isEmpty {
-            do { return try Period.parse(String(text)) } catch { throw PageNotFound(what: "\(error)") }
-        }
-        let date = (instant ?? TimeGuard.wallClock()).localDate
-        return try Period.parse("\(date.year)-Q\((date.components.month - 1) / 3 + 1)")
-    }
-
-    /// The period before a month, quarter or year (nil for a range of dates).
-    private func previous(_ period: Period) throws -> Period? {
-        let parts = period.label.split(separator: "-")
-        guard let year = Int(parts.first ?? "") else { return nil }
-        if parts.count == 1 { return try Period.parse("\(year - 1)") }
-        if parts[1].hasPrefix("Q"), let q = Int(parts[1].dropFirst()) { return try Period.parse(q == 1 ? "\(year - 1)-Q4" : "\(year)-Q\(q - 1)") }
-        if let month = Int(parts[1]), parts.count == 2 { return try Period.parse(month == 1 ? "\(year - 1)-12" : String(format: "%d-%02d", year, month - 1)) }
-        return nil
-    }
-
-    func periodForm(_ period: Period, action: String) -> String {
-        """
-        <form class="period" method="get" action="\(HTML.escape(action))"><label for="period">\(HTML.both("Kỳ", "Period"))
-        <input id="period" name="period" value="\(HTML.escape(period.label))" pattern="[0-9]{4}(-Q[1-4]|-[0-9]{2})?" size="10"></label>
-        <button type="submit">\(HTML.both("Xem", "Show"))</button></form>
-        """
     }
 }

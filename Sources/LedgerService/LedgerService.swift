@@ -49,7 +49,7 @@ public struct LedgerService: Sendable {
     /// The log's name and the key that signs `/v1/checkpoint`'s checkpoints, when one is given.
     let signing: (origin: String, key: NoteSigner)?
     /// The province's targets, for the scorecard view (none: the view answers 404).
-    let targets: [Target]
+    public let targets: [Target]
     /// Pages served beside the API (the dashboard), if any.
     let pages: (any ServicePages)?
 

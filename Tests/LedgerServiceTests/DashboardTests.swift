@@ -12,7 +12,8 @@ import Views
 struct DashboardTests {
     @Test("sign in, the overview, a unit's bar down to the unit, a late dossier down to its history, the CSV of what is shown, sign out; an inspector sees its subtree only; no console error")
     func browser() async throws {
-        let service = try await RunningService.start(in: TemporaryDirectory.path, pages: Dashboard())
+        let targets = try Target.parse(json: Data(#"[{"name": "On-time rate", "indicator": "on_time_rate", "comparison": ">=", "threshold": 98}, {"name": "Commune on time", "indicator": "on_time_rate", "unit": "H19.X07", "comparison": ">=", "threshold": 90}]"#.utf8))
+        let service = try await RunningService.start(in: TemporaryDirectory.path, targets: targets, pages: Dashboard())
         defer { Task { await service.stop() } }
         // A dossier of the commune received in October and never processed, and a receipt of 20
         // November that brings the views' instant there: the first is late by then.
@@ -40,8 +41,9 @@ struct DashboardTests {
         #expect(seen["inspector_rows_in_subtree"] as? Bool == true && (seen["inspector_late_rows"] as? Int ?? 0) > 0)
         #expect((seen["inspector_foreign_dossier"] as? Int) == 404 && (seen["inspector_foreign_unit"] as? Int) == 404)
         #expect(seen["due_soon_rows"] is Int && (seen["accountability_rows"] as? Int ?? 0) > 0)
+        #expect((seen["scorecard_rows"] as? Int) == 2 && seen["cut_off_kept"] as? Bool == true, "\(seen["scorecard_rows"] ?? "")")
         #expect((seen["officer_list_url"] as? String)?.contains("/dashboard/late?unit=H19&officer=") == true, "\(seen["officer_list_url"] ?? "")")
-        for page in ["overview", "unit", "late", "dossier", "due-soon", "accountability", "inspector-overview"] {
+        for page in ["overview", "unit", "late", "dossier", "due-soon", "accountability", "scorecard", "inspector-overview"] {
             #expect(FileManager.default.fileExists(atPath: "\(shots)/\(page).png"), "screenshot of \(page)")
         }
     }

@@ -90,8 +90,7 @@ final class RunningService: Sendable {
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body { request.httpBody = Data(body.utf8) }
-        let (data, response) = try await (redirects ? URLSession.shared : URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil))
-            .data(for: request)
+        let (data, response) = try await (redirects ? URLSession.shared : NoRedirects.session).data(for: request)
         let http = response as! HTTPURLResponse
         let fields = Dictionary(http.allHeaderFields.map { ("\($0.key)".lowercased(), "\($0.value)") }, uniquingKeysWith: { a, _ in a })
         return (http.statusCode, String(decoding: data, as: UTF8.self), fields)
@@ -186,6 +185,10 @@ struct RawClient {
 
 /// Answers redirects as they are.
 final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    /// One session for the whole test process (each session holds libcurl's handles and
+    /// dispatch sources until it is invalidated).
+    static let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) { completionHandler(nil) }
 }

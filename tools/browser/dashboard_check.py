@@ -68,12 +68,17 @@ with sync_playwright() as p:
     shot(page, "due-soon")
     page.goto(base + "/dashboard/accountability")
     seen["accountability_rows"] = page.locator("tbody tr").count()
+    shot(page, "accountability")
     officer = page.locator("tbody tr td:first-child a")
     if officer.count() > 0:
         officer.first.click()
         page.wait_for_load_state()
         seen["officer_list_url"] = page.url
-    shot(page, "accountability")
+    page.goto(base + "/dashboard/scorecard")
+    seen["scorecard_rows"] = page.locator("tbody tr").count()
+    shot(page, "scorecard")
+    page.goto(base + "/dashboard?period=2026-Q3&cut_off_15th=true")
+    seen["cut_off_kept"] = page.locator("input[name=cut_off_15th]").is_checked() and page.locator(".card").count() == 6
     page.click("nav form button")  # sign out
     page.wait_for_url(base + "/dashboard/sign-in")
     seen["signed_out"] = page.goto(base + "/dashboard").url.endswith("/dashboard/sign-in")
