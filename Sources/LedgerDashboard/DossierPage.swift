@@ -6,16 +6,21 @@ import ReportFormats
 import Views
 
 extension Pages {
-    /// A case history as a timeline: each event with who held the dossier and its due then,
-    /// voided entries struck through with the void's reason, the hash-link check, and the state
-    /// at the end. Only a dossier the token's subtree handled (else "not found", as if absent).
+    /// A case history as a timeline: a strip over time against the due, each event with who held
+    /// the dossier and its due then, voided entries struck through with the void's reason, the
+    /// hash-link check, and the state at the views' instant. Only a dossier the token's subtree handled (else "not found", as if absent).
     func dossier(_ code: String, _ request: Request, _ user: User) async throws -> (title: String, html: String) {
         guard code.utf8.count <= 64, code.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") }) else {
             throw PageNotFound(what: "dossier \(code)")
         }
         let inspector = try await Inspector.open(service.engine)
         let history: CaseHistory
-        do { history = try await inspector.log.history(of: code) } catch is UnknownDossier { throw PageNotFound(what: "dossier \(code)") }
+        // Judged at the instant every other page is (the latest event of the log), so a dossier
+        // the late list shows is late here too, not "in time" as of its own last event.
+        let now = try await inspector.lateList(filter: LateFilter(unit: user.grant.unit)).reportInstant
+        do { history = try await inspector.log.history(of: code, through: now.map { .instant($0) } ?? .all) } catch is UnknownDossier {
+            throw PageNotFound(what: "dossier \(code)")
+        }
         guard history.units.contains(where: { user.covers($0, inspector.rules.catalog) }) else { throw PageNotFound(what: "dossier \(code)") }
         var out = "<h1>\(HTML.both("Hồ sơ", "Dossier")) <code>\(HTML.escape(code))</code></h1>"
         out += history.chainProblem.map { "<p class=\"bad\">\(HTML.both("Chuỗi băm KHÔNG toàn vẹn", "Hash links BROKEN")): \(HTML.escape($0.description))</p>" }
@@ -24,6 +29,9 @@ extension Pages {
             out += "<p>\(HTML.both("Trạng thái", "Status")): <strong>\(HTML.escape(judgement.status.rawValue))</strong> · \(HTML.escape(judgement.standing))"
             if judgement.hoursOverdue > 0 { out += " · \(HTML.both("quá hạn", "overdue")) \(HTML.vi.decimal(judgement.hoursOverdue)) h" }
             out += " · \(HTML.both("tính đến", "as of")) \(HTML.escape(judgement.at.description))</p>"
+        }
+        if let judgement = history.judgement {
+            out += Chart.timeline(history.report.rows, end: judgement.at, due: judgement.legalDue, rescheduled: history.report.rows.last?.rescheduledDue)
         }
         out += "<div class=\"scroll\"><table><caption>\(HTML.both("Diễn biến", "Timeline"))</caption><thead><tr>"
         for (vi, en) in [("Số thứ tự", "seq"), ("Thời điểm", "at"), ("Sự kiện", "event"), ("Cán bộ", "actor"), ("Đơn vị", "unit"),

@@ -36,7 +36,7 @@ struct DashboardTests {
         #expect((seen["overview_cards"] as? Int) == 6 && (seen["overview_bars"] as? Int ?? 0) > 1)
         #expect((seen["unit_url"] as? String)?.contains("/dashboard/units/H19.") == true, "\(seen["unit_url"] ?? "")")
         #expect((seen["late_rows"] as? Int ?? 0) > 0 && seen["csv_matches_page"] as? Bool == true, "\(seen["csv_codes"] ?? "")")
-        #expect(seen["dossier_chain_ok"] as? Bool == true && (seen["dossier_events"] as? Int ?? 0) > 0)
+        #expect(seen["dossier_chain_ok"] as? Bool == true && (seen["dossier_events"] as? Int ?? 0) > 0 && (seen["dossier_strip"] as? Int ?? 0) > 0)
         #expect(seen["signed_out"] as? Bool == true)
         #expect(seen["inspector_rows_in_subtree"] as? Bool == true && (seen["inspector_late_rows"] as? Int ?? 0) > 0)
         #expect((seen["inspector_foreign_dossier"] as? Int) == 404 && (seen["inspector_foreign_unit"] as? Int) == 404)

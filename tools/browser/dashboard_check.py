@@ -62,6 +62,7 @@ with sync_playwright() as p:
     seen["dossier_heading"] = page.locator("h1").inner_text()
     seen["dossier_chain_ok"] = page.locator("p.ok").count() == 1
     seen["dossier_events"] = page.locator("tbody tr").count()
+    seen["dossier_strip"] = page.locator("svg rect").count()
     shot(page, "dossier")
     page.goto(base + "/dashboard/due-soon")
     seen["due_soon_rows"] = page.locator("tbody tr td:first-child a").count()
