@@ -1,6 +1,7 @@
 import DossierDomain
 import Hummingbird
 import LedgerService
+import Projections
 import ReportFormats
 import Views
 
@@ -12,7 +13,7 @@ extension Pages {
         let inspector = try await Inspector.open(service.engine)
         let query = request.uri.queryParameters
         let byUnit = query["by"] == "unit", rewards = query["rewards"] == "true"
-        let choice = try PeriodChoice(request, around: try await inspector.lateList().reportInstant), period = choice.period
+        let choice = try PeriodChoice(request, around: try await inspector.dossiers.latestAt()), period = choice.period
         let unit = user.grant.unit
         let report = try await inspector.accountability(period: period, by: byUnit ? .unit : .officer, unit: unit, rewards: rewards)
         let officers = inspector.rules.catalog.officers  // a list filter names catalogued officers only

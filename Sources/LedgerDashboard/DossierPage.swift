@@ -2,6 +2,7 @@ import DossierDomain
 import DossierLog
 import Hummingbird
 import LedgerService
+import Projections
 import ReportFormats
 import Views
 
@@ -10,14 +11,12 @@ extension Pages {
     /// the dossier and its due then, voided entries struck through with the void's reason, the
     /// hash-link check, and the state at the views' instant. Only a dossier the token's subtree handled (else "not found", as if absent).
     func dossier(_ code: String, _ request: Request, _ user: User) async throws -> (title: String, html: String) {
-        guard code.utf8.count <= 64, code.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") }) else {
-            throw PageNotFound(what: "dossier \(code)")
-        }
+        guard LedgerService.isDossierCode(code) else { throw PageNotFound(what: "dossier \(code)") }
         let inspector = try await Inspector.open(service.engine)
         let history: CaseHistory
         // Judged at the instant every other page is (the latest event of the log), so a dossier
         // the late list shows is late here too, not "in time" as of its own last event.
-        let now = try await inspector.lateList(filter: LateFilter(unit: user.grant.unit)).reportInstant
+        let now = try await inspector.dossiers.latestAt()
         do { history = try await inspector.log.history(of: code, through: now.map { .instant($0) } ?? .all) } catch is UnknownDossier {
             throw PageNotFound(what: "dossier \(code)")
         }

@@ -2,6 +2,7 @@ import DossierDomain
 import DossierLog
 import Hummingbird
 import LedgerService
+import Projections
 import ReportFormats
 import Views
 
@@ -14,7 +15,7 @@ extension Pages {
             return ("scorecard", out + "<p>\(HTML.both("Chưa có chỉ tiêu: khởi động với dossier serve --targets TỆP.", "No targets: start the service with dossier serve --targets FILE."))</p>")
         }
         let inspector = try await Inspector.open(service.engine)
-        let choice = try PeriodChoice(request, around: try await inspector.lateList().reportInstant)
+        let choice = try PeriodChoice(request, around: try await inspector.dossiers.latestAt())
         var report = try await inspector.scorecard(period: choice.period, targets: service.targets)
         if user.grant.role == .inspector {  // targets of the subtree's units only (a province-wide one is the auditor's)
             report.rows = report.rows.filter { row in row.target.unit.map { user.covers($0, inspector.rules.catalog) } ?? false }

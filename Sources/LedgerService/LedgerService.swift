@@ -196,7 +196,7 @@ public struct LedgerService: Sendable {
     func dossier(_ context: LedgerContext, history full: Bool) async throws -> Response {
         let grant = try context.require([.desk, .inspector, .auditor])
         let code = try context.parameters.require("code")
-        guard code.utf8.count <= 64, code.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") }) else {
+        guard Self.isDossierCode(code) else {
             throw Problem(.badRequest, "a dossier code is 1 to 64 printable characters without a slash")
         }
         let rules = try await ledger.rules()
@@ -219,6 +219,12 @@ public struct LedgerService: Sendable {
         var state = history.report
         state.rows = []
         return json(renderer.render(state))
+    }
+
+    /// Whether a path's dossier code can name a dossier: 1 to 64 printable ASCII characters
+    /// without a slash (no path tricks), checked before anything is read.
+    public static func isDossierCode(_ code: String) -> Bool {
+        code.utf8.count <= 64 && code.utf8.allSatisfy { (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") }
     }
 
     /// The OpenAPI 3.1 document of these routes (`Resources/openapi.json`).
