@@ -8,9 +8,9 @@ public enum BigEndian: Sendable {
         return T(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
-    /// The 8 big-endian bytes of `value`, for use as a key.
+    /// The big-endian bytes of `value` (8 of a `UInt64`), for use as a key.
     @inlinable
-    public static func bytes(_ value: UInt64) -> [UInt8] {
+    public static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
         withUnsafeBytes(of: value.bigEndian) { Array($0) }
     }
 }

@@ -16,15 +16,19 @@ public import LedgerLMDB
 ///   come after the finish or without a receipt (a dossier whose every event was voided);
 /// - `summary`: `latest_at` -> the latest `at` of the events applied (the default report instant);
 /// - `anomalies`: seq -> why the fold refused an event that is in the log (appended without the
-///   domain's checks); the state skips it.
+///   domain's checks); the state skips it;
+/// - `period_rates`, `period_accountability` and `unsettled`: the on-time rate's and
+///   accountability's counts of settled dossiers per period slot, and the finished dossiers left
+///   out of them (``KeptCounts``).
 ///
 /// Instants in keys are big-endian microseconds with the sign bit flipped, so they sort in time.
 public struct DossierProjection: Projection {
     public static let name = "dossiers"
-    public static let version = 2
+    public static let version = 3
     public static let databases = [
         Database.Specification("states"), Database.Specification("by_end"), Database.Specification("finished_late"),
         Database.Specification("activity"), Database.Specification("summary"), Database.Specification("anomalies"),
+        Database.Specification("period_rates"), Database.Specification("period_accountability"), Database.Specification("unsettled"),
     ]
 
     public let states: Database
@@ -33,10 +37,13 @@ public struct DossierProjection: Projection {
     public let activity: Database
     public let summary: Database
     public let anomalies: Database
+    public let periodRates: Database
+    public let periodAccountability: Database
+    public let unsettled: Database
 
     public init(databases: [Database]) {
         (states, byEnd, finishedLate, activity) = (databases[0], databases[1], databases[2], databases[3])
-        (summary, anomalies) = (databases[4], databases[5])
+        (summary, anomalies, periodRates, periodAccountability, unsettled) = (databases[4], databases[5], databases[6], databases[7], databases[8])
     }
 
     private static let latestKey = Array("latest_at".utf8)
@@ -71,11 +78,15 @@ public struct DossierProjection: Projection {
             work.append(Work(code: code, stored: stored, events: [index]))
         }
         // 2. Fold, encode and index every dossier, on every core: dossiers are independent.
+        // Each core sums its dossiers' changes to the kept counts apart.
         let parts = Self.parallelism
+        var sums = Array(repeating: KeptCounts.Sums(), count: parts)
         work.withUnsafeMutableBufferPointer { buffer in
-            let shared = SharedWork(buffer)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                for k in stride(from: part, to: shared.buffer.count, by: parts) { fold(&shared.buffer[k], events, rules) }
+            sums.withUnsafeMutableBufferPointer { sums in
+                let (shared, sharedSums) = (SharedWork(buffer), SharedWork(sums))
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    for k in stride(from: part, to: shared.buffer.count, by: parts) { fold(&shared.buffer[k], events, rules, kept: &sharedSums.buffer[part]) }
+                }
             }
         }
         // 3. Write, in key order.
@@ -84,12 +95,21 @@ public struct DossierProjection: Projection {
             if let failure = piece.failure { throw ProjectionError("the stored state of \(piece.code) does not decode (\(failure)); rebuild the projection") }
             anomalies += piece.anomalies
         }
+        var rates: [[UInt8]: [Int]] = [:], accountability: [[UInt8]: [Int]] = [:]
+        for part in sums {
+            for (key, delta) in part.rates { rates[key.bytes] = zip(rates[key.bytes] ?? Array(repeating: 0, count: 14), delta.all).map { $0 + $1 } }
+            for (key, delta) in part.accountability {
+                accountability[key.bytes] = zip(accountability[key.bytes] ?? Array(repeating: 0, count: 16), delta.all).map { $0 + Int($1) }
+            }
+        }
         for (position, reason) in anomalies.sorted(by: { $0.0 < $1.0 }) {
             try txn.put(Array(reason.utf8), forKey: BigEndian.bytes(position.rawValue), in: self.anomalies)
         }
         if let latest = events.map(\.event.at).max(), try latestAt(in: txn).map({ latest > $0 }) ?? true {
             try txn.put(TimeKey.bytes(latest), forKey: Self.latestKey, in: summary)
         }
+        try KeptCounts.write(rates, width: 4, to: periodRates, in: txn)
+        try KeptCounts.write(accountability, width: 8, to: periodAccountability, in: txn)
         work.sort { $0.code < $1.code }
         for piece in work {
             for stale in piece.stale { try stale.key.withUnsafeBytes { _ = try txn.delete(forKey: $0, in: stale.database) } }
@@ -117,8 +137,9 @@ public struct DossierProjection: Projection {
     }
 
     /// Folds a dossier's events of the batch into its stored state (a refused event is an
-    /// anomaly, the state skips it) and prepares what is written.
-    private func fold(_ piece: inout Work, _ events: [ProjectedEvent], _ rules: DomainRules) {
+    /// anomaly, the state skips it) and prepares what is written; adds the change of its kept
+    /// on-time counts to `rates`.
+    private func fold(_ piece: inout Work, _ events: [ProjectedEvent], _ rules: DomainRules, kept: inout KeptCounts.Sums) {
         var state = DossierState(dossier: piece.code)
         if let stored = piece.stored {
             do {
@@ -127,7 +148,7 @@ public struct DossierProjection: Projection {
                 piece.failure = "\(error)"
                 return
             }
-            piece.stale = indexEntries(state)
+            piece.stale = indexEntries(state, settled: KeptCounts.count(state, rules: rules, sign: -1, into: &kept))
         }
         for index in piece.events {
             do {
@@ -141,7 +162,7 @@ public struct DossierProjection: Projection {
             }
         }
         piece.encoded = state.encoded()
-        piece.entries = indexEntries(state)
+        piece.entries = indexEntries(state, settled: KeptCounts.count(state, rules: rules, sign: 1, into: &kept))
     }
 
     /// A dossier's stored state, or nil.
@@ -157,7 +178,8 @@ public struct DossierProjection: Projection {
         let value: [UInt8]
     }
 
-    private func indexEntries(_ state: DossierState) -> [IndexEntry] {
+    /// `settled`: whether the dossier's counts are kept (``KeptCounts``).
+    private func indexEntries(_ state: DossierState, settled: Bool) -> [IndexEntry] {
         var entries: [IndexEntry] = []
         let code = Array(state.dossier.utf8)
         // A dossier whose due is unknown (a calendar year not loaded) is indexed at its receipt,
@@ -171,6 +193,8 @@ public struct DossierProjection: Projection {
                 entries.append(IndexEntry(database: finishedLate, key: TimeKey.bytes(finish.at) + code, value: []))
             }
         }
+        // Not kept and not open (open ones are the last keys of `by_end`): judged when asked.
+        if !settled, state.finish != nil || state.receipt == nil { entries.append(IndexEntry(database: unsettled, key: code, value: [])) }
         // An instant met twice writes the same key twice: harmless, and cheaper than a set.
         for event in state.feedback { entries.append(IndexEntry(database: activity, key: TimeKey.bytes(event.at) + code, value: [])) }
         for event in state.visits { entries.append(IndexEntry(database: activity, key: TimeKey.bytes(event.at) + code, value: [])) }

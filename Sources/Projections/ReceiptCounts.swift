@@ -41,14 +41,12 @@ public struct ReceiptCounts: Projection {
         }
 
         var bytes: [UInt8] {
-            [direct, postal, onlinePartial, onlineFull].flatMap { value in
-                withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian) { Array($0) }
-            }
+            [direct, postal, onlinePartial, onlineFull].flatMap { BigEndian.bytes(UInt32(truncatingIfNeeded: $0)) }
         }
     }
 
     public static func key(day: LocalDate, unit: String) -> [UInt8] {
-        withUnsafeBytes(of: (UInt32(bitPattern: Int32(day.daysSinceEpoch)) ^ (1 << 31)).bigEndian) { Array($0) } + Array(unit.utf8)
+        BigEndian.bytes(UInt32(bitPattern: Int32(day.daysSinceEpoch)) ^ (1 << 31)) + Array(unit.utf8)
     }
 
     public static func day(ofKey key: UnsafeRawBufferPointer) -> (day: Int, unit: String)? {

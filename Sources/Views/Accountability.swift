@@ -1,35 +1,19 @@
 public import DossierDomain
 import Projections
 
-/// Who the accountability view attributes to.
-public enum Attribution: String, Sendable, Hashable, CaseIterable {
-    case officer
-    case unit
-}
-
-/// One officer's or one unit's record for a period (indicators.md, "Accountability").
+/// One officer's or one unit's record for a period (indicators.md, "Accountability"): its
+/// counts (`row.stepsLate` is `row.counts.stepsLate`) and the dossiers behind them.
+@dynamicMemberLookup
 public struct AccountabilityRow: ReportRow, Hashable {
     /// The officer (officer rows), nil for unit rows.
     public var officer: String?
-    /// The unit (unit rows), or the officer's unit in the officer catalog (else where the
-    /// officer's first attributed fact happened).
+    /// The unit (unit rows), or the officer's unit in the officer catalog (else the smallest code
+    /// of the units their facts of the period happened in).
     public var unit: String
     /// The officer's name (officer rows) or the unit's (unit rows), in force on the period's last day.
     public var name: String?
-    public var stepsHeld = 0
-    public var stepsFinished = 0
-    public var stepsLate = 0
-    /// Working microseconds by which late steps finished in the period overran.
-    public var overrun: Int64 = 0
-    public var stepsOpenLate = 0
-    public var openOverrun: Int64 = 0
-    public var deadlinesMissed = 0
-    public var violations: [Violation.Kind: Int] = [:]
-    public var complaints = 0
-    public var dissatisfied = 0
-    public var homeVisits = 0
-    /// Events of this officer (unit) voided by a correction made in the period: a signal, not a fault.
-    public var entriesVoided = 0
+    public var counts = AccountabilityCounts()
+    /// The dossiers behind the counts; empty when they were not listed.
     public var dossiers: Set<String> = []
 
     public init(officer: String?, unit: String) {
@@ -37,22 +21,54 @@ public struct AccountabilityRow: ReportRow, Hashable {
         self.unit = unit
     }
 
-    public var violationCount: Int { violations.values.reduce(0, +) }
+    public subscript(dynamicMember path: WritableKeyPath<AccountabilityCounts, Int>) -> Int {
+        get { counts[keyPath: path] }
+        set { counts[keyPath: path] = newValue }
+    }
+
+    public subscript(dynamicMember path: WritableKeyPath<AccountabilityCounts, Int64>) -> Int64 {
+        get { counts[keyPath: path] }
+        set { counts[keyPath: path] = newValue }
+    }
+
+    /// The violations counted, by kind (kinds not met left out).
+    public var violations: [Violation.Kind: Int] {
+        Dictionary(uniqueKeysWithValues: Violation.Kind.allCases.compactMap { kind in counts[violation: kind] > 0 ? (kind, counts[violation: kind]) : nil })
+    }
+
+    public var violationCount: Int { Violation.Kind.allCases.map { counts[violation: $0] }.reduce(0, +) }
     /// Everything that counts against the row.
-    public var faults: Int { stepsLate + stepsOpenLate + deadlinesMissed + violationCount + complaints }
+    public var faults: Int { counts.stepsLate + counts.stepsOpenLate + counts.deadlinesMissed + violationCount + counts.complaints }
     /// A reward: steps held, none late (finished or open at the end), no missed legal due, no
     /// violation, no complaint (corrections are not faults).
-    public var deservesReward: Bool { stepsHeld > 0 && faults == 0 }
+    public var deservesReward: Bool { counts.stepsHeld > 0 && faults == 0 }
 
     public static let fields = ["officer", "unit", "name", "steps_held", "steps_finished", "steps_late", "overrun_hours", "steps_open_late",
                                 "open_overrun_hours", "deadlines_missed", "late_without_apology", "apology_too_late",
                                 "repeated_reschedule", "late_supplement_request", "complaints", "dissatisfied", "home_visits", "entries_voided", "dossiers"]
     public var values: [Value] {
-        [officer.map(Value.text) ?? .null, .text(unit), name.map(Value.text) ?? .null, .integer(stepsHeld), .integer(stepsFinished), .integer(stepsLate),
-         .hours(rounded2(Double(overrun) / 3_600_000_000)), .integer(stepsOpenLate), .hours(rounded2(Double(openOverrun) / 3_600_000_000)),
-         .integer(deadlinesMissed), .integer(violations[.lateWithoutApology] ?? 0), .integer(violations[.apologyTooLate] ?? 0),
-         .integer(violations[.repeatedReschedule] ?? 0), .integer(violations[.lateSupplementRequest] ?? 0),
-         .integer(complaints), .integer(dissatisfied), .integer(homeVisits), .integer(entriesVoided), .codes(dossiers.sorted())]
+        let c = counts
+        return [officer.map(Value.text) ?? .null, .text(unit), name.map(Value.text) ?? .null, .integer(c.stepsHeld), .integer(c.stepsFinished),
+                .integer(c.stepsLate), .hours(rounded2(Double(c.overrun) / 3_600_000_000)), .integer(c.stepsOpenLate),
+                .hours(rounded2(Double(c.openOverrun) / 3_600_000_000)), .integer(c.deadlinesMissed), .integer(c.lateWithoutApology),
+                .integer(c.apologyTooLate), .integer(c.repeatedReschedule), .integer(c.lateSupplementRequest),
+                .integer(c.complaints), .integer(c.dissatisfied), .integer(c.homeVisits), .integer(c.entriesVoided), .codes(dossiers.sorted())]
+    }
+}
+
+/// Rows being counted: each dossier's share added to its rows.
+struct AccountabilityTally {
+    var rows: [String: AccountabilityShare] = [:]
+    var dossiers: [String: Set<String>] = [:]
+
+    /// Adds one dossier's facts in `period` (the steps open and late at its end already chosen).
+    mutating func add(_ state: DossierState, facts: [AccountabilityFact], openLate: [AccountabilityFact], period: Period, by attribution: Attribution) {
+        let shares = AccountabilityShare.rows(facts.filter { period.contains($0.at) } + openLate, by: attribution)
+        for (key, share) in shares {
+            rows[key, default: AccountabilityShare()].counts += share.counts
+            rows[key, default: AccountabilityShare()].units.formUnion(share.units)
+            dossiers[key, default: []].insert(state.dossier)
+        }
     }
 }
 
@@ -63,69 +79,40 @@ extension Inspector {
     /// With `unit`, only rows of that unit and the units under it. Rows with the most faults
     /// first; with `rewards`, only the rows that deserve a reward (officers with steps held and
     /// no fault).
-    public func accountability(period: Period, by attribution: Attribution, unit: String? = nil, rewards: Bool = false) async throws -> Report<AccountabilityRow> {
+    ///
+    /// With `listingDossiers` false, over a month, quarter or year (cut on the 15th or not), the
+    /// settled dossiers' counts are read as the projection keeps them and only the others are
+    /// judged: the same counts, without the dossiers' codes.
+    public func accountability(period: Period, by attribution: Attribution, unit: String? = nil, rewards: Bool = false,
+                               listingDossiers: Bool = true) async throws -> Report<AccountabilityRow> {
         try rules.catalog.checkFilters(unit: unit, procedure: nil, officer: nil, upTo: period.lastDay)
-        let selection = try await dossiers.dossiers(activeIn: period)
-        let (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
-        var rows: [String: AccountabilityRow] = [:]
-        func add(_ officer: String?, _ unit: String, _ dossier: String, _ change: (inout AccountabilityRow) -> Void) {
-            let key: String, fresh: AccountabilityRow
-            switch attribution {
-            case .officer:
-                guard let officer, isOfficer(officer) else { return }
-                (key, fresh) = (officer, AccountabilityRow(officer: officer, unit: rules.catalog.officers[officer]?.unit ?? unit))
-            case .unit:
-                (key, fresh) = (unit, AccountabilityRow(officer: nil, unit: unit))
-            }
-            change(&rows[key, default: fresh])
-            rows[key, default: fresh].dossiers.insert(dossier)
-        }
+        var tally = AccountabilityTally()
         var unjudged = UnjudgedDossiers()
-        for state in found {
-            let code = state.dossier
-            // Placed by the correction's instant, attributed to whoever recorded the voided event
-            // (no calendar needed: it counts also when the dossier cannot be judged, or counts nowhere).
-            for void in state.voids where period.contains(void.at) {
-                add(void.targetActor, void.targetUnit, code) { $0.entriesVoided += 1 }
-            }
-            // Every judgement of the dossier needs its calendar years: without one, it is unjudged.
-            guard let (steps, openSteps, violations) = try unjudged.judge(state, { () throws(CalendarError) in
-                (try state.judgedSteps(at: instant, rules: rules), try state.openSteps(at: min(period.end, instant), rules: rules),
-                 try state.violations(at: instant, rules: rules))
-            }) else { continue }
-            for judged in steps {
-                let step = judged.step
-                if period.contains(step.start) { add(step.holderActor, step.holderUnit, code) { $0.stepsHeld += 1 } }
-                if let end = step.end, period.contains(end) {
-                    add(step.holderActor, step.holderUnit, code) { row in
-                        row.stepsFinished += 1
-                        if judged.isLate { row.stepsLate += 1; row.overrun += judged.overrun }
-                    }
-                }
-            }
-            for judged in openSteps where judged.isLate {
-                add(judged.step.holderActor, judged.step.holderUnit, code) { $0.stepsOpenLate += 1; $0.openOverrun += judged.overrun }
-            }
-            for missed in state.missedDues(asOf: instant) where period.contains(missed.due) {
-                add(missed.holderActor, missed.holderUnit, code) { $0.deadlinesMissed += 1 }
-            }
-            for violation in violations where period.contains(violation.at) {
-                add(violation.officer, violation.unit, code) { $0.violations[violation.kind, default: 0] += 1 }
-            }
-            for event in state.feedback where period.contains(event.at) {
-                guard case .feedback(let f) = event.body else { continue }
-                let complaint = f.complaint == true, unhappy = f.rating == .dissatisfied
-                guard complaint || unhappy else { continue }
-                add(f.aboutActor, event.unit, code) { row in
-                    if complaint { row.complaints += 1 }
-                    if unhappy { row.dissatisfied += 1 }
-                }
-            }
-            for event in state.visits where period.contains(event.at) {
-                add(event.actor, event.unit, code) { $0.homeVisits += 1 }
-            }
+        let provenance: Provenance, instant: Instant, found: [DossierState]
+        if !listingDossiers, let slot = PeriodSlot(period) {
+            let kept = try await dossiers.keptAccountability(slot, by: attribution)
+            (provenance, instant, found, tally.rows) = (kept.provenance, kept.instant, kept.unsettled, kept.settled)
+        } else {
+            let selection = try await dossiers.dossiers(activeIn: period)
+            (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         }
-        var result = Array(rows.values)
+        for state in found {
+            // Every judgement of the dossier needs its calendar years: without one, only its voids count.
+            let judged = try unjudged.judge(state) { () throws(CalendarError) in
+                (try state.judgedFacts(at: instant, rules: rules), try state.openLateFacts(at: min(period.end, instant), rules: rules))
+            }
+            tally.add(state, facts: state.voidFacts + (judged?.0 ?? []), openLate: judged?.1 ?? [], period: period, by: attribution)
+        }
+        var result = tally.rows.map { key, share in
+            var row: AccountabilityRow
+            switch attribution {
+            case .officer: row = AccountabilityRow(officer: key, unit: rules.catalog.officers[key]?.unit ?? share.units.min() ?? "")
+            case .unit: row = AccountabilityRow(officer: nil, unit: key)
+            }
+            row.counts = share.counts
+            if listingDossiers { row.dossiers = tally.dossiers[key] ?? [] }
+            return row
+        }
         if let unit {
             let date = period.treeDate
             result = result.filter { rules.catalog.lineage(of: $0.unit, on: date).contains(unit) }

@@ -21,61 +21,35 @@ public enum RollUp: String, Sendable, Hashable, CaseIterable {
     case none
 }
 
-/// One row of the on-time rate.
+/// One row of the on-time rate: its counts (`row.late` is `row.counts.late`) and where it sits.
+@dynamicMemberLookup
 public struct RateRow: ReportRow, Hashable {
     public var group: String
     /// The group's name when it is a unit, procedure or officer (in force on the period's last day).
     public var name: String?
     /// A unit group's place in the tree it rolls up through.
     public var place = TreePlace()
-    public var population = 0
-    public var received = 0
-    /// Of `received`: online.
-    public var receivedOnline = 0
-    public var carriedOver = 0
-    public var early = 0
-    public var onTime = 0
-    public var late = 0
-    public var openInTime = 0
-    public var openOverdue = 0
-    public var waiting = 0
-    public var withdrawn = 0
-    public var dueSoon = 0
-    public var notReturned = 0
-    /// On time under Quyết định 766 (indicator 2.1).
-    public var onTime766 = 0
+    public var counts = OutcomeCounts()
 
     public init(group: String) { self.group = group }
 
-    /// (early + on time + open in time) / population, percent, 2 decimals half up.
-    public var onTimeRate: Double? { percentage(early + onTime + openInTime, of: population) }
-    /// The same fraction under the 766 variant × 20 points.
-    public var score766: Double? { percentage(onTime766, of: population).map { rounded2($0 / 5) } }
-
-    mutating func count(_ outcome: PeriodOutcome) {
-        population += 1
-        if outcome.receivedInPeriod { received += 1 } else { carriedOver += 1 }
-        if outcome.receivedInPeriod && outcome.online { receivedOnline += 1 }
-        switch outcome.bucket {
-        case .early: early += 1
-        case .onTime: onTime += 1
-        case .late: late += 1
-        case .openInTime: openInTime += 1
-        case .openOverdue: openOverdue += 1
-        }
-        if outcome.waiting { waiting += 1 }
-        if outcome.withdrawn { withdrawn += 1 }
-        if outcome.dueSoon { dueSoon += 1 }
-        if outcome.notReturned { notReturned += 1 }
-        if outcome.onTime766 == true { onTime766 += 1 }
+    public subscript(dynamicMember path: WritableKeyPath<OutcomeCounts, Int>) -> Int {
+        get { counts[keyPath: path] }
+        set { counts[keyPath: path] = newValue }
     }
+
+    /// (early + on time + open in time) / population, percent, 2 decimals half up.
+    public var onTimeRate: Double? { percentage(counts.early + counts.onTime + counts.openInTime, of: counts.population) }
+    /// The same fraction under the 766 variant × 20 points.
+    public var score766: Double? { percentage(counts.onTime766, of: counts.population).map { rounded2($0 / 5) } }
 
     public static let fields = ["group", "name", "level", "parent", "population", "received", "carried_over", "early", "on_time", "late", "open_in_time",
                                 "open_overdue", "waiting", "withdrawn", "due_soon", "not_returned", "on_time_rate", "score_766"]
     public var values: [Value] {
-        [.text(group), name.map(Value.text) ?? .null] + place.values + [.integer(population), .integer(received), .integer(carriedOver), .integer(early), .integer(onTime),
-         .integer(late), .integer(openInTime), .integer(openOverdue), .integer(waiting), .integer(withdrawn),
-         .integer(dueSoon), .integer(notReturned), .percent(onTimeRate), .points(score766)]
+        let c = counts
+        return [.text(group), name.map(Value.text) ?? .null] + place.values + [.integer(c.population), .integer(c.received), .integer(c.carriedOver), .integer(c.early),
+         .integer(c.onTime), .integer(c.late), .integer(c.openInTime), .integer(c.openOverdue), .integer(c.waiting), .integer(c.withdrawn),
+         .integer(c.dueSoon), .integer(c.notReturned), .percent(onTimeRate), .points(score766)]
     }
 }
 
@@ -87,7 +61,33 @@ extension Inspector {
     /// A dossier whose legal due is unknown (its procedure missing from the catalog) cannot be
     /// bucketed and is left out; the case history says why. One whose due needs a calendar year
     /// not loaded is left out and listed in ``Report/unjudged``.
+    ///
+    /// By unit over a month, quarter or year (cut on the 15th or not), the settled dossiers'
+    /// counts are read as the projection keeps them per unit and only the open ones are judged;
+    /// the answer is the same as folding every dossier (`keptCounts: false`), which other
+    /// groupings and ranges of dates do.
     public func onTimeRates(period: Period, by grouping: Grouping, rollUp: RollUp = .tree) async throws -> Report<RateRow> {
+        try await onTimeRates(period: period, by: grouping, rollUp: rollUp, keptCounts: true)
+    }
+
+    func onTimeRates(period: Period, by grouping: Grouping, rollUp: RollUp, keptCounts: Bool) async throws -> Report<RateRow> {
+        if keptCounts, grouping == .competentUnit, let slot = PeriodSlot(period) {
+            let kept = try await dossiers.periodRates(slot)
+            var perUnit = kept.settled
+            var unjudged = UnjudgedDossiers()
+            for state in kept.unsettled {
+                guard let receipt = state.receipt, state.isInPopulation(of: period),
+                      let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) else { continue }
+                perUnit[receipt.competentUnit, default: OutcomeCounts()].count(outcome)
+            }
+            var rows: [String: RateRow] = [:]
+            var total = RateRow(group: "total")
+            for (unit, counts) in perUnit {
+                total.counts += counts
+                for group in units(unit, period: period, rollUp: rollUp, today: kept.instant.localDate) { rows[group, default: RateRow(group: group)].counts += counts }
+            }
+            return rateReport(rows, total, period: period, grouping: grouping, rollUp: rollUp, provenance: kept.provenance, instant: kept.instant, unjudged: unjudged)
+        }
         let selection = try await dossiers.dossiers(activeIn: period)
         let (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         var rows: [String: RateRow] = [:]
@@ -96,11 +96,17 @@ extension Inspector {
         for state in found {
             guard let receipt = state.receipt, state.isInPopulation(of: period),
                   let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) else { continue }
-            total.count(outcome)
+            total.counts.count(outcome)
             for group in groups(of: state, receipt: receipt, grouping, period: period, rollUp: rollUp, today: instant.localDate) {
-                rows[group, default: RateRow(group: group)].count(outcome)
+                rows[group, default: RateRow(group: group)].counts.count(outcome)
             }
         }
+        return rateReport(rows, total, period: period, grouping: grouping, rollUp: rollUp, provenance: provenance, instant: instant, unjudged: unjudged)
+    }
+
+    /// The rows named and placed in the tree, sorted, the total last.
+    private func rateReport(_ rows: [String: RateRow], _ total: RateRow, period: Period, grouping: Grouping, rollUp: RollUp,
+                            provenance: Provenance, instant: Instant, unjudged: UnjudgedDossiers) -> Report<RateRow> {
         let kind: NamedKind? = switch grouping {
         case .competentUnit, .receivingUnit: .unit
         case .procedure: .procedure

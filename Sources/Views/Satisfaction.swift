@@ -134,7 +134,7 @@ extension Inspector {
             }
             if let receipt = state.receipt, receipt.assist == .homeVisit, period.contains(receipt.at),
                let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
-                update(attribution == .unit ? receipt.unit : receipt.actor) { $0.assisted.count(outcome) }
+                update(attribution == .unit ? receipt.unit : receipt.actor) { $0.assisted.counts.count(outcome) }
             }
         }
         var report = Report(title: "Home support \(period) by \(attribution.rawValue)", provenance: provenance, reportInstant: instant,

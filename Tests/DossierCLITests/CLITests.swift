@@ -243,12 +243,12 @@ struct CLITests {
         let store = try fixedStore()
         let before = try dossier(["rates", "--store", store, "--period", "2025", "--by", "unit", "--format", "json"]).stdout
         let rebuild = try dossier(["rebuild", "--store", store])
-        #expect(rebuild.status == 0 && rebuild.stdout.contains("rebuilt dossiers v2") && rebuild.stdout.contains("rebuilt receipts v2"))
+        #expect(rebuild.status == 0 && rebuild.stdout.contains("rebuilt dossiers v3") && rebuild.stdout.contains("rebuilt receipts v2"))
         #expect(try dossier(["rates", "--store", store, "--period", "2025", "--by", "unit", "--format", "json"]).stdout == before)
         let stats = try dossier(["stats", "--store", store])
-        #expect(stats.status == 0 && stats.stdout.contains("head hash") && stats.stdout.contains(/projection dossiers +v2 at seq/))
+        #expect(stats.status == 0 && stats.stdout.contains("head hash") && stats.stdout.contains(/projection dossiers +v3 at seq/))
         let json = try dossier(["stats", "--store", store, "--format", "json"]).stdout
-        #expect(json.hasPrefix("{\"events\":") && json.contains("\"projection_dossiers\":{\"version\":2,\"seq\":"))
+        #expect(json.hasPrefix("{\"events\":") && json.contains("\"projection_dossiers\":{\"version\":3,\"seq\":"))
         #expect(try dossier(["rebuild", "--store", store, "--projection", "nope"]).status == 2)
     }
 

@@ -1,4 +1,6 @@
 import DossierDomain
+import Foundation
+import PropertyBased
 import Testing
 
 struct PeriodTests {
@@ -125,5 +127,36 @@ struct LateEntryTests {
         var tie = entry
         tie.dossier = "Z"
         #expect(LateEntry.ordered([tie, entry, longer]).map(\.dossier) == ["B", entry.dossier, "Z"])
+    }
+}
+
+/// The slots the views keep figures for tile time, and each is the period its label parses to.
+struct PeriodSlotProperties {
+    /// Any minute from 1990 to 2060, local time.
+    static let minutes = Gen.int64(in: 0...(70 * 366 * 24 * 60)).map { Instant(localDate: LocalDate(year: 1990, month: 1, day: 1), microsecondOfDay: 0) + $0 * 60_000_000 }
+    static let kinds = Gen.int(in: 0...(PeriodSlot.Kind.allCases.count - 1)).map { PeriodSlot.Kind.allCases[$0] }
+
+    @Test("every instant is in exactly its slot: inside its period, outside its neighbours'")
+    func tiles() async {
+        await propertyCheck(input: Self.kinds, Self.minutes) { kind, instant in
+            let slot = PeriodSlot(kind, holding: instant)
+            #expect(slot.span.contains(instant))
+            #expect(!PeriodSlot(kind: kind, index: slot.index - 1).span.contains(instant))
+            #expect(!PeriodSlot(kind: kind, index: slot.index + 1).span.contains(instant))
+            #expect(PeriodSlot(kind: kind, index: slot.index + 1).span.start == slot.span.end)
+        }
+    }
+
+    @Test("a slot's period is what its label parses to, and that period is found as the slot again")
+    func labels() async throws {
+        await propertyCheck(input: Self.kinds, Self.minutes) { kind, instant in
+            let period = PeriodSlot(kind, holding: instant).period()
+            let label = period.label.replacingOccurrences(of: Period.cutOff15thSuffix, with: "")
+            let parsed = try Period.parse(label, cutOff15th: period.label.hasSuffix(Period.cutOff15thSuffix))
+            #expect((parsed.start, parsed.end, parsed.label) == (period.start, period.end, period.label))
+            #expect(PeriodSlot(parsed) == PeriodSlot(kind, holding: instant))
+        }
+        #expect(PeriodSlot(try Period.parse("2025-07-10..2025-08-05")) == nil)
+        #expect(PeriodSlot(try Period.parse("2025-07-01..2025-07-31")) == PeriodSlot(try Period.parse("2025-07")))
     }
 }

@@ -28,8 +28,11 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     public static let accepted = "a month 2025-07, a quarter 2025-Q3, a year 2025, or dates 2025-07-01..2025-09-30"
 
     /// - Throws: ``PeriodError`` naming the accepted forms.
+    /// What a label cut on the 15th ends with.
+    public static let cutOff15thSuffix = " (cut-off 15th)"
+
     public static func parse(_ text: String, cutOff15th: Bool = false) throws(PeriodError) -> Period {
-        let suffix = cutOff15th ? " (cut-off 15th)" : ""
+        let suffix = cutOff15th ? cutOff15thSuffix : ""
         let ends = text.split(separator: ".", omittingEmptySubsequences: false)
         if ends.count > 1 {
             guard ends.count == 3, ends[1].isEmpty, let first = LocalDate(parsing: ends[0]), let last = LocalDate(parsing: ends[2]),

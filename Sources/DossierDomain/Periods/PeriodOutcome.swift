@@ -73,3 +73,61 @@ extension DossierState {
         return outcome
     }
 }
+
+/// Outcomes of a period counted: the on-time rate's numbers for any set of dossiers. Counts of
+/// two disjoint sets add up, which lets figures kept per unit and period roll up.
+public struct OutcomeCounts: Sendable, Hashable {
+    public var population = 0
+    public var received = 0
+    /// Of `received`: online.
+    public var receivedOnline = 0
+    public var carriedOver = 0
+    public var early = 0
+    public var onTime = 0
+    public var late = 0
+    public var openInTime = 0
+    public var openOverdue = 0
+    public var waiting = 0
+    public var withdrawn = 0
+    public var dueSoon = 0
+    public var notReturned = 0
+    /// On time under Quyết định 766 (indicator 2.1).
+    public var onTime766 = 0
+
+    public init() {}
+
+    public mutating func count(_ outcome: PeriodOutcome, times: Int = 1) {
+        population += times
+        if outcome.receivedInPeriod { received += times } else { carriedOver += times }
+        if outcome.receivedInPeriod && outcome.online { receivedOnline += times }
+        switch outcome.bucket {
+        case .early: early += times
+        case .onTime: onTime += times
+        case .late: late += times
+        case .openInTime: openInTime += times
+        case .openOverdue: openOverdue += times
+        }
+        if outcome.waiting { waiting += times }
+        if outcome.withdrawn { withdrawn += times }
+        if outcome.dueSoon { dueSoon += times }
+        if outcome.notReturned { notReturned += times }
+        if outcome.onTime766 == true { onTime766 += times }
+    }
+
+    /// The counts in a fixed order (the order of the stored form).
+    public var all: [Int] {
+        [population, received, receivedOnline, carriedOver, early, onTime, late, openInTime, openOverdue, waiting, withdrawn,
+         dueSoon, notReturned, onTime766]
+    }
+
+    /// Counts from ``all``'s order (missing ones zero).
+    public init(_ all: some Collection<Int>) {
+        var values = Array(all) + Array(repeating: 0, count: max(0, 14 - all.count))
+        (population, received, receivedOnline, carriedOver, early, onTime, late) = (values[0], values[1], values[2], values[3], values[4], values[5], values[6])
+        values.removeFirst(7)
+        (openInTime, openOverdue, waiting, withdrawn, dueSoon, notReturned, onTime766) = (values[0], values[1], values[2], values[3], values[4], values[5], values[6])
+    }
+
+    public static func + (a: OutcomeCounts, b: OutcomeCounts) -> OutcomeCounts { OutcomeCounts(zip(a.all, b.all).map { $0 + $1 }) }
+    public static func += (a: inout OutcomeCounts, b: OutcomeCounts) { a = a + b }
+}

@@ -1,0 +1,100 @@
+public import DossierDomain
+import LedgerLMDB
+
+/// What ``StoredProjection/periodRates(_:)`` found for a slot.
+public struct KeptRates: Sendable {
+    public let provenance: Provenance
+    /// The latest `at` applied (else the epoch): the instant the others are judged at.
+    public let instant: Instant
+    /// The settled dossiers' counts per competent unit.
+    public let settled: [String: OutcomeCounts]
+    /// The dossiers to judge beside them: open ones received before the slot's end, and the
+    /// finished ones not settled.
+    public let unsettled: [DossierState]
+}
+
+/// What ``StoredProjection/keptAccountability(_:by:)`` found for a slot.
+public struct KeptAccountability: Sendable {
+    public let provenance: Provenance
+    public let instant: Instant
+    /// The settled dossiers' rows: per officer (with the units their facts happened in) or per unit.
+    public let settled: [String: AccountabilityShare]
+    public let unsettled: [DossierState]
+}
+
+extension StoredProjection where P == DossierProjection {
+    /// The kept on-time counts of `slot` and the dossiers to judge beside them, from one snapshot.
+    public func periodRates(_ slot: PeriodSlot) async throws -> KeptRates {
+        try await reading { [projection] txn in
+            var settled: [String: OutcomeCounts] = [:]
+            try Self.scan(KeptCounts.prefix(slot), in: projection.periodRates, txn) { name, value in
+                settled[String(decoding: name, as: UTF8.self)] = OutcomeCounts(KeptCounts.decode(value, width: 4))
+            }
+            return KeptRates(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn), settled: settled,
+                             unsettled: try Self.unsettled(projection, before: slot.span.end, txn))
+        }
+    }
+
+    /// The kept accountability rows of `slot` (its months' summed) by `attribution` and the
+    /// dossiers to judge beside them.
+    public func keptAccountability(_ slot: PeriodSlot, by attribution: Attribution) async throws -> KeptAccountability {
+        try await reading { [projection] txn in
+            var settled: [String: AccountabilityShare] = [:]
+            let months = slot.months
+            for month in months {
+                let prefix = KeptCounts.prefix(month)
+                try Self.scan(prefix + [attribution == .officer ? KeptCounts.officer : KeptCounts.unit], in: projection.periodAccountability, txn) { name, value in
+                    let key = String(decoding: name, as: UTF8.self)
+                    var counts = AccountabilityCounts(KeptCounts.decode(value, width: 8).map(Int64.init))
+                    if month != months.last { (counts.stepsOpenLate, counts.openOverrun) = (0, 0) }  // open at the slot's end: its last month's
+                    settled[key, default: AccountabilityShare()].counts += counts
+                    if attribution == .unit { settled[key]?.units = [key] }
+                }
+                guard attribution == .officer else { continue }
+                try Self.scan(prefix + [KeptCounts.officerUnit], in: projection.periodAccountability, txn) { name, _ in
+                    guard let nul = name.firstIndex(of: 0) else { return }
+                    settled[String(decoding: name[..<nul], as: UTF8.self), default: AccountabilityShare()].units.insert(String(decoding: name[(nul + 1)...], as: UTF8.self))
+                }
+            }
+            settled = settled.filter { $0.value.counts != AccountabilityCounts() }  // only steps open at an earlier month's end
+            return KeptAccountability(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn), settled: settled,
+                                      unsettled: try Self.unsettled(projection, before: slot.span.end, txn))
+        }
+    }
+
+    /// Each key under `prefix` (without it) and its value.
+    private static func scan(_ prefix: [UInt8], in database: Database, _ txn: borrowing ReadTransaction,
+                             _ body: (UnsafeRawBufferPointer.SubSequence, UnsafeRawBufferPointer) -> Void) throws {
+        try txn.withCursor(on: database) { cursor in
+            var step = prefix.isEmpty ? Cursor.Position.first : .atLeast(prefix)
+            while try cursor.move(to: step, { key, value -> Bool in
+                guard key.starts(with: prefix) else { return false }
+                body(key.dropFirst(prefix.count), value)
+                return true
+            }) == true {
+                step = .next
+            }
+        }
+    }
+
+    private static func instant(_ projection: DossierProjection, _ txn: borrowing ReadTransaction) throws -> Instant {
+        try projection.latestAt(in: txn) ?? Instant(microsecondsSinceEpoch: 0)
+    }
+
+    /// The dossiers the kept counts leave out: open ones received before `end` (the last keys
+    /// of `by_end`, whose end is the far future) and those listed in `unsettled`.
+    private static func unsettled(_ projection: DossierProjection, before end: Instant, _ txn: borrowing ReadTransaction) throws -> [DossierState] {
+        var codes: [String] = []
+        try txn.withCursor(on: projection.byEnd) { cursor in
+            var step = Cursor.Position.atLeast(TimeKey.bytes(nil))
+            while let code = try cursor.move(to: step, { key, value -> String? in
+                TimeKey.microseconds(value, at: 8) < end.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : ""
+            }) {
+                if let code, !code.isEmpty { codes.append(code) }
+                step = .next
+            }
+        }
+        try scan([], in: projection.unsettled, txn) { name, _ in codes.append(String(decoding: name, as: UTF8.self)) }
+        return try codes.compactMap { try projection.state(of: $0, in: txn) }
+    }
+}
