@@ -152,7 +152,7 @@ let package = Package(
         // The store's benchmark and the interim demo (`make bench`, `make demo`).
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["EventLogLMDB", "EventLogPostgres", "LedgerClusters", "DossierLog", "Projections", "Views", "ProvinceGenerator", "LedgerService",
+            dependencies: ["EventLogLMDB", "EventLogPostgres", "LedgerClusters", "DossierLog", "Projections", "Views", "ProvinceGenerator", "LedgerService", "LedgerDashboard",
                            .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird")],
             path: "tools/benchmarks/Sources/ledger-bench"
         ),

@@ -54,7 +54,7 @@ enum Chart {
     static func bars(_ items: [(label: String, value: Double?, link: String)], title: String) -> String {
         let (rowHeight, labelWidth, barWidth) = (22, 340, 520)
         let height = max(1, items.count) * rowHeight + 24
-        var out = "<svg role=\"img\" aria-label=\"\(HTML.escape(title))\" viewBox=\"0 0 \(labelWidth + barWidth + 70) \(height)\" width=\"100%\" style=\"max-width:\(labelWidth + barWidth + 70)px\">"
+        var out = "<svg class=\"bars\" role=\"img\" aria-label=\"\(HTML.escape(title))\" viewBox=\"0 0 \(labelWidth + barWidth + 70) \(height)\" width=\"100%\" style=\"max-width:\(labelWidth + barWidth + 70)px\">"
         out += "<title>\(HTML.escape(title))</title>"
         for (index, item) in items.enumerated() {
             let y = index * rowHeight + 4
@@ -63,6 +63,27 @@ enum Chart {
             out += "<a href=\"\(HTML.escape(item.link))\"><text x=\"\(labelWidth - 6)\" y=\"\(y + 15)\" text-anchor=\"end\" font-size=\"13\" fill=\"#1a1a1a\">\(HTML.escape(String(item.label.prefix(40))))</text>"
             out += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(max(width, 1))\" height=\"\(rowHeight - 6)\" fill=\"\(colour)\"></rect>"
             out += "<text x=\"\(labelWidth + max(width, 1) + 6)\" y=\"\(y + 15)\" font-size=\"13\" fill=\"#1a1a1a\">\(HTML.vi.text(.percent(item.value)))</text></a>"
+        }
+        return out + "</svg>"
+    }
+}
+
+extension Chart {
+    /// Vertical columns of a percentage (0–100) per item, left to right, each a link, with the
+    /// value above and the label below.
+    static func columns(_ items: [(label: String, value: Double?, link: String)], title: String) -> String {
+        let (columnWidth, plotHeight, top, bottom) = (64, 180, 20, 24)
+        let width = max(1, items.count) * columnWidth + 40
+        var out = "<svg class=\"months\" role=\"img\" aria-label=\"\(HTML.escape(title))\" viewBox=\"0 0 \(width) \(plotHeight + top + bottom)\" width=\"100%\" style=\"max-width:\(width)px\">"
+        out += "<title>\(HTML.escape(title))</title>"
+        out += "<line x1=\"30\" y1=\"\(top + plotHeight)\" x2=\"\(width)\" y2=\"\(top + plotHeight)\" stroke=\"#767676\"></line>"
+        for (index, item) in items.enumerated() {
+            let x = 36 + index * columnWidth
+            let height = Int(((item.value ?? 0) / 100 * Double(plotHeight)).rounded())
+            let colour = (item.value ?? 0) >= 95 ? "#17612a" : (item.value ?? 0) >= 80 ? "#8a5a00" : "#8a1c1c"
+            out += "<a href=\"\(HTML.escape(item.link))\"><rect x=\"\(x)\" y=\"\(top + plotHeight - max(height, 1))\" width=\"\(columnWidth - 14)\" height=\"\(max(height, 1))\" fill=\"\(colour)\"></rect>"
+            out += "<text x=\"\(x + (columnWidth - 14) / 2)\" y=\"\(top + plotHeight - max(height, 1) - 4)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#1a1a1a\">\(HTML.escape(item.value.map { HTML.vi.decimal($0, places: 1) } ?? "–"))</text>"
+            out += "<text x=\"\(x + (columnWidth - 14) / 2)\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#1a1a1a\">\(HTML.escape(item.label))</text></a>"
         }
         return out + "</svg>"
     }

@@ -84,10 +84,7 @@ extension Pages {
         var out = "<h1>\(kind.title) · \(HTML.escape(shown))</h1>"
         out += "<p class=\"download\"><a href=\"\(path).csv\(HTML.query(parameters + [("page", "\(page)")]))\" download>\(HTML.both("Tải CSV những dòng này", "Download these rows as CSV"))</a></p>"
         out += Self.table(kind, report)
-        out += "<nav aria-label=\"Pages\"><p>" + HTML.both("Trang", "Page") + " \(page)/\(pages) (\(HTML.vi.grouped(full.rows.count)))"
-        if page > 1 { out += " <a href=\"\(path)\(HTML.query(parameters + [("page", "\(page - 1)")]))\" rel=\"prev\">\(HTML.both("Trước", "Previous"))</a>" }
-        if page < pages { out += " <a href=\"\(path)\(HTML.query(parameters + [("page", "\(page + 1)")]))\" rel=\"next\">\(HTML.both("Sau", "Next"))</a>" }
-        out += "</p></nav>" + HTML.provenance(report.provenance, at: report.reportInstant)
+        out += Self.pager(path, parameters, page: page, of: pages, rows: full.rows.count) + HTML.provenance(report.provenance, at: report.reportInstant)
         return ("\(kind.rawValue) \(shown)", out)
     }
 
@@ -102,8 +99,16 @@ extension Pages {
         return (inspector, LateFilter(unit: unit, procedure: procedure, officer: officer), [("unit", unit), ("officer", officer), ("procedure", procedure)])
     }
 
+    /// Links to the pages before and after.
+    static func pager(_ path: String, _ parameters: [(String, String?)], page: Int, of pages: Int, rows: Int) -> String {
+        var out = "<nav aria-label=\"Pages\"><p>" + HTML.both("Trang", "Page") + " \(page)/\(pages) (\(HTML.vi.grouped(rows)))"
+        if page > 1 { out += " <a href=\"\(path)\(HTML.query(parameters + [("page", "\(page - 1)")]))\" rel=\"prev\">\(HTML.both("Trước", "Previous"))</a>" }
+        if page < pages { out += " <a href=\"\(path)\(HTML.query(parameters + [("page", "\(page + 1)")]))\" rel=\"next\">\(HTML.both("Sau", "Next"))</a>" }
+        return out + "</p></nav>"
+    }
+
     /// The page of rows asked for (`page`, from 1), and how many pages there are.
-    private func paged<Row>(_ report: Report<Row>, _ request: Request) -> (report: Report<Row>, page: Int, pages: Int) {
+    func paged<Row>(_ report: Report<Row>, _ request: Request) -> (report: Report<Row>, page: Int, pages: Int) {
         let pages = max(1, (report.rows.count + Self.pageSize - 1) / Self.pageSize)
         let page = min(max(1, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1), pages)
         var shown = report

@@ -40,7 +40,9 @@ struct Pages: Sendable {
     }
 
     /// Cards of a unit's subtree for a period (each with its change against the period before),
-    /// its child units by on-time rate (worst first), and its late dossiers.
+    /// the on-time rate of the last 12 months, its child units by on-time rate (worst first), its
+    /// officers with the most faults, and its late dossiers. Complaints and home-support visits
+    /// are counted where they happened, as accountability counts them.
     private func unitPage(_ unit: String, _ inspector: Inspector, _ request: Request, heading: String) async throws -> (title: String, html: String) {
         let late = try await inspector.lateList(filter: LateFilter(unit: unit))
         let choice = try PeriodChoice(request, around: late.reportInstant), period = choice.period
@@ -48,7 +50,8 @@ struct Pages: Sendable {
         var before: Report<RateRow>?
         if let earlier = try choice.previous() { before = try await inspector.onTimeRates(period: earlier.period, by: .competentUnit) }
         let online = try await inspector.onlineRates(period: period).rows.first { $0.group == unit }
-        let satisfaction = try await inspector.satisfaction(period: period).rows.first { $0.group == unit }
+        let byUnit = try await inspector.accountability(period: period, by: .unit, unit: unit, listingDossiers: false)
+        let subtree = byUnit.rows.map(\.counts).reduce(AccountabilityCounts(), +)
         let dueSoon = try await inspector.dueSoonList(filter: LateFilter(unit: unit))
         let row = rates.rows.first { $0.group == unit }, earlier = before?.rows.first { $0.group == unit }
         let name = row?.name.map { " · " + HTML.escape($0) } ?? ""
@@ -60,8 +63,11 @@ struct Pages: Sendable {
         out += card(HTML.both("Tỷ lệ trực tuyến", "Online rate"), HTML.vi.text(.percent(online?.onlineRate)), "", link: nil)
         out += card(HTML.both("Đang quá hạn", "Overdue now"), HTML.vi.grouped(late.rows.count), "", link: "/dashboard/late" + HTML.query([("unit", unit)]))
         out += card(HTML.both("Sắp đến hạn", "Due soon"), HTML.vi.grouped(dueSoon.rows.count), "", link: "/dashboard/due-soon" + HTML.query([("unit", unit)]))
-        out += card(HTML.both("Phản ánh, kiến nghị", "Complaints"), HTML.vi.grouped(satisfaction?.complaints ?? 0), "", link: nil)
+        let byUnitLink = "/dashboard/accountability" + HTML.query([("by", "unit")] + choice.query)
+        out += card(HTML.both("Phản ánh, kiến nghị", "Complaints"), HTML.vi.grouped(subtree.complaints), "", link: byUnitLink)
+        out += card(HTML.both("Hỗ trợ tại nhà", "Home-support visits"), HTML.vi.grouped(subtree.homeVisits), "", link: byUnitLink)
         out += "</div>"
+        out += try await monthlyChart(unit, inspector, around: late.reportInstant, path: request.uri.path)
         let children = rates.rows.filter { $0.place.parent == unit }.sorted { ($0.onTimeRate ?? 101) < ($1.onTimeRate ?? 101) }
         if !children.isEmpty {
             out += "<h2>\(HTML.both("Đơn vị theo tỷ lệ đúng hạn, thấp nhất trước", "Units by on-time rate, worst first"))</h2>"
@@ -74,12 +80,41 @@ struct Pages: Sendable {
                 field == "group" ? "/dashboard/units/\(HTML.percentEncoded(row.group))" : nil
             }
         }
+        var officers = try await inspector.accountability(period: period, by: .officer, unit: unit, listingDossiers: false)
+        officers.rows = Array(officers.rows.prefix(10))
+        out += "<h2>\(HTML.both("Cán bộ nhiều lỗi nhất trong kỳ", "Officers with the most faults in the period"))</h2>"
+        out += HTML.table(officers, fields: ["officer", "name", "steps_held", "steps_late", "steps_open_late", "deadlines_missed", "complaints", "home_visits"],
+                          caption: HTML.both("Trách nhiệm, 10 dòng đầu", "Accountability, first 10 rows")) { field, row in
+            guard let officer = row.officer, field == "officer" || Self.accountabilityCounts.contains(field) else { return nil }
+            return "/dashboard/accountability/dossiers" + HTML.query([("row", officer), ("count", field == "officer" ? nil : field)] + choice.query)
+        }
         var shown = late
         shown.rows = Array(late.rows.prefix(10))
         out += "<h2>\(HTML.both("Hồ sơ quá hạn", "Overdue dossiers")) (\(HTML.vi.grouped(late.rows.count)))</h2>"
         out += Self.table(.late, shown) + "<p><a href=\"/dashboard/late\(HTML.query([("unit", unit)]))\">\(HTML.both("Xem tất cả", "See all"))</a></p>"
         out += HTML.provenance(rates.provenance, at: late.reportInstant)
         return ("\(unit) \(period.label)", out)
+    }
+
+    /// The on-time rate of the unit's subtree in each of the 12 months up to the views' instant,
+    /// each bar a link to that month, with its figures as a table.
+    private func monthlyChart(_ unit: String, _ inspector: Inspector, around instant: Instant?, path: String) async throws -> String {
+        let (year, month, _) = (instant ?? TimeGuard.wallClock()).localDate.components
+        var months: [(label: String, rate: Double?, population: Int, link: String)] = []
+        for back in (0..<12).reversed() {
+            let index = year * 12 + month - 1 - back
+            let text = "\(index / 12)-" + (index % 12 + 1 < 10 ? "0" : "") + "\(index % 12 + 1)"
+            let row = try await inspector.onTimeRates(period: try Period.parse(text), by: .competentUnit).rows.first { $0.group == unit }
+            months.append(("\(index % 12 + 1)/\(index / 12)", row?.onTimeRate, row?.population ?? 0, path + HTML.query([("period", text)])))
+        }
+        var out = "<h2>\(HTML.both("Tỷ lệ đúng hạn 12 tháng qua", "On-time rate over the last 12 months"))</h2>"
+        out += Chart.columns(months.map { ($0.label, $0.rate, $0.link) }, title: "On-time rate by month, last 12 months")
+        out += "<details><summary>\(HTML.both("Số liệu của biểu đồ", "The chart's figures"))</summary><div class=\"scroll\"><table><thead><tr>"
+        out += "<th scope=\"col\">\(HTML.both("Tháng", "Month"))</th><th scope=\"col\">\(HTML.both("Số hồ sơ", "Dossiers"))</th><th scope=\"col\">\(HTML.both("Tỷ lệ đúng hạn", "On-time rate"))</th></tr></thead><tbody>"
+        for month in months {
+            out += "<tr><td><a href=\"\(HTML.escape(month.link))\">\(month.label)</a></td><td class=\"n\">\(HTML.vi.grouped(month.population))</td><td class=\"n\">\(HTML.escape(HTML.vi.text(.percent(month.rate))))</td></tr>"
+        }
+        return out + "</tbody></table></div></details>"
     }
 
     private func card(_ label: String, _ value: String, _ change: String, link: String?) -> String {

@@ -39,10 +39,11 @@ struct PeriodChoice: Sendable {
     /// The query parameters that ask for this period again.
     var query: [(String, String?)] { [("period", text), ("cut_off_15th", cutOff15th ? "true" : nil)] }
 
-    /// The picker: the period's text and the 15th cut-off.
-    func form(action: String) -> String {
-        """
-        <form class="period" method="get" action="\(HTML.escape(action))"><label for="period">\(HTML.both("Kỳ (tháng, quý, năm)", "Period (month, quarter, year)"))
+    /// The picker: the period's text and the 15th cut-off (`keeping` the page's other parameters).
+    func form(action: String, keeping: [(String, String?)] = []) -> String {
+        let hidden = keeping.compactMap { name, value in value.map { "<input type=\"hidden\" name=\"\(HTML.escape(name))\" value=\"\(HTML.escape($0))\">" } }.joined()
+        return """
+        <form class="period" method="get" action="\(HTML.escape(action))">\(hidden)<label for="period">\(HTML.both("Kỳ (tháng, quý, năm)", "Period (month, quarter, year)"))
         <input id="period" name="period" value="\(HTML.escape(text))" pattern="[0-9]{4}(-Q[1-4]|-[0-9]{2})?" size="10"></label>
         <label class="check"><span><input type="checkbox" name="cut_off_15th" value="true"\(cutOff15th ? " checked" : "")> \(HTML.both("Chốt số liệu ngày 15", "Cut on the 15th"))</span></label>
         <button type="submit">\(HTML.both("Xem", "Show"))</button></form>

@@ -17,9 +17,9 @@ public import LedgerLMDB
 /// - `summary`: `latest_at` -> the latest `at` of the events applied (the default report instant);
 /// - `anomalies`: seq -> why the fold refused an event that is in the log (appended without the
 ///   domain's checks); the state skips it;
-/// - `period_rates`, `period_accountability` and `unsettled`: the on-time rate's and
-///   accountability's counts of settled dossiers per period slot, and the finished dossiers left
-///   out of them (``KeptCounts``).
+/// - `period_rates`, `period_accountability`, `period_dossiers` and `unsettled`: the on-time
+///   rate's and accountability's counts of settled dossiers per period slot, the dossiers behind
+///   each accountability row per month, and the finished dossiers left out of them (``KeptCounts``).
 ///
 /// Instants in keys are big-endian microseconds with the sign bit flipped, so they sort in time.
 public struct DossierProjection: Projection {
@@ -28,7 +28,8 @@ public struct DossierProjection: Projection {
     public static let databases = [
         Database.Specification("states"), Database.Specification("by_end"), Database.Specification("finished_late"),
         Database.Specification("activity"), Database.Specification("summary"), Database.Specification("anomalies"),
-        Database.Specification("period_rates"), Database.Specification("period_accountability"), Database.Specification("unsettled"),
+        Database.Specification("period_rates"), Database.Specification("period_accountability"), Database.Specification("period_dossiers"),
+        Database.Specification("unsettled"),
     ]
 
     public let states: Database
@@ -39,11 +40,13 @@ public struct DossierProjection: Projection {
     public let anomalies: Database
     public let periodRates: Database
     public let periodAccountability: Database
+    public let periodDossiers: Database
     public let unsettled: Database
 
     public init(databases: [Database]) {
         (states, byEnd, finishedLate, activity) = (databases[0], databases[1], databases[2], databases[3])
-        (summary, anomalies, periodRates, periodAccountability, unsettled) = (databases[4], databases[5], databases[6], databases[7], databases[8])
+        (summary, anomalies, periodRates, periodAccountability) = (databases[4], databases[5], databases[6], databases[7])
+        (periodDossiers, unsettled) = (databases[8], databases[9])
     }
 
     private static let latestKey = Array("latest_at".utf8)
@@ -83,7 +86,7 @@ public struct DossierProjection: Projection {
         var sums = Array(repeating: KeptCounts.Sums(), count: parts)
         work.withUnsafeMutableBufferPointer { buffer in
             sums.withUnsafeMutableBufferPointer { sums in
-                let (shared, sharedSums) = (SharedWork(buffer), SharedWork(sums))
+                let (shared, sharedSums) = (SharedBuffer(buffer), SharedBuffer(sums))
                 DispatchQueue.concurrentPerform(iterations: parts) { part in
                     for k in stride(from: part, to: shared.buffer.count, by: parts) { fold(&shared.buffer[k], events, rules, kept: &sharedSums.buffer[part]) }
                 }
@@ -95,11 +98,16 @@ public struct DossierProjection: Projection {
             if let failure = piece.failure { throw ProjectionError("the stored state of \(piece.code) does not decode (\(failure)); rebuild the projection") }
             anomalies += piece.anomalies
         }
-        var rates: [[UInt8]: [Int]] = [:], accountability: [[UInt8]: [Int]] = [:]
+        var rates: [[UInt8]: [Int]] = [:], accountability: [[UInt8]: [Int]] = [:], codes: [[UInt8]: (listed: [String], unlisted: [String])] = [:]
         for part in sums {
             for (key, delta) in part.rates { rates[key.bytes] = zip(rates[key.bytes] ?? Array(repeating: 0, count: 14), delta.all).map { $0 + $1 } }
-            for (key, delta) in part.accountability {
-                accountability[key.bytes] = zip(accountability[key.bytes] ?? Array(repeating: 0, count: 16), delta.all).map { $0 + Int($1) }
+            for (key, change) in part.accountability {
+                let bytes = key.bytes
+                accountability[bytes] = zip(accountability[bytes] ?? Array(repeating: 0, count: 15), change.counts.all).map { $0 + Int($1) }
+                if !change.listed.isEmpty || !change.unlisted.isEmpty {
+                    codes[bytes, default: ([], [])].listed += change.listed
+                    codes[bytes, default: ([], [])].unlisted += change.unlisted
+                }
             }
         }
         for (position, reason) in anomalies.sorted(by: { $0.0 < $1.0 }) {
@@ -110,6 +118,7 @@ public struct DossierProjection: Projection {
         }
         try KeptCounts.write(rates, width: 4, to: periodRates, in: txn)
         try KeptCounts.write(accountability, width: 8, to: periodAccountability, in: txn)
+        try KeptCounts.write(codes: codes, to: periodDossiers, in: txn)
         work.sort { $0.code < $1.code }
         for piece in work {
             for stale in piece.stale { try stale.key.withUnsafeBytes { _ = try txn.delete(forKey: $0, in: stale.database) } }
@@ -214,10 +223,4 @@ public enum TimeKey: Sendable {
         guard let raw = BigEndian.load(UInt64.self, from: bytes, at: offset), raw != UInt64.max else { return Int64.max }
         return Int64(bitPattern: raw ^ (1 << 63))
     }
-}
-
-/// The batch's work shared by the two folding threads: each touches only its own elements.
-private struct SharedWork<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }

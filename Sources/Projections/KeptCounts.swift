@@ -19,6 +19,8 @@ import LedgerLMDB
 /// at its end, which are its last month's): slot kind and index, then `o` + officer, `u` + unit,
 /// or `w` + officer + NUL + unit -> ``AccountabilityCounts`` in their ``AccountabilityCounts/all``
 /// order, 8 bytes each (a `w` key counts, as `steps_held`, the officer's facts in that unit).
+/// `period_dossiers`: the same `o` and `u` keys of calendar months -> the codes of the settled
+/// dossiers counted there, sorted, one per line: what a count's link lists.
 /// A key whose counts are all zero is deleted, so applying the log in any batches stores the same bytes.
 enum KeptCounts {
     /// A slot and a competent unit: one row of kept on-time counts.
@@ -44,7 +46,14 @@ enum KeptCounts {
     /// What a batch changes, summed.
     struct Sums {
         var rates: [RateKey: OutcomeCounts] = [:]
-        var accountability: [AccountabilityKey: AccountabilityCounts] = [:]
+        var accountability: [AccountabilityKey: RowChange] = [:]
+    }
+
+    /// A row's change in a batch: its counts, and (calendar months) the dossiers listed or taken off.
+    struct RowChange {
+        var counts = AccountabilityCounts()
+        var listed: [String] = []
+        var unlisted: [String] = []
     }
 
     static func prefix(_ slot: PeriodSlot) -> [UInt8] {
@@ -98,7 +107,11 @@ enum KeptCounts {
             for (slot, outcome) in outcomes { sums.rates[RateKey(slot: slot, unit: unit), default: OutcomeCounts()].count(outcome, times: sign) }
         }
         let factor = Int64(sign)
-        for (key, counts) in zip(rows.keys, rows.counts) { sums.accountability[key, default: AccountabilityCounts()] += counts.scaled(by: factor) }
+        for (key, counts) in zip(rows.keys, rows.counts) {
+            sums.accountability[key, default: RowChange()].counts += counts.scaled(by: factor)
+            guard key.slot.kind == .month, key.tag != officerUnit else { continue }
+            if sign > 0 { sums.accountability[key, default: RowChange()].listed.append(state.dossier) } else { sums.accountability[key, default: RowChange()].unlisted.append(state.dossier) }
+        }
         return true
     }
 
@@ -135,6 +148,25 @@ enum KeptCounts {
             keys.append(key)
             counts.append(change)
         }
+    }
+
+    /// Adds and takes off the batch's dossiers in each row's list, in key order; deletes empty lists.
+    /// A dossier is taken off (its old state) before it is listed again (its new state).
+    static func write(codes changes: [[UInt8]: (listed: [String], unlisted: [String])], to database: Database, in txn: borrowing WriteTransaction) throws {
+        for (key, change) in changes.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            var codes = Set(try key.withUnsafeBytes { k in try txn.withValue(forKey: k, in: database) { codeList($0) } } ?? [])
+            codes.subtract(change.unlisted)
+            codes.formUnion(change.listed)
+            if codes.isEmpty {
+                _ = try key.withUnsafeBytes { try txn.delete(forKey: $0, in: database) }
+            } else {
+                try txn.put(Array(codes.sorted().joined(separator: "\n").utf8), forKey: key, in: database)
+            }
+        }
+    }
+
+    static func codeList(_ bytes: UnsafeRawBufferPointer) -> [String] {
+        bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Adds the batch's change to the stored counts, in key order; deletes counts that reach zero.

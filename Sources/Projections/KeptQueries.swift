@@ -31,7 +31,7 @@ extension StoredProjection where P == DossierProjection {
                 settled[String(decoding: name, as: UTF8.self)] = OutcomeCounts(KeptCounts.decode(value, width: 4))
             }
             return KeptRates(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn), settled: settled,
-                             unsettled: try Self.unsettled(projection, before: slot.span.end, txn))
+                             unsettled: try self.unsettled(before: slot.span.end, txn))
         }
     }
 
@@ -58,7 +58,28 @@ extension StoredProjection where P == DossierProjection {
             }
             settled = settled.filter { $0.value.counts != AccountabilityCounts() }  // only steps open at an earlier month's end
             return KeptAccountability(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn), settled: settled,
-                                      unsettled: try Self.unsettled(projection, before: slot.span.end, txn))
+                                      unsettled: try self.unsettled(before: slot.span.end, txn))
+        }
+    }
+
+    /// The dossiers that may count for one accountability row (`name`, an officer or a unit) in
+    /// `slot`: the settled ones listed under its calendar months, and those the kept counts
+    /// leave out. Judge them to know what each counts for.
+    public func keptRowDossiers(_ slot: PeriodSlot, by attribution: Attribution, row name: String) async throws -> DossierSelection {
+        try await reading { [projection] txn in
+            let span = slot.span
+            var codes: Set<String> = []
+            for index in PeriodSlot(.month, holding: span.start).index...PeriodSlot(.month, holding: span.end + -1).index {
+                let key = KeptCounts.AccountabilityKey(slot: PeriodSlot(kind: .month, index: index), tag: attribution == .officer ? KeptCounts.officer : KeptCounts.unit,
+                                                       name: name).bytes
+                try key.withUnsafeBytes { k in try txn.withValue(forKey: k, in: projection.periodDossiers) { codes.formUnion(KeptCounts.codeList($0)) } }
+            }
+            let encoded = try codes.sorted().compactMap { code in
+                try Array(code.utf8).withUnsafeBytes { key in try txn.withValue(forKey: key, in: projection.states) { Array($0) } }
+            }
+            let states = try Self.decode(encoded)
+            return DossierSelection(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn),
+                                    current: states + (try self.unsettled(before: span.end, txn)), later: [])
         }
     }
 
@@ -81,20 +102,11 @@ extension StoredProjection where P == DossierProjection {
         try projection.latestAt(in: txn) ?? Instant(microsecondsSinceEpoch: 0)
     }
 
-    /// The dossiers the kept counts leave out: open ones received before `end` (the last keys
-    /// of `by_end`, whose end is the far future) and those listed in `unsettled`.
-    private static func unsettled(_ projection: DossierProjection, before end: Instant, _ txn: borrowing ReadTransaction) throws -> [DossierState] {
+    /// The dossiers the kept counts leave out: open ones received before `end` and those listed
+    /// in `unsettled`.
+    private func unsettled(before end: Instant, _ txn: borrowing ReadTransaction) throws -> [DossierState] {
         var codes: [String] = []
-        try txn.withCursor(on: projection.byEnd) { cursor in
-            var step = Cursor.Position.atLeast(TimeKey.bytes(nil))
-            while let code = try cursor.move(to: step, { key, value -> String? in
-                TimeKey.microseconds(value, at: 8) < end.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : ""
-            }) {
-                if let code, !code.isEmpty { codes.append(code) }
-                step = .next
-            }
-        }
-        try scan([], in: projection.unsettled, txn) { name, _ in codes.append(String(decoding: name, as: UTF8.self)) }
-        return try codes.compactMap { try projection.state(of: $0, in: txn) }
+        try Self.scan([], in: projection.unsettled, txn) { name, _ in codes.append(String(decoding: name, as: UTF8.self)) }
+        return try openStates(txn).filter { ($0.receipt?.at).map { $0 < end } ?? false } + codes.compactMap { try projection.state(of: $0, in: txn) }
     }
 }

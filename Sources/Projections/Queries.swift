@@ -30,15 +30,24 @@ extension StoredProjection where P == DossierProjection {
         try await reading { [projection] txn in
             let instant = try asOf ?? projection.latestAt(in: txn) ?? Instant(microsecondsSinceEpoch: 0)
             let bound = selection == .dueBefore ? instant.microseconds : Int64.max
+            var found: [DossierState] = []
             var codes: [String] = []
-            try txn.withCursor(on: projection.byEnd) { cursor in
-                var step = Cursor.Position.atLeast(TimeKey.bytes(instant + 1))
-                while let code = try cursor.move(to: step, { key, value -> String? in
-                    let due = TimeKey.microseconds(value, at: 0), received = TimeKey.microseconds(value, at: 8)
-                    return due < bound && received <= instant.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : ""
-                }) {
-                    if let code, !code.isEmpty { codes.append(code) }
-                    step = .next
+            if asOf == nil {
+                // Now: the open dossiers (none finished after the latest instant), decoded once per checkpoint.
+                found = try self.openStates(txn).filter { state in
+                    guard let receipt = state.receipt else { return false }
+                    return (state.dues.compactMap(\.due).min() ?? receipt.at).microseconds < bound && receipt.at <= instant
+                }
+            } else {
+                try txn.withCursor(on: projection.byEnd) { cursor in
+                    var step = Cursor.Position.atLeast(TimeKey.bytes(instant + 1))
+                    while let code = try cursor.move(to: step, { key, value -> String? in
+                        let due = TimeKey.microseconds(value, at: 0), received = TimeKey.microseconds(value, at: 8)
+                        return due < bound && received <= instant.microseconds ? String(decoding: key.dropFirst(8), as: UTF8.self) : ""
+                    }) {
+                        if let code, !code.isEmpty { codes.append(code) }
+                        step = .next
+                    }
                 }
             }
             if includeFinishedLate {
@@ -52,9 +61,9 @@ extension StoredProjection where P == DossierProjection {
                     }
                 }
             }
+            found += try codes.compactMap { try projection.state(of: $0, in: txn) }
             var current: [DossierState] = [], later: [DossierState] = []
-            for code in codes {
-                guard let state = try projection.state(of: code, in: txn) else { continue }
+            for state in found {
                 if let last = state.lastAt, last > instant { later.append(state) } else { current.append(state) }
             }
             return DossierSelection(provenance: try self.provenance(txn), instant: instant, current: current, later: later)

@@ -61,10 +61,9 @@ struct AccountabilityTally {
     var rows: [String: AccountabilityShare] = [:]
     var dossiers: [String: Set<String>] = [:]
 
-    /// Adds one dossier's facts in `period` (the steps open and late at its end already chosen).
-    mutating func add(_ state: DossierState, facts: [AccountabilityFact], openLate: [AccountabilityFact], period: Period, by attribution: Attribution) {
-        let shares = AccountabilityShare.rows(facts.filter { period.contains($0.at) } + openLate, by: attribution)
-        for (key, share) in shares {
+    /// Adds one dossier's facts.
+    mutating func add(_ state: DossierState, facts: [AccountabilityFact], by attribution: Attribution) {
+        for (key, share) in AccountabilityShare.rows(facts, by: attribution) {
             rows[key, default: AccountabilityShare()].counts += share.counts
             rows[key, default: AccountabilityShare()].units.formUnion(share.units)
             dossiers[key, default: []].insert(state.dossier)
@@ -96,13 +95,7 @@ extension Inspector {
             let selection = try await dossiers.dossiers(activeIn: period)
             (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         }
-        for state in found {
-            // Every judgement of the dossier needs its calendar years: without one, only its voids count.
-            let judged = try unjudged.judge(state) { () throws(CalendarError) in
-                (try state.judgedFacts(at: instant, rules: rules), try state.openLateFacts(at: min(period.end, instant), rules: rules))
-            }
-            tally.add(state, facts: state.voidFacts + (judged?.0 ?? []), openLate: judged?.1 ?? [], period: period, by: attribution)
-        }
+        for (state, facts) in zip(found, facts(of: found, in: period, at: instant, &unjudged)) { tally.add(state, facts: facts, by: attribution) }
         var result = tally.rows.map { key, share in
             var row: AccountabilityRow
             switch attribution {
@@ -129,5 +122,44 @@ extension Inspector {
         report.unjudged = unjudged.sorted
         report.period = period
         return report
+    }
+
+    /// The dossiers behind one row of ``accountability(period:by:unit:rewards:listingDossiers:)``
+    /// (`row`: an officer, or a unit), each with what it counts for that row: one report row per
+    /// dossier (its code in `dossiers`), the most faults first. Over a month, quarter or year the
+    /// candidates are the dossiers the projection lists under the row's months, else every
+    /// dossier of the period.
+    public func accountabilityDossiers(period: Period, by attribution: Attribution, row key: String) async throws -> Report<AccountabilityRow> {
+        let selection = if let slot = PeriodSlot(period) {
+            try await dossiers.keptRowDossiers(slot, by: attribution, row: key)
+        } else {
+            try await dossiers.dossiers(activeIn: period)
+        }
+        let instant = selection.instant
+        var unjudged = UnjudgedDossiers()
+        var result: [AccountabilityRow] = []
+        for (state, facts) in zip(selection.current, facts(of: selection.current, in: period, at: instant, &unjudged)) {
+            guard let share = AccountabilityShare.rows(facts, by: attribution)[key] else { continue }
+            var row = attribution == .officer ? AccountabilityRow(officer: key, unit: share.units.min() ?? "") : AccountabilityRow(officer: nil, unit: key)
+            (row.counts, row.dossiers) = (share.counts, [state.dossier])
+            row.name = rules.catalog.name(of: attribution == .officer ? .officer : .unit, key, on: period.lastDay)
+            result.append(row)
+        }
+        result.sort { ($0.faults, $1.dossiers.first ?? "") > ($1.faults, $0.dossiers.first ?? "") }
+        var report = Report(title: "Accountability \(period) of \(key), by dossier", provenance: selection.provenance, reportInstant: instant, rows: result)
+        report.unjudged = unjudged.sorted
+        report.period = period
+        return report
+    }
+
+    /// Each dossier's facts that count in `period`, judged at `instant`: those placed in it, and
+    /// the steps open and late at its end (or at `instant`, when earlier). Every judgement needs
+    /// the dossier's calendar years: without one, only its voids count and it is listed as unjudged.
+    private func facts(of states: [DossierState], in period: Period, at instant: Instant, _ unjudged: inout UnjudgedDossiers) -> [[AccountabilityFact]] {
+        let rules = rules
+        let judged = unjudged.judgeAll(states) { state throws(CalendarError) in
+            try state.judgedFacts(at: instant, rules: rules).filter { period.contains($0.at) } + state.openLateFacts(at: min(period.end, instant), rules: rules)
+        }
+        return zip(states, judged).map { state, facts in state.voidFacts.filter { period.contains($0.at) } + (facts ?? []) }
     }
 }

@@ -75,9 +75,10 @@ extension Inspector {
             let kept = try await dossiers.periodRates(slot)
             var perUnit = kept.settled
             var unjudged = UnjudgedDossiers()
-            for state in kept.unsettled {
-                guard let receipt = state.receipt, state.isInPopulation(of: period),
-                      let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) else { continue }
+            let population = kept.unsettled.filter { $0.receipt != nil && $0.isInPopulation(of: period) }
+            let rules = rules
+            for (state, outcome) in zip(population, unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
+                guard let outcome, let receipt = state.receipt else { continue }
                 perUnit[receipt.competentUnit, default: OutcomeCounts()].count(outcome)
             }
             var rows: [String: RateRow] = [:]
@@ -93,9 +94,10 @@ extension Inspector {
         var rows: [String: RateRow] = [:]
         var total = RateRow(group: "total")
         var unjudged = UnjudgedDossiers()
-        for state in found {
-            guard let receipt = state.receipt, state.isInPopulation(of: period),
-                  let outcome = try unjudged.judge(state, { () throws(CalendarError) in try state.outcome(in: period, rules: rules) }) else { continue }
+        let population = found.filter { $0.receipt != nil && $0.isInPopulation(of: period) }
+        let rules = rules
+        for (state, outcome) in zip(population, unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
+            guard let outcome, let receipt = state.receipt else { continue }
             total.counts.count(outcome)
             for group in groups(of: state, receipt: receipt, grouping, period: period, rollUp: rollUp, today: instant.localDate) {
                 rows[group, default: RateRow(group: group)].counts.count(outcome)

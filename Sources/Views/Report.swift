@@ -1,4 +1,6 @@
+import Dispatch
 public import DossierDomain
+import Glibc
 public import Projections
 
 /// One cell of a report, typed so that each output (table, JSON, CSV, Vietnamese) formats it
@@ -102,6 +104,35 @@ struct UnjudgedDossiers {
     }
 
     var sorted: [Unjudged] { Unjudged.ordered(found) }
+
+    /// `judge` of every state in order, on every core (dossiers are judged independently); nil
+    /// for those that cannot be judged, which are collected.
+    mutating func judgeAll<T: Sendable>(_ states: [DossierState], _ judge: @escaping @Sendable (DossierState) throws(CalendarError) -> T?) -> [T?] {
+        let parts = states.count < 512 ? 1 : Self.parallelism
+        var results = [T?](repeating: nil, count: states.count)
+        var collected = [UnjudgedDossiers](repeating: UnjudgedDossiers(), count: parts)
+        results.withUnsafeMutableBufferPointer { results in
+            collected.withUnsafeMutableBufferPointer { collected in
+                let shared = Shared(results: results, collected: collected)
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    for index in stride(from: part, to: states.count, by: parts) {
+                        shared.results[index] = try? shared.collected[part].judge(states[index]) { () throws(CalendarError) in try judge(states[index]) }
+                    }
+                }
+            }
+        }
+        for part in collected { found.formUnion(part.found) }
+        return results
+    }
+
+    /// The machine's online cores (at most 16).
+    private static let parallelism = max(1, min(16, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Each thread writes only its own elements.
+    private struct Shared<T>: @unchecked Sendable {
+        let results: UnsafeMutableBufferPointer<T?>
+        let collected: UnsafeMutableBufferPointer<UnjudgedDossiers>
+    }
 }
 
 extension Report {

@@ -33,7 +33,7 @@ struct DashboardTests {
         let output = try await Browser.run(arguments)
         let seen = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
         #expect((seen["console_errors"] as? [String]) == [], "\(seen["console_errors"] ?? seen["failed"] ?? "")")
-        #expect((seen["overview_cards"] as? Int) == 6 && (seen["overview_bars"] as? Int ?? 0) > 1)
+        #expect((seen["overview_cards"] as? Int) == 7 && (seen["overview_bars"] as? Int ?? 0) > 1)
         #expect((seen["unit_url"] as? String)?.contains("/dashboard/units/H19.") == true, "\(seen["unit_url"] ?? "")")
         #expect((seen["late_rows"] as? Int ?? 0) > 0 && seen["csv_matches_page"] as? Bool == true, "\(seen["csv_codes"] ?? "")")
         #expect(seen["dossier_chain_ok"] as? Bool == true && (seen["dossier_events"] as? Int ?? 0) > 0 && (seen["dossier_strip"] as? Int ?? 0) > 0)
@@ -42,8 +42,12 @@ struct DashboardTests {
         #expect((seen["inspector_foreign_dossier"] as? Int) == 404 && (seen["inspector_foreign_unit"] as? Int) == 404)
         #expect(seen["due_soon_rows"] is Int && (seen["accountability_rows"] as? Int ?? 0) > 0)
         #expect((seen["scorecard_rows"] as? Int) == 2 && seen["cut_off_kept"] as? Bool == true, "\(seen["scorecard_rows"] ?? "")")
-        #expect((seen["officer_list_url"] as? String)?.contains("/dashboard/late?unit=H19&officer=") == true, "\(seen["officer_list_url"] ?? "")")
-        for page in ["overview", "unit", "late", "dossier", "due-soon", "accountability", "scorecard", "inspector-overview"] {
+        #expect((seen["overview_months"] as? Int) == 12)
+        // A count of the accountability table lists as many dossiers, each a link to its history.
+        #expect((seen["accountability_count_links"] as? Int ?? 0) > 0 && seen["count_rows_match"] as? Bool == true, "\(seen["count_url"] ?? "")")
+        #expect((seen["count_url"] as? String)?.contains("/dashboard/accountability/dossiers?by=officer&row=") == true)
+        #expect((seen["count_to_dossier"] as? String)?.contains("/dashboard/dossiers/") == true)
+        for page in ["overview", "unit", "late", "dossier", "due-soon", "accountability", "accountability-dossiers", "scorecard", "inspector-overview"] {
             #expect(FileManager.default.fileExists(atPath: "\(shots)/\(page).png"), "screenshot of \(page)")
         }
     }

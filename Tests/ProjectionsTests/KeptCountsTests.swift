@@ -39,6 +39,12 @@ struct KeptCountsTests {
                 }, "\(moment): accountability \(period) by \(attribution)")
                 #expect(kept.unjudged == judged.unjudged && kept.provenance == judged.provenance)
                 counted += judged.rows.count
+                // A row's link: its dossiers, each with its share, adding up to the row.
+                for row in judged.rows.prefix(3) {
+                    let behind = try await inspector.accountabilityDossiers(period: period, by: attribution, row: row.officer ?? row.unit)
+                    #expect(Set(behind.rows.flatMap(\.dossiers)) == row.dossiers, "\(moment): dossiers of \(row.officer ?? row.unit) in \(period)")
+                    #expect(behind.rows.map(\.counts).reduce(AccountabilityCounts(), +) == row.counts)
+                }
             }
         }
         return counted

@@ -41,9 +41,10 @@ with sync_playwright() as p:
 
     sign_in(page, auditor)
     seen["overview_cards"] = page.locator(".card").count()
-    seen["overview_bars"] = page.locator("svg a").count()
+    seen["overview_bars"] = page.locator("svg.bars a").count()
+    seen["overview_months"] = page.locator("svg.months a").count()
     shot(page, "overview")
-    page.locator("svg a").first.click()
+    page.locator("svg.bars a").first.click()
     page.wait_for_load_state()
     seen["unit_url"] = page.url
     seen["unit_heading"] = page.locator("h1").inner_text()
@@ -70,16 +71,24 @@ with sync_playwright() as p:
     page.goto(base + "/dashboard/accountability")
     seen["accountability_rows"] = page.locator("tbody tr").count()
     shot(page, "accountability")
-    officer = page.locator("tbody tr td:first-child a")
-    if officer.count() > 0:
-        officer.first.click()
+    # A count down to its dossiers: the first row's first count (steps held), then one of them.
+    counts = page.locator("tbody tr:first-child td.n a")
+    seen["accountability_count_links"] = counts.count()
+    if counts.count() > 0:
+        expected = int(counts.first.inner_text().replace(".", ""))
+        counts.first.click()
         page.wait_for_load_state()
-        seen["officer_list_url"] = page.url
+        seen["count_url"] = page.url
+        seen["count_rows_match"] = int(page.locator("main > p").first.inner_text().split(" ")[0].replace(".", "")) == expected
+        shot(page, "accountability-dossiers")
+        page.locator("tbody tr td:first-child a").first.click()
+        page.wait_for_load_state()
+        seen["count_to_dossier"] = page.url
     page.goto(base + "/dashboard/scorecard")
     seen["scorecard_rows"] = page.locator("tbody tr").count()
     shot(page, "scorecard")
     page.goto(base + "/dashboard?period=2026-Q3&cut_off_15th=true")
-    seen["cut_off_kept"] = page.locator("input[name=cut_off_15th]").is_checked() and page.locator(".card").count() == 6
+    seen["cut_off_kept"] = page.locator("input[name=cut_off_15th]").is_checked() and page.locator(".card").count() == 7
     page.click("nav form button")  # sign out
     page.wait_for_url(base + "/dashboard/sign-in")
     seen["signed_out"] = page.goto(base + "/dashboard").url.endswith("/dashboard/sign-in")
@@ -89,7 +98,7 @@ with sync_playwright() as p:
     holders = page.locator("tbody tr td:nth-child(8)").all_inner_texts()
     seen["inspector_late_rows"] = len(holders)
     seen["inspector_rows_in_subtree"] = all(h == own_unit or h.startswith(own_unit + ".") for h in holders)
-    seen["inspector_bars"] = page.goto(base + "/dashboard") and page.locator("svg a").count()
+    seen["inspector_bars"] = page.goto(base + "/dashboard") and page.locator("svg.bars a").count()
     shot(page, "inspector-overview")
     # What follows asks for what the inspector may not see: the browser logs those 404s itself.
     errors, seen["console_errors"] = seen["console_errors"], []

@@ -17,6 +17,8 @@ struct Options {
     var events = 1_000_000
     /// `views`: the share of the province's dossiers with a correction (the demo's 0.5% by default).
     var corrections = 0.005
+    /// `pages`: requests per page.
+    var runs = 5
     var directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(getpid())").path
     /// Whether `directory` is the bench's own (removed at the end), not one given with `--dir`.
     var ownsDirectory = true
@@ -29,8 +31,9 @@ struct Options {
             switch flag {
             case "--events": guard let n = Int(value), n > 0 else { throw BenchError("--events takes a positive number") }; events = n
             case "--dir", "--store": (directory, ownsDirectory) = (value, false)
+            case "--runs": guard let n = Int(value), n > 0 else { throw BenchError("--runs takes a positive number") }; runs = n
             case "--corrections": guard let r = Double(value), (0...1).contains(r) else { throw BenchError("--corrections takes a share from 0 to 1") }; corrections = r
-            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views|proofs|backends|serve [--events N] [--dir DIR] [--corrections R], or demo --store DIR")
+            default: throw BenchError("unknown option \(flag); use all|single|group|bulk|read|history|import|views|proofs|backends|serve [--events N] [--dir DIR] [--corrections R], demo --store DIR, or pages --store DIR [--runs N]")
             }
         }
     }
@@ -312,6 +315,8 @@ func run(_ options: Options) async throws {
         try await backendsBenchmark(options)
     case "serve":
         try await serviceBenchmark(options)
+    case "pages":
+        try await pagesBenchmark(options)
     case "all", "bulk", "read", "history":
         var single: Double?
         if options.command == "all" {
@@ -330,7 +335,7 @@ func run(_ options: Options) async throws {
 }
 
 let options = try Options(CommandLine.arguments)
-if options.command != "demo" {
+if options.command != "demo" && options.command != "pages" {
     print("ledger-bench \(options.command): \(options.events.formatted()) events in \(options.directory)")
 }
 // The stores of a run are gigabytes: its own directory goes when it ends, however it ends.
