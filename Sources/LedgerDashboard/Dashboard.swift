@@ -26,12 +26,14 @@ public struct Dashboard: ServicePages {
         }
         for kind in [DossierList.late, .dueSoon] {
             router.get("dashboard/\(kind.rawValue)") { request, _ in try await page(request, service) { try await pages.list(kind, request, $0) } }
-            router.get("dashboard/\(kind.rawValue).csv") { request, _ in
-                guard let user = try await signedIn(request, service), user.grant.role == .inspector || user.grant.role == .auditor else {
-                    return Response(status: .unauthorized)
-                }
-                do { return try await pages.listCSV(kind, request, user) } catch is PageNotFound { return Response(status: .notFound) } catch is UnknownFilter {
-                    return Response(status: .notFound)
+            for format in [Format.csv, .xlsx] {
+                router.get("dashboard/\(kind.rawValue).\(format.rawValue)") { request, _ in
+                    guard let user = try await signedIn(request, service), user.grant.role == .inspector || user.grant.role == .auditor else {
+                        return Response(status: .unauthorized)
+                    }
+                    do { return try await pages.listDownload(kind, as: format, request, user) } catch is PageNotFound { return Response(status: .notFound) } catch is UnknownFilter {
+                        return Response(status: .notFound)
+                    }
                 }
             }
         }

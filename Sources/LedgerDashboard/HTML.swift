@@ -52,15 +52,31 @@ enum HTML {
         return out
     }
 
+    /// How a table's headers sort it: the field it is sorted by, and the link of each header.
+    struct Sorting {
+        let current: (field: String, descending: Bool)?
+        /// The page sorted by a field, ascending or not.
+        let link: (String, Bool) -> String
+    }
+
     /// A table of a report's rows (the fields named, in order), headed in both languages, with
-    /// `link` making a cell a link (by field name and row).
-    static func table<Row: ReportRow>(_ report: Report<Row>, fields: [String], caption: String,
+    /// `link` making a cell a link (by field name and row); with `sorting`, each header a link
+    /// that sorts by its column (again: the other way), the sorted one marked for screen readers.
+    static func table<Row: ReportRow>(_ report: Report<Row>, fields: [String], caption: String, sorting: Sorting? = nil,
                                       link: (String, Row) -> String? = { _, _ in nil }) -> String {
         let indexes = fields.compactMap { Row.fields.firstIndex(of: $0) }
         var out = "<div class=\"scroll\"><table><caption>\(caption)</caption><thead><tr>"
         for index in indexes {
             let field = Row.fields[index]
-            out += "<th scope=\"col\">\(both(vi.label(field), en.label(field)))</th>"
+            let label = both(vi.label(field), en.label(field))
+            guard let sorting else {
+                out += "<th scope=\"col\">\(label)</th>"
+                continue
+            }
+            let sorted = sorting.current?.field == field ? sorting.current : nil
+            let aria = sorted.map { " aria-sort=\"\($0.descending ? "descending" : "ascending")\"" } ?? ""
+            let arrow = sorted.map { $0.descending ? " ▼" : " ▲" } ?? ""
+            out += "<th scope=\"col\"\(aria)><a href=\"\(escape(sorting.link(field, sorted.map { !$0.descending } ?? false)))\">\(label)\(arrow)</a></th>"
         }
         out += "</tr></thead><tbody>"
         for row in report.rows {
@@ -76,6 +92,25 @@ enum HTML {
         }
         if report.rows.isEmpty { out += "<tr><td colspan=\"\(indexes.count)\">\(both("Không có dòng nào", "No rows"))</td></tr>" }
         return out + "</tbody></table></div>"
+    }
+
+    /// Whether cell `a` sorts before `b`: numbers and instants by value, text by its characters,
+    /// missing values last.
+    static func precedes(_ a: Value, _ b: Value) -> Bool {
+        func key(_ value: Value) -> (Int, Double, String) {
+            switch value {
+            case .integer(let n): (0, Double(n), "")
+            case .hours(let h): (0, h, "")
+            case .percent(let p?), .points(let p?): (0, p, "")
+            case .instant(let t?): (0, Double(t.microseconds), "")
+            case .flag(let f): (0, f ? 1 : 0, "")
+            case .text(let s), .digest(let s): (1, 0, s)
+            case .codes(let codes): (1, 0, codes.joined(separator: " "))
+            default: (2, 0, "")
+            }
+        }
+        let (x, y) = (key(a), key(b))
+        return (x.0, x.1) != (y.0, y.1) ? (x.0, x.1) < (y.0, y.1) : x.2 < y.2
     }
 
     /// The line every page ends with: the checkpoint its figures reflect, for a printed copy.

@@ -54,20 +54,45 @@ extension Pages {
         }
     }
 
-    /// Exactly the rows a list page shows, as the command line's CSV.
-    func listCSV(_ kind: DossierList, _ request: Request, _ user: User) async throws -> Response {
+    /// Exactly the rows a list page shows (its sort, its page), as the command line's CSV
+    /// (`csv`, field names in English) or a workbook (`xlsx`, headed in Vietnamese).
+    func listDownload(_ kind: DossierList, as format: Format, _ request: Request, _ user: User) async throws -> Response {
         let (inspector, filter, _) = try await listFilter(request, user)
-        let text = switch kind {
-        case .late: Renderer(format: .csv, language: .en).render(paged(try await inspector.lateList(filter: filter), request).report)
-        case .dueSoon: Renderer(format: .csv, language: .en).render(paged(try await inspector.dueSoonList(filter: filter), request).report)
+        return switch kind {
+        case .late: try download(paged(Self.sorted(try await inspector.lateList(filter: filter), request).report, request).report, kind, format)
+        case .dueSoon: try download(paged(Self.sorted(try await inspector.dueSoonList(filter: filter), request).report, request).report, kind, format)
         }
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(kind.rawValue).csv\""],
-                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func download<Row: ReportRow>(_ report: Report<Row>, _ kind: DossierList, _ format: Format) throws -> Response {
+        let (type, body) = format == .xlsx
+            ? (Workbook.mediaType, ByteBuffer(bytes: try Workbook(renderer: Renderer(format: .xlsx, language: .vi)).data(report)))
+            : ("text/csv; charset=utf-8", ByteBuffer(string: Renderer(format: .csv, language: .en).render(report)))
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store",
+                                               .contentDisposition: "attachment; filename=\"\(kind.rawValue).\(format.rawValue)\""], body: .init(byteBuffer: body))
+    }
+
+    /// The rows in the order asked (`sort`, a field of the list; `order=desc` from the largest),
+    /// else as the view orders them; the field and direction, if any.
+    static func sorted<Row: ReportRow>(_ report: Report<Row>, _ request: Request) -> (report: Report<Row>, sort: (field: String, descending: Bool)?) {
+        let query = request.uri.queryParameters
+        guard let field = query["sort"].map(String.init), let index = Row.fields.firstIndex(of: field) else { return (report, nil) }
+        let descending = query["order"] == "desc"
+        var sorted = report
+        let keyed = report.rows.map { ($0.values[index], $0) }
+        // Stable: rows that compare equal keep the view's order.
+        sorted.rows = keyed.enumerated().sorted { a, b in
+            let (x, y) = (a.element.0, b.element.0)
+            if HTML.precedes(x, y) { return !descending }
+            if HTML.precedes(y, x) { return descending }
+            return a.offset < b.offset
+        }.map(\.element.1)
+        return (sorted, (field, descending))
     }
 
     /// A table of list rows: each code a link to its case history, each holding unit to its page.
-    static func table<Row: ListedDossier>(_ kind: DossierList, _ report: Report<Row>) -> String {
-        HTML.table(report, fields: kind.fields, caption: kind.caption) { field, row in
+    static func table<Row: ListedDossier>(_ kind: DossierList, _ report: Report<Row>, sorting: HTML.Sorting? = nil) -> String {
+        HTML.table(report, fields: kind.fields, caption: kind.caption, sorting: sorting) { field, row in
             switch field {
             case "dossier": "/dashboard/dossiers/\(HTML.percentEncoded(row.dossier))"
             case "holder_unit": "/dashboard/units/\(HTML.percentEncoded(row.holderUnit))"
@@ -76,14 +101,17 @@ extension Pages {
         }
     }
 
-    private func listPage<Row: ListedDossier>(_ kind: DossierList, _ full: Report<Row>, _ parameters: [(String, String?)],
+    private func listPage<Row: ListedDossier>(_ kind: DossierList, _ unsorted: Report<Row>, _ filters: [(String, String?)],
                                               _ request: Request) -> (title: String, html: String) {
+        let (full, sort) = Self.sorted(unsorted, request)
         let (report, page, pages) = paged(full, request)
         let path = "/dashboard/\(kind.rawValue)"
+        let parameters = filters + [("sort", sort?.field), ("order", sort.map { $0.descending ? "desc" : "asc" })]
         let shown = parameters.compactMap { name, value in value.map { "\(name) \($0)" } }.joined(separator: " · ")
         var out = "<h1>\(kind.title) · \(HTML.escape(shown))</h1>"
-        out += "<p class=\"download\"><a href=\"\(path).csv\(HTML.query(parameters + [("page", "\(page)")]))\" download>\(HTML.both("Tải CSV những dòng này", "Download these rows as CSV"))</a></p>"
-        out += Self.table(kind, report)
+        out += "<p class=\"download\"><a href=\"\(path).csv\(HTML.query(parameters + [("page", "\(page)")]))\" download>\(HTML.both("Tải CSV những dòng này", "Download these rows as CSV"))</a>"
+        out += " · <a href=\"\(path).xlsx\(HTML.query(parameters + [("page", "\(page)")]))\" download>\(HTML.both("Tải Excel", "Download as Excel"))</a></p>"
+        out += Self.table(kind, report, sorting: HTML.Sorting(current: sort) { field, descending in path + HTML.query(filters + [("sort", field), ("order", descending ? "desc" : "asc")]) })
         out += Self.pager(path, parameters, page: page, of: pages, rows: full.rows.count) + HTML.provenance(report.provenance, at: report.reportInstant)
         return ("\(kind.rawValue) \(shown)", out)
     }

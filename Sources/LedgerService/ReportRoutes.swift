@@ -85,7 +85,7 @@ extension LedgerService {
 /// `Accept` header (`application/json`, `text/csv`, the workbook's type), JSON when neither says;
 /// `lang` (en, vi) for a workbook's headers and a CSV's notes. Anything else is 406.
 struct Answer {
-    static let workbookType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    static let workbookType = Workbook.mediaType
     let renderer: Renderer
     /// The view's name, for a download's file name.
     let view: String

@@ -12,6 +12,9 @@ public struct Workbook: Sendable {
 
     public init(renderer: Renderer) { self.renderer = renderer }
 
+    /// The media type of what ``data(_:)`` writes.
+    public static let mediaType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
     /// Writes `report` to `path` (replacing it).
     /// - Throws: ``WorkbookError`` when the file cannot be written.
     public func write<Row: ReportRow>(_ report: Report<Row>, to path: String) throws {

@@ -43,6 +43,8 @@ struct DashboardTests {
         #expect(seen["due_soon_rows"] is Int && (seen["accountability_rows"] as? Int ?? 0) > 0)
         #expect((seen["scorecard_rows"] as? Int) == 2 && seen["cut_off_kept"] as? Bool == true, "\(seen["scorecard_rows"] ?? "")")
         #expect((seen["overview_months"] as? Int) == 12)
+        #expect(seen["xlsx_has_page_codes"] as? Bool == true)
+        #expect(seen["sorted_ascending"] as? Bool == true && seen["sorted_descending"] as? Bool == true && seen["sorted_csv_matches_page"] as? Bool == true)
         // A count of the accountability table lists as many dossiers, each a link to its history.
         #expect((seen["accountability_count_links"] as? Int ?? 0) > 0 && seen["count_rows_match"] as? Bool == true, "\(seen["count_url"] ?? "")")
         #expect((seen["count_url"] as? String)?.contains("/dashboard/accountability/dossiers?by=officer&row=") == true)
@@ -62,6 +64,7 @@ struct DashboardTests {
         }
         #expect(try await service.request("GET", "/dashboard/late.csv", redirects: false).status == 401)
         #expect(try await service.request("GET", "/dashboard/due-soon.csv", redirects: false).status == 401)
+        #expect(try await service.request("GET", "/dashboard/late.xlsx", redirects: false).status == 401)
         let form = ["Content-Type": "application/x-www-form-urlencoded", "Origin": "http://127.0.0.1:\(service.port)"]
         #expect(try await service.request("POST", "/dashboard/sign-in", body: "token=dlt_wrong", headers: form, redirects: false).status == 401)
         let crossSite = try await service.request("POST", "/dashboard/sign-in", body: "token=\(service.tokens["auditor"]!)",

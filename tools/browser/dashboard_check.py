@@ -7,7 +7,7 @@ down to its case history, downloads the late list's CSV; signs out; signs in as 
 checks that its pages show only its unit's subtree (another unit's dossier is "not found").
 Writes a screenshot of each page kind (1366x768) and prints one JSON object of what it saw.
 """
-import csv, io, json, os, sys
+import csv, io, json, os, sys, zipfile
 from playwright.sync_api import sync_playwright
 
 base, auditor, inspector, own_unit, foreign, shots = sys.argv[1:7]
@@ -57,6 +57,25 @@ with sync_playwright() as p:
     rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
     seen["csv_codes"] = [r[0] for r in rows[1:] if r and not r[0].startswith("#")]
     seen["csv_matches_page"] = seen["csv_codes"] == codes
+    with page.expect_download() as download:
+        page.click(".download a >> nth=1")
+    with zipfile.ZipFile(download.value.path()) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    seen["xlsx_has_page_codes"] = len(codes) > 0 and all(code in sheet for code in codes)
+    # Sorted by a column: the header is a link, the order follows, the CSV keeps it.
+    page.click("thead th:first-child a")
+    page.wait_for_load_state()
+    ascending = page.locator("tbody tr td:first-child a").all_inner_texts()
+    seen["sorted_ascending"] = ascending == sorted(ascending) and page.locator("th[aria-sort=ascending]").count() == 1
+    page.click("thead th:first-child a")
+    page.wait_for_load_state()
+    descending = page.locator("tbody tr td:first-child a").all_inner_texts()
+    seen["sorted_descending"] = descending == sorted(descending, reverse=True) and page.locator("th[aria-sort=descending]").count() == 1
+    with page.expect_download() as download:
+        page.click(".download a >> nth=0")
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    seen["sorted_csv_matches_page"] = [r[0] for r in rows[1:] if r and not r[0].startswith("#")] == descending
+    page.goto(base + "/dashboard/late")
     shot(page, "late")
     page.locator("tbody tr td:first-child a").first.click()
     page.wait_for_load_state()
