@@ -9,34 +9,6 @@ import Views
 // Proofs anyone can check (integrity.md, "Proofs"): a dossier's proof bundle, its offline check,
 // a consistency proof between two checkpoints, and a witness's cosignature.
 
-/// A proof bundle (`dossierledger-proof-bundle/1`, JSON): one dossier's events as export lines,
-/// each with its inclusion proof in the tree a signed checkpoint vouches for.
-///
-/// ```
-/// {"format": "dossierledger-proof-bundle/1", "dossier": "<code>",
-///  "checkpoint": "<the signed note, whole>",
-///  "events": [{"record": "<the export line>", "seq": 17, "leaf_index": 16, "hash": "<hex>",
-///              "inclusion_proof": ["<base64 hash>", …]}]}
-/// ```
-struct ProofBundle: Codable {
-    var format = ProofBundle.formatName
-    var dossier: String
-    var checkpoint: String
-    var events: [Entry]
-
-    struct Entry: Codable {
-        var record: String
-        var seq: UInt64
-        var leafIndex: UInt64
-        var hash: String
-        var inclusionProof: [String]
-
-        enum CodingKeys: String, CodingKey { case record, seq, leafIndex = "leaf_index", hash, inclusionProof = "inclusion_proof" }
-    }
-
-    static let formatName = "dossierledger-proof-bundle/1"
-}
-
 struct Prove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: spoken("Write a proof bundle of one dossier: its events, an inclusion proof of each, and a signed checkpoint."),
@@ -80,21 +52,11 @@ struct Prove: AsyncParsableCommand {
         } else {
             return
         }
-        var lines: [String] = []
-        _ = try await session.ledger.export(dossier: dossier, through: GlobalPosition(tree.size)) { lines.append($0.trimmingCharacters(in: .newlines)) }
-        guard !lines.isEmpty else { throw ToolError("no dossier \(dossier) in the log up to seq \(tree.size)") }
-        var entries: [ProofBundle.Entry] = []
-        for line in lines {
-            guard let fields = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let seq = (fields["seq"] as? NSNumber)?.uint64Value, let hash = fields["hash"] as? String else {
-                throw ToolError("an exported line of \(dossier) has no seq or hash")
-            }
-            let proof = try await session.store.inclusionProof(seq: GlobalPosition(seq), size: tree.size)
-            entries.append(.init(record: line, seq: seq, leafIndex: seq - 1, hash: hash, inclusionProof: proof.map { Data($0.bytes).base64EncodedString() }))
+        let proof: ProofBundle
+        do { proof = try await session.ledger.proofBundle(of: dossier, note: note, size: tree.size) } catch let error as ProofBundleError {
+            throw ToolError(error.phrase)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let bundle = try encoder.encode(ProofBundle(dossier: dossier, checkpoint: note.written, events: entries))
+        let (bundle, entries) = (try proof.encoded(), proof.events)
         if let output = global.output {
             guard FileManager.default.createFile(atPath: output, contents: bundle) else { throw ToolError("cannot write \(output)") }
             session.outcome("proof bundle of \(dossier): \(entries.count) events in the tree of \(tree.size), written to \(output)",

@@ -43,6 +43,12 @@ public struct Dashboard: ServicePages {
         router.get("dashboard/dossiers/:code") { request, context in
             try await page(request, service) { try await pages.dossier(try context.parameters.require("code"), request, $0) }
         }
+        router.get("dashboard/dossiers/:code/proof") { request, context in
+            guard let user = try await signedIn(request, service), user.grant.role == .inspector || user.grant.role == .auditor else {
+                return Response(status: .unauthorized)
+            }
+            do { return try await pages.proof(try context.parameters.require("code"), request, user) } catch is PageNotFound { return Response(status: .notFound) }
+        }
     }
 
     /// Who is signed in, if anyone: the session's grant, while its token is still valid.

@@ -1,5 +1,6 @@
 import DossierDomain
 import DossierLog
+import EventLog
 import Hummingbird
 import LedgerService
 import Projections
@@ -9,19 +10,21 @@ import Views
 extension Pages {
     /// A case history as a timeline: a strip over time against the due, each event with who held
     /// the dossier and its due then, voided entries struck through with the void's reason, the
-    /// hash-link check, and the state at the views' instant. Only a dossier the token's subtree handled (else "not found", as if absent).
+    /// hash-link check, and the state at the views' instant, or at any instant asked (`at`,
+    /// local time); a proof bundle to download when the service signs checkpoints. Only a
+    /// dossier the token's subtree handled (else "not found", as if absent).
     func dossier(_ code: String, _ request: Request, _ user: User) async throws -> (title: String, html: String) {
-        guard LedgerService.isDossierCode(code) else { throw PageNotFound(what: "dossier \(code)") }
-        let inspector = try await Inspector.open(service.engine)
-        let history: CaseHistory
-        // Judged at the instant every other page is (the latest event of the log), so a dossier
-        // the late list shows is late here too, not "in time" as of its own last event.
-        let now = try await inspector.dossiers.latestAt()
-        do { history = try await inspector.log.history(of: code, through: now.map { .instant($0) } ?? .all) } catch is UnknownDossier {
-            throw PageNotFound(what: "dossier \(code)")
-        }
-        guard history.units.contains(where: { user.covers($0, inspector.rules.catalog) }) else { throw PageNotFound(what: "dossier \(code)") }
+        let (history, asked) = try await caseHistory(code, request, user)
         var out = "<h1>\(HTML.both("Hồ sơ", "Dossier")) <code>\(HTML.escape(code))</code></h1>"
+        out += """
+        <form class="period" method="get" action="/dashboard/dossiers/\(HTML.percentEncoded(code))"><label for="at">\(HTML.both("Trạng thái tại thời điểm", "State as of"))
+        <input id="at" name="at" type="datetime-local" value="\(HTML.escape(asked ?? ""))"></label><button type="submit">\(HTML.both("Xem", "Show"))</button>
+        \(asked == nil ? "" : "<a href=\"/dashboard/dossiers/\(HTML.percentEncoded(code))\">\(HTML.both("Hiện tại", "Now"))</a>")</form>
+        """
+        if service.signsCheckpoints {
+            out += "<p class=\"download\"><a href=\"/dashboard/dossiers/\(HTML.percentEncoded(code))/proof\" download>\(HTML.both("Tải gói chứng minh (kiểm tra được ngoại tuyến)", "Download the proof bundle (checkable offline)"))</a></p>"
+        }
+
         out += history.chainProblem.map { "<p class=\"bad\">\(HTML.both("Chuỗi băm KHÔNG toàn vẹn", "Hash links BROKEN")): \(HTML.escape($0.description))</p>" }
             ?? "<p class=\"ok\">✓ \(HTML.both("Mọi liên kết băm đều đúng", "Every hash link holds"))</p>"
         if let judgement = history.judgement {
@@ -51,5 +54,41 @@ extension Pages {
         }
         out += "</tbody></table></div>" + HTML.provenance(history.report.provenance, at: history.report.reportInstant)
         return (code, out)
+    }
+
+    /// The dossier's proof bundle: its events with their inclusion proofs in the tree up to the
+    /// log's head, signed now with the service's key.
+    func proof(_ code: String, _ request: Request, _ user: User) async throws -> Response {
+        _ = try await caseHistory(code, request, user)
+        guard let head = try await service.ledger.store.head(), let note = try await service.signedCheckpoint(at: head) else {
+            throw PageNotFound(what: "a proof bundle (this service signs no checkpoints: start it with --key)")
+        }
+        let bundle = try await service.ledger.proofBundle(of: code, note: note, size: head.position.rawValue)
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store",
+                                               .contentDisposition: "attachment; filename=\"\(code).proof.json\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try bundle.encoded())))
+    }
+
+    /// A dossier's history judged at `at` (local time, `2026-11-20T08:00`) or at the instant
+    /// every other page is (the latest event of the log), so a dossier the late list shows is
+    /// late here too, not "in time" as of its own last event. Only one the token's subtree
+    /// handled: else "not found", as if absent.
+    private func caseHistory(_ code: String, _ request: Request, _ user: User) async throws -> (CaseHistory, String?) {
+        guard LedgerService.isDossierCode(code) else { throw PageNotFound(what: "dossier \(code)") }
+        let inspector = try await Inspector.open(service.engine)
+        let asked = request.uri.queryParameters["at"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var instant = try await inspector.dossiers.latestAt()
+        if let asked {
+            guard asked.count == 16, let at = try? Instant(rfc3339: asked + ":00+07:00") else {
+                throw PageNotFound(what: "instant \(asked): give a local date and time, 2026-11-20T08:00")
+            }
+            instant = at
+        }
+        let history: CaseHistory
+        do { history = try await inspector.log.history(of: code, through: instant.map { .instant($0) } ?? .all) } catch is UnknownDossier {
+            throw PageNotFound(what: "dossier \(code)")
+        }
+        guard history.units.contains(where: { user.covers($0, inspector.rules.catalog) }) else { throw PageNotFound(what: "dossier \(code)") }
+        return (history, asked)
     }
 }

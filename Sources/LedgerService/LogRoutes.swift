@@ -1,6 +1,6 @@
 import DossierDomain
 import DossierLog
-import EventLog
+public import EventLog
 import Foundation
 import Hummingbird
 import ReportFormats
@@ -16,8 +16,7 @@ extension LedgerService {
     func checkpoint(_ request: Request, _ context: LedgerContext) async throws -> Response {
         _ = try context.require([.auditor])
         guard let head = try await ledger.store.head() else { throw Problem(.notFound, "the log is empty") }
-        var note: SignedNote?
-        if let signing { note = try await ledger.store.signedCheckpoint(at: head, origin: signing.origin, signer: signing.key) }
+        let note = try await signedCheckpoint(at: head)
         if request.headers[.accept]?.contains("text/plain") == true {
             guard let note else { throw Problem(.notAcceptable, "this service signs no checkpoints (start it with --key); ask for application/json") }
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: note.written)))
@@ -27,6 +26,15 @@ extension LedgerService {
                                                                        ("recorded", .text(recorded.utcDescription)),
                                                                        ("signed_checkpoint", note.map { Value.text($0.written) } ?? .null)]))
     }
+
+    /// The checkpoint of the tree up to `head`, signed with the service's key (nil without one).
+    public func signedCheckpoint(at head: LogHead) async throws -> SignedNote? {
+        guard let signing else { return nil }
+        return try await ledger.store.signedCheckpoint(at: head, origin: signing.origin, signer: signing.key)
+    }
+
+    /// Whether the service was given a key to sign checkpoints (and so proof bundles) with.
+    public var signsCheckpoints: Bool { signing != nil }
 
     /// `GET /v1/events?from_seq=&limit=`: up to `limit` (at most 10,000) events from `from_seq` as
     /// export lines (JSON Lines, each with `previous_hash` past seq 1), verifiable on their own.

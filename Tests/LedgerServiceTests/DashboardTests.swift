@@ -1,5 +1,6 @@
 import DossierDomain
 import DossierLog
+import EventLog
 import Foundation
 import LedgerDashboard
 import LedgerTesting
@@ -13,7 +14,8 @@ struct DashboardTests {
     @Test("sign in, the overview, a unit's bar down to the unit, a late dossier down to its history, the CSV of what is shown, sign out; an inspector sees its subtree only; no console error")
     func browser() async throws {
         let targets = try Target.parse(json: Data(#"[{"name": "On-time rate", "indicator": "on_time_rate", "comparison": ">=", "threshold": 98}, {"name": "Commune on time", "indicator": "on_time_rate", "unit": "H19.X07", "comparison": ">=", "threshold": 90}]"#.utf8))
-        let service = try await RunningService.start(in: TemporaryDirectory.path, targets: targets, pages: Dashboard())
+        let service = try await RunningService.start(in: TemporaryDirectory.path, signing: ("dossierledger/test", try NoteSigner(name: "dossierledger/test")),
+                                                     targets: targets, pages: Dashboard())
         defer { Task { await service.stop() } }
         // A dossier of the commune received in October and never processed, and a receipt of 20
         // November that brings the views' instant there: the first is late by then.
@@ -43,6 +45,15 @@ struct DashboardTests {
         #expect(seen["due_soon_rows"] is Int && (seen["accountability_rows"] as? Int ?? 0) > 0)
         #expect((seen["scorecard_rows"] as? Int) == 2 && seen["cut_off_kept"] as? Bool == true, "\(seen["scorecard_rows"] ?? "")")
         #expect((seen["overview_months"] as? Int) == 12)
+        // The dossier's proof bundle has every event of its history, each with its inclusion proof;
+        // as of its first event, the history holds that event only.
+        let bundle = seen["proof_bundle"] as? [String: Any] ?? [:]
+        let (format, proofs, code) = (bundle["format"] as? String, bundle["proofs"] as? Bool, bundle["dossier"] as? String ?? "-")
+        let (heading, events, rows) = (seen["dossier_heading"] as? String ?? "", bundle["events"] as? Int, seen["dossier_events"] as? Int)
+        #expect(format == "dossierledger-proof-bundle/1" && proofs == true)
+        #expect(heading.contains(code) && events == rows, "\(bundle)")
+        let (asOfURL, asOfEvents) = (seen["as_of_url"] as? String ?? "", seen["as_of_events"] as? Int)
+        #expect(asOfURL.contains("?at=") && asOfEvents == 1, "\(asOfURL)")
         #expect(seen["xlsx_has_page_codes"] as? Bool == true)
         #expect(seen["sorted_ascending"] as? Bool == true && seen["sorted_descending"] as? Bool == true && seen["sorted_csv_matches_page"] as? Bool == true)
         // A count of the accountability table lists as many dossiers, each a link to its history.

@@ -7,7 +7,7 @@ down to its case history, downloads the late list's CSV; signs out; signs in as 
 checks that its pages show only its unit's subtree (another unit's dossier is "not found").
 Writes a screenshot of each page kind (1366x768) and prints one JSON object of what it saw.
 """
-import csv, io, json, os, sys, zipfile
+import csv, io, json, os, re, sys, zipfile
 from playwright.sync_api import sync_playwright
 
 base, auditor, inspector, own_unit, foreign, shots = sys.argv[1:7]
@@ -84,6 +84,19 @@ with sync_playwright() as p:
     seen["dossier_events"] = page.locator("tbody tr").count()
     seen["dossier_strip"] = page.locator("svg rect").count()
     shot(page, "dossier")
+    with page.expect_download() as download:
+        page.click(".download a")
+    bundle = json.load(open(download.value.path(), encoding="utf-8"))
+    seen["proof_bundle"] = {"format": bundle["format"], "dossier": bundle["dossier"], "events": len(bundle["events"]),
+                            "proofs": all(e["inclusion_proof"] for e in bundle["events"])}
+    # The state as of the first event: one event, as the form asks it.
+    first = re.search(r"(\d\d)/(\d\d)/(\d{4}) (\d\d:\d\d)", page.locator("tbody tr:first-child td:nth-child(2)").inner_text())
+    if first:
+        page.fill("#at", f"{first.group(3)}-{first.group(2)}-{first.group(1)}T{first.group(4)}")
+        page.click("form.period button")
+        page.wait_for_load_state()
+        seen["as_of_url"] = page.url
+        seen["as_of_events"] = page.locator("tbody tr").count()
     page.goto(base + "/dashboard/due-soon")
     seen["due_soon_rows"] = page.locator("tbody tr td:first-child a").count()
     shot(page, "due-soon")
