@@ -68,14 +68,17 @@ extension StoredProjection where P == DossierProjection {
     public func keptRowDossiers(_ slot: PeriodSlot, by attribution: Attribution, row name: String) async throws -> DossierSelection {
         try await reading { [projection] txn in
             let span = slot.span
-            var codes: Set<String> = []
+            var codes: Set<[UInt8]> = []
             for index in PeriodSlot(.month, holding: span.start).index...PeriodSlot(.month, holding: span.end + -1).index {
                 let key = KeptCounts.AccountabilityKey(slot: PeriodSlot(kind: .month, index: index), tag: attribution == .officer ? KeptCounts.officer : KeptCounts.unit,
                                                        name: name).bytes
-                try key.withUnsafeBytes { k in try txn.withValue(forKey: k, in: projection.periodDossiers) { codes.formUnion(KeptCounts.codeList($0)) } }
+                try key.withUnsafeBytes { k in
+                    try txn.withValue(forKey: k, in: projection.periodDossiers) { list in codes.formUnion(list.split(separator: UInt8(ascii: "\n")).map(Array.init)) }
+                }
             }
-            let encoded = try codes.sorted().compactMap { code in
-                try Array(code.utf8).withUnsafeBytes { key in try txn.withValue(forKey: key, in: projection.states) { Array($0) } }
+            // In key order: the lookups walk the B-tree forward.
+            let encoded = try codes.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { code in
+                try code.withUnsafeBytes { key in try txn.withValue(forKey: key, in: projection.states) { Array($0) } }
             }
             let states = try Self.decode(encoded)
             return DossierSelection(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn),

@@ -36,7 +36,7 @@ public struct AccountabilityRow: ReportRow, Hashable {
         Dictionary(uniqueKeysWithValues: Violation.Kind.allCases.compactMap { kind in counts[violation: kind] > 0 ? (kind, counts[violation: kind]) : nil })
     }
 
-    public var violationCount: Int { Violation.Kind.allCases.map { counts[violation: $0] }.reduce(0, +) }
+    public var violationCount: Int { counts.lateWithoutApology + counts.apologyTooLate + counts.repeatedReschedule + counts.lateSupplementRequest }
     /// Everything that counts against the row.
     public var faults: Int { counts.stepsLate + counts.stepsOpenLate + counts.deadlinesMissed + violationCount + counts.complaints }
     /// A reward: steps held, none late (finished or open at the end), no missed legal due, no
@@ -116,7 +116,7 @@ extension Inspector {
             result[index].name = row.officer.map { rules.catalog.name(of: .officer, $0, on: period.lastDay) }
                 ?? rules.catalog.name(of: .unit, row.unit, on: period.lastDay)
         }
-        result.sort { ($0.faults, $1.officer ?? $1.unit) > ($1.faults, $0.officer ?? $0.unit) }
+        result = Self.mostFaultsFirst(result) { $0.officer ?? $0.unit }
         let title = rewards ? "Reward list \(period)" : "Accountability \(period) by \(attribution.rawValue)"
         var report = Report(title: title, provenance: provenance, reportInstant: instant, rows: result)
         report.unjudged = unjudged.sorted
@@ -138,27 +138,41 @@ extension Inspector {
         let instant = selection.instant
         var unjudged = UnjudgedDossiers()
         var result: [AccountabilityRow] = []
-        for (state, facts) in zip(selection.current, facts(of: selection.current, in: period, at: instant, &unjudged)) {
-            guard let share = AccountabilityShare.rows(facts, by: attribution)[key] else { continue }
+        // Only this row's steps are judged: the others count for other rows.
+        let byOfficer = attribution == .officer
+        let ownSteps: @Sendable (Step) -> Bool = { step in byOfficer ? step.holderActor == key : step.holderUnit == key }
+        for (state, facts) in zip(selection.current, facts(of: selection.current, in: period, at: instant, &unjudged, steps: ownSteps)) {
+            let own = facts.filter { $0.row(by: attribution) == key }
+            guard !own.isEmpty, let share = AccountabilityShare.rows(own, by: attribution)[key] else { continue }
             var row = attribution == .officer ? AccountabilityRow(officer: key, unit: share.units.min() ?? "") : AccountabilityRow(officer: nil, unit: key)
             (row.counts, row.dossiers) = (share.counts, [state.dossier])
             row.name = rules.catalog.name(of: attribution == .officer ? .officer : .unit, key, on: period.lastDay)
             result.append(row)
         }
-        result.sort { ($0.faults, $1.dossiers.first ?? "") > ($1.faults, $0.dossiers.first ?? "") }
+        result = Self.mostFaultsFirst(result) { $0.dossiers.first ?? "" }
         var report = Report(title: "Accountability \(period) of \(key), by dossier", provenance: selection.provenance, reportInstant: instant, rows: result)
         report.unjudged = unjudged.sorted
         report.period = period
         return report
     }
 
+    /// Rows with the most faults first, then by `name` (each key computed once: pages sort
+    /// thousands of rows).
+    private static func mostFaultsFirst(_ rows: [AccountabilityRow], name: (AccountabilityRow) -> String) -> [AccountabilityRow] {
+        rows.map { (faults: $0.faults, name: Array(name($0).utf8), row: $0) }
+            .sorted { $0.faults != $1.faults ? $0.faults > $1.faults : $0.name.lexicographicallyPrecedes($1.name) }
+            .map(\.row)
+    }
+
     /// Each dossier's facts that count in `period`, judged at `instant`: those placed in it, and
     /// the steps open and late at its end (or at `instant`, when earlier). Every judgement needs
     /// the dossier's calendar years: without one, only its voids count and it is listed as unjudged.
-    private func facts(of states: [DossierState], in period: Period, at instant: Instant, _ unjudged: inout UnjudgedDossiers) -> [[AccountabilityFact]] {
+    /// `steps`: the custody steps worth judging (those of one row, for its dossiers' page).
+    private func facts(of states: [DossierState], in period: Period, at instant: Instant, _ unjudged: inout UnjudgedDossiers,
+                       steps: @escaping @Sendable (Step) -> Bool = { _ in true }) -> [[AccountabilityFact]] {
         let rules = rules
         let judged = unjudged.judgeAll(states) { state throws(CalendarError) in
-            try state.judgedFacts(at: instant, rules: rules).filter { period.contains($0.at) } + state.openLateFacts(at: min(period.end, instant), rules: rules)
+            try state.judgedFacts(at: instant, rules: rules, judging: steps).filter { period.contains($0.at) } + state.openLateFacts(at: min(period.end, instant), rules: rules)
         }
         return zip(states, judged).map { state, facts in state.voidFacts.filter { period.contains($0.at) } + (facts ?? []) }
     }

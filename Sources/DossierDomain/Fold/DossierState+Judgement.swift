@@ -94,11 +94,11 @@ extension DossierState {
         return try rules.schedule(for: receipt.unit).workingTime(from: due, to: end)
     }
 
-    /// Every step judged at `instant`: its due extended by the applicant's waits inside it, whether
-    /// it ran late, and by how much.
-    public func judgedSteps(at instant: Instant, rules: DomainRules) throws(CalendarError) -> [StepJudgement] {
+    /// Every step (that `keep` keeps) judged at `instant`: its due extended by the applicant's
+    /// waits inside it, whether it ran late, and by how much.
+    public func judgedSteps(at instant: Instant, rules: DomainRules, where keep: (Step) -> Bool = { _ in true }) throws(CalendarError) -> [StepJudgement] {
         var result: [StepJudgement] = []
-        for step in steps {
+        for step in steps where keep(step) {
             let schedule = rules.schedule(for: step.holderUnit)
             let end = step.end ?? instant
             guard let base = step.baseDue else {

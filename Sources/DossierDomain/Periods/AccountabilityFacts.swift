@@ -108,10 +108,11 @@ extension DossierState {
 
     /// Steps held and finished (late or not), legal dues missed, violations, complaints and
     /// dissatisfied ratings, home-support visits: every fact but the voids and the steps open
-    /// at a period's end, judged on the history at `instant`.
-    public func judgedFacts(at instant: Instant, rules: DomainRules) throws(CalendarError) -> [AccountabilityFact] {
+    /// at a period's end, judged on the history at `instant`; of the custody steps, only those
+    /// `judging` keeps (a view of one officer's or unit's facts judges only theirs).
+    public func judgedFacts(at instant: Instant, rules: DomainRules, judging keep: (Step) -> Bool = { _ in true }) throws(CalendarError) -> [AccountabilityFact] {
         var facts: [AccountabilityFact] = []
-        for judged in try judgedSteps(at: instant, rules: rules) {
+        for judged in try judgedSteps(at: instant, rules: rules, where: keep) {
             let step = judged.step
             facts.append(AccountabilityFact(step.holderActor, step.holderUnit, step.start) { $0.stepsHeld = 1 })
             if let end = step.end {
