@@ -42,6 +42,7 @@ struct DashboardTests {
         #expect(seen["signed_out"] as? Bool == true)
         #expect(seen["inspector_rows_in_subtree"] as? Bool == true && (seen["inspector_late_rows"] as? Int ?? 0) > 0)
         #expect((seen["inspector_foreign_dossier"] as? Int) == 404 && (seen["inspector_foreign_unit"] as? Int) == 404)
+        #expect((seen["inspector_foreign_row"] as? Int) == 404 && (seen["inspector_foreign_proof"] as? Int) == 404)
         #expect(seen["due_soon_rows"] is Int && (seen["accountability_rows"] as? Int ?? 0) > 0)
         #expect((seen["scorecard_rows"] as? Int) == 2 && seen["cut_off_kept"] as? Bool == true, "\(seen["scorecard_rows"] ?? "")")
         #expect((seen["overview_months"] as? Int) == 12)

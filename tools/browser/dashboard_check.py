@@ -136,6 +136,8 @@ with sync_playwright() as p:
     errors, seen["console_errors"] = seen["console_errors"], []
     seen["inspector_foreign_dossier"] = page.goto(base + "/dashboard/dossiers/" + foreign).status
     seen["inspector_foreign_unit"] = page.goto(base + "/dashboard/units/H19").status
+    seen["inspector_foreign_row"] = page.goto(base + "/dashboard/accountability/dossiers?by=unit&row=H19").status
+    seen["inspector_foreign_proof"] = page.request.get(base + "/dashboard/dossiers/" + foreign + "/proof").status
     seen["refusals_logged"], seen["console_errors"] = len(seen["console_errors"]), errors
     browser.close()
 
