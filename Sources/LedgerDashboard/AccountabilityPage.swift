@@ -59,8 +59,11 @@ extension Pages {
         let catalog = inspector.rules.catalog
         let unit = attribution == .unit ? key : catalog.officers[key]?.unit ?? report.rows.map(\.unit).min()
         guard let unit, user.covers(unit, catalog) else { throw PageNotFound(what: "\(attribution.rawValue) \(key)") }
+        var total: Int?  // the count the link came from: the sum of the dossiers' shares
         if let count, let index = AccountabilityRow.fields.firstIndex(of: count) {
-            report.rows = report.rows.filter { if case .integer(let n) = $0.values[index] { n > 0 } else { false } }
+            func value(_ row: AccountabilityRow) -> Int { if case .integer(let n) = row.values[index] { n } else { 0 } }
+            report.rows = report.rows.filter { value($0) > 0 }
+            total = report.rows.map(value).reduce(0, +)
         }
         let name = report.rows.first?.name
         let label = count.map { " · " + HTML.both(HTML.vi.label($0), HTML.en.label($0)) } ?? ""
@@ -68,7 +71,9 @@ extension Pages {
         out += choice.form(action: request.uri.path, keeping: [("by", attribution.rawValue), ("row", key), ("count", count)])
         let parameters = [("by", attribution.rawValue), ("row", key), ("count", count)] + choice.query
         let (shown, page, pages) = paged(report, request)
-        out += "<p>\(HTML.vi.grouped(report.rows.count)) \(HTML.both("hồ sơ", "dossiers")) · <a href=\"/dashboard/accountability\(HTML.query((attribution == .unit ? [("by", "unit")] : []) + choice.query))\">\(HTML.both("Về bảng trách nhiệm", "Back to accountability"))</a></p>"
+        var sum = ""
+        if let count, let total { sum = " · \(HTML.both(HTML.vi.label(count), HTML.en.label(count))): <span class=\"sum\">\(HTML.vi.grouped(total))</span>" }
+        out += "<p>\(HTML.vi.grouped(report.rows.count)) \(HTML.both("hồ sơ", "dossiers"))\(sum) · <a href=\"/dashboard/accountability\(HTML.query((attribution == .unit ? [("by", "unit")] : []) + choice.query))\">\(HTML.both("Về bảng trách nhiệm", "Back to accountability"))</a></p>"
         out += HTML.table(shown, fields: ["dossiers", "steps_held", "steps_finished", "steps_late", "overrun_hours", "steps_open_late", "deadlines_missed",
                                            "late_without_apology", "apology_too_late", "repeated_reschedule", "late_supplement_request", "complaints",
                                            "dissatisfied", "home_visits", "entries_voided"],

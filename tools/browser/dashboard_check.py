@@ -111,7 +111,7 @@ with sync_playwright() as p:
         counts.first.click()
         page.wait_for_load_state()
         seen["count_url"] = page.url
-        seen["count_rows_match"] = int(page.locator("main > p").first.inner_text().split(" ")[0].replace(".", "")) == expected
+        seen["count_rows_match"] = int(page.locator("main > p .sum").inner_text().replace(".", "")) == expected
         shot(page, "accountability-dossiers")
         page.locator("tbody tr td:first-child a").first.click()
         page.wait_for_load_state()
