@@ -136,9 +136,13 @@ install: deps
 	.build/release/dossier --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/dossier.fish
 
 # The benchmarks (figures in README.md). BENCH_ARGS="--events 10000000" for the full run; `backends`
-# (LMDB and PostgreSQL side by side, a throwaway cluster): appends, imports of 1 and 10 million events.
+# (LMDB and PostgreSQL side by side, a throwaway cluster): appends, imports of 1 and 10 million events;
+# `pages`: the dashboard's server time per page on the demo province (made first when missing;
+# DEMO_DOSSIERS=1851851 DEMO_DIR=... for the 10-million-event one).
 bench: deps pg-deps
 	$(SWIFT) build -c release --product ledger-bench
+	@[ -d $(DEMO_DIR)/store ] || $(MAKE) demo
+	.build/release/ledger-bench pages --store $(DEMO_DIR)/store
 	.build/release/ledger-bench all $(BENCH_ARGS)
 	.build/release/ledger-bench views $(BENCH_ARGS)
 	.build/release/ledger-bench backends --events 10000000

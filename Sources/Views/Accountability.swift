@@ -95,7 +95,7 @@ extension Inspector {
             let selection = try await dossiers.dossiers(activeIn: period)
             (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         }
-        for (state, facts) in zip(found, facts(of: found, in: period, at: instant, &unjudged)) { tally.add(state, facts: facts, by: attribution) }
+        for (state, facts) in zip(found, try facts(of: found, in: period, at: instant, &unjudged)) { tally.add(state, facts: facts, by: attribution) }
         var result = tally.rows.map { key, share in
             var row: AccountabilityRow
             switch attribution {
@@ -141,7 +141,7 @@ extension Inspector {
         // Only this row's steps are judged: the others count for other rows.
         let byOfficer = attribution == .officer
         let ownSteps: @Sendable (Step) -> Bool = { step in byOfficer ? step.holderActor == key : step.holderUnit == key }
-        for (state, facts) in zip(selection.current, facts(of: selection.current, in: period, at: instant, &unjudged, steps: ownSteps)) {
+        for (state, facts) in zip(selection.current, try facts(of: selection.current, in: period, at: instant, &unjudged, steps: ownSteps)) {
             let own = facts.filter { $0.row(by: attribution) == key }
             guard !own.isEmpty, let share = AccountabilityShare.rows(own, by: attribution)[key] else { continue }
             var row = attribution == .officer ? AccountabilityRow(officer: key, unit: share.units.min() ?? "") : AccountabilityRow(officer: nil, unit: key)
@@ -169,9 +169,9 @@ extension Inspector {
     /// the dossier's calendar years: without one, only its voids count and it is listed as unjudged.
     /// `steps`: the custody steps worth judging (those of one row, for its dossiers' page).
     private func facts(of states: [DossierState], in period: Period, at instant: Instant, _ unjudged: inout UnjudgedDossiers,
-                       steps: @escaping @Sendable (Step) -> Bool = { _ in true }) -> [[AccountabilityFact]] {
+                       steps: @escaping @Sendable (Step) -> Bool = { _ in true }) throws -> [[AccountabilityFact]] {
         let rules = rules
-        let judged = unjudged.judgeAll(states) { state throws(CalendarError) in
+        let judged = try unjudged.judgeAll(states) { state throws(CalendarError) in
             try state.judgedFacts(at: instant, rules: rules, judging: steps).filter { period.contains($0.at) } + state.openLateFacts(at: min(period.end, instant), rules: rules)
         }
         return zip(states, judged).map { state, facts in state.voidFacts.filter { period.contains($0.at) } + (facts ?? []) }

@@ -77,7 +77,7 @@ extension Inspector {
             var unjudged = UnjudgedDossiers()
             let population = kept.unsettled.filter { $0.receipt != nil && $0.isInPopulation(of: period) }
             let rules = rules
-            for (state, outcome) in zip(population, unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
+            for (state, outcome) in zip(population, try unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
                 guard let outcome, let receipt = state.receipt else { continue }
                 perUnit[receipt.competentUnit, default: OutcomeCounts()].count(outcome)
             }
@@ -96,7 +96,7 @@ extension Inspector {
         var unjudged = UnjudgedDossiers()
         let population = found.filter { $0.receipt != nil && $0.isInPopulation(of: period) }
         let rules = rules
-        for (state, outcome) in zip(population, unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
+        for (state, outcome) in zip(population, try unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
             guard let outcome, let receipt = state.receipt else { continue }
             total.counts.count(outcome)
             for group in groups(of: state, receipt: receipt, grouping, period: period, rollUp: rollUp, today: instant.localDate) {

@@ -106,23 +106,24 @@ struct UnjudgedDossiers {
     var sorted: [Unjudged] { Unjudged.ordered(found) }
 
     /// `judge` of every state in order, on every core (dossiers are judged independently); nil
-    /// for those that cannot be judged, which are collected.
-    mutating func judgeAll<T: Sendable>(_ states: [DossierState], _ judge: @escaping @Sendable (DossierState) throws(CalendarError) -> T?) -> [T?] {
+    /// for those that cannot be judged for want of a calendar year, which are collected.
+    /// - Throws: any other error of a judgement (the first one met).
+    mutating func judgeAll<T: Sendable>(_ states: [DossierState], _ judge: @escaping @Sendable (DossierState) throws(CalendarError) -> T?) throws -> [T?] {
         let parts = states.count < 512 ? 1 : Self.parallelism
-        var results = [T?](repeating: nil, count: states.count)
+        var results = [Result<T?, any Error>?](repeating: nil, count: states.count)
         var collected = [UnjudgedDossiers](repeating: UnjudgedDossiers(), count: parts)
         results.withUnsafeMutableBufferPointer { results in
             collected.withUnsafeMutableBufferPointer { collected in
                 let shared = Shared(results: results, collected: collected)
                 DispatchQueue.concurrentPerform(iterations: parts) { part in
                     for index in stride(from: part, to: states.count, by: parts) {
-                        shared.results[index] = try? shared.collected[part].judge(states[index]) { () throws(CalendarError) in try judge(states[index]) }
+                        shared.results[index] = Result { try shared.collected[part].judge(states[index]) { () throws(CalendarError) in try judge(states[index]) } }
                     }
                 }
             }
         }
         for part in collected { found.formUnion(part.found) }
-        return results
+        return try results.map { try $0!.get() }
     }
 
     /// The machine's online cores (at most 16).
@@ -130,7 +131,7 @@ struct UnjudgedDossiers {
 
     /// Each thread writes only its own elements.
     private struct Shared<T>: @unchecked Sendable {
-        let results: UnsafeMutableBufferPointer<T?>
+        let results: UnsafeMutableBufferPointer<Result<T?, any Error>?>
         let collected: UnsafeMutableBufferPointer<UnjudgedDossiers>
     }
 }

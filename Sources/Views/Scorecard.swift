@@ -106,7 +106,7 @@ extension Inspector {
         let online = needs.contains(.onlineRate) ? try await onlineRates(period: period) : nil
         let satisfaction = needs.contains(.satisfaction54) ? try await satisfaction(period: period) : nil
         let units = needs.isDisjoint(with: [.complaints, .lateWithoutApology, .deadlinesMissed])
-            ? nil : try await accountability(period: period, by: .unit)
+            ? nil : try await accountability(period: period, by: .unit, listingDossiers: false)
         func row<R>(_ report: Report<R>?, _ unit: String?, group: (R) -> String) -> R? {
             report?.rows.first { group($0) == (unit ?? "total") }
         }

@@ -32,7 +32,11 @@ func pagesBenchmark(_ options: Options) async throws {
     let unit = inspector.rules.catalog.units.keys.sorted().first { $0.split(separator: ".").count == 2 } ?? "H19"
     let commune = inspector.rules.catalog.units.keys.sorted().last { $0.split(separator: ".").count == 2 } ?? "H19"
 
-    let service = LedgerService(engine: engine, requests: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }), pages: Dashboard())
+    // The scorecard's targets: the province's on-time rate, a commune's, and no complaints.
+    let targets = [Target(name: "Tỷ lệ đúng hạn toàn tỉnh", indicator: .onTimeRate, comparison: .atLeast, threshold: 95),
+                   Target(name: "Xã đúng hạn", indicator: .onTimeRate, unit: commune, comparison: .atLeast, threshold: 90),
+                   Target(name: "Không có phản ánh", indicator: .complaints, comparison: .atMost, threshold: 0)]
+    let service = LedgerService(engine: engine, requests: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }), targets: targets, pages: Dashboard())
     let (ports, announce) = AsyncStream.makeStream(of: Int.self)
     let app = try service.application(host: "127.0.0.1", port: 0, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })) { announce.yield($0) }
     let server = Task { try await app.run() }
@@ -58,6 +62,7 @@ func pagesBenchmark(_ options: Options) async throws {
         ("reward list", "/dashboard/accountability?rewards=true"),
         ("an officer's late steps (a count's link)", "/dashboard/accountability/dossiers?row=\(officer)&count=steps_late"),
         ("an officer's dossiers in a year", "/dashboard/accountability/dossiers?row=\(officer)&period=\(year - 1)"),
+        ("scorecard, this quarter", "/dashboard/scorecard"),
         ("a dossier", "/dashboard/dossiers/\(dossier)"),
     ]
     print("dashboard pages, server time (Server-Timing), \(options.runs) requests each, one client on loopback:")
