@@ -54,6 +54,13 @@ enum KeptCounts {
         var counts = AccountabilityCounts()
         var listed: [String] = []
         var unlisted: [String] = []
+
+        /// One dossier's change (`listing` it, or taking it off, when the row lists its dossiers).
+        mutating func add(_ change: AccountabilityCounts, listing dossier: String?, sign: Int) {
+            counts += change
+            guard let dossier else { return }
+            if sign > 0 { listed.append(dossier) } else { unlisted.append(dossier) }
+        }
     }
 
     static func prefix(_ slot: PeriodSlot) -> [UInt8] {
@@ -108,9 +115,8 @@ enum KeptCounts {
         }
         let factor = Int64(sign)
         for (key, counts) in zip(rows.keys, rows.counts) {
-            sums.accountability[key, default: RowChange()].counts += counts.scaled(by: factor)
-            guard key.slot.kind == .month, key.tag != officerUnit else { continue }
-            if sign > 0 { sums.accountability[key, default: RowChange()].listed.append(state.dossier) } else { sums.accountability[key, default: RowChange()].unlisted.append(state.dossier) }
+            let listing = key.slot.kind == .month && key.tag != officerUnit ? state.dossier : nil
+            sums.accountability[key, default: RowChange()].add(counts.scaled(by: factor), listing: listing, sign: sign)
         }
         return true
     }
@@ -154,20 +160,36 @@ enum KeptCounts {
     /// A dossier is taken off (its old state) before it is listed again (its new state).
     static func write(codes changes: [[UInt8]: (listed: [String], unlisted: [String])], to database: Database, in txn: borrowing WriteTransaction) throws {
         for (key, change) in changes.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            var codes = Set(try key.withUnsafeBytes { k in try txn.withValue(forKey: k, in: database) { codeList($0) } } ?? [])
-            codes.subtract(change.unlisted)
-            codes.formUnion(change.listed)
-            if codes.isEmpty {
+            // The stored list is sorted (bytewise): merged with the sorted new codes in one pass.
+            let stored = try key.withUnsafeBytes { k in try txn.withValue(forKey: k, in: database) { Array($0) } } ?? []
+            let removed = Set(change.unlisted.map { Array($0.utf8) })
+            let kept = stored.split(separator: newline).map(Array.init).filter { !removed.contains($0) }
+            let added = change.listed.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+            var merged: [UInt8] = []
+            merged.reserveCapacity(stored.count + added.count * 26)
+            var (i, j) = (0, 0)
+            func append(_ code: [UInt8]) {
+                if !merged.isEmpty { merged.append(newline) }
+                merged += code
+            }
+            while i < kept.count || j < added.count {
+                if j == added.count || (i < kept.count && kept[i].lexicographicallyPrecedes(added[j])) {
+                    append(kept[i]); i += 1
+                } else if i == kept.count || added[j].lexicographicallyPrecedes(kept[i]) {
+                    append(added[j]); j += 1
+                } else {
+                    append(kept[i]); i += 1; j += 1  // listed again
+                }
+            }
+            if merged.isEmpty {
                 _ = try key.withUnsafeBytes { try txn.delete(forKey: $0, in: database) }
             } else {
-                try txn.put(Array(codes.sorted().joined(separator: "\n").utf8), forKey: key, in: database)
+                try txn.put(merged, forKey: key, in: database)
             }
         }
     }
 
-    static func codeList(_ bytes: UnsafeRawBufferPointer) -> [String] {
-        bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
-    }
+    static let newline = UInt8(ascii: "\n")
 
     /// Adds the batch's change to the stored counts, in key order; deletes counts that reach zero.
     static func write(_ changes: [[UInt8]: [Int]], width: Int, to database: Database, in txn: borrowing WriteTransaction) throws {

@@ -73,7 +73,7 @@ extension StoredProjection where P == DossierProjection {
                 let key = KeptCounts.AccountabilityKey(slot: PeriodSlot(kind: .month, index: index), tag: attribution == .officer ? KeptCounts.officer : KeptCounts.unit,
                                                        name: name).bytes
                 try key.withUnsafeBytes { k in
-                    try txn.withValue(forKey: k, in: projection.periodDossiers) { list in codes.formUnion(list.split(separator: UInt8(ascii: "\n")).map(Array.init)) }
+                    try txn.withValue(forKey: k, in: projection.periodDossiers) { list in codes.formUnion(list.split(separator: KeptCounts.newline).map(Array.init)) }
                 }
             }
             // In key order: the lookups walk the B-tree forward.
