@@ -39,33 +39,46 @@ struct Pages: Sendable {
         return try await unitPage(code, inspector, request, heading: HTML.both("Đơn vị", "Unit") + " " + HTML.escape(code))
     }
 
-    /// Cards of a unit's subtree for a period (each with its change against the period before),
-    /// the on-time rate of the last 12 months, its child units by on-time rate (worst first), its
-    /// officers with the most faults, and its late dossiers. Complaints and home-support visits
-    /// are counted where they happened, as accountability counts them.
+    /// Cards of a unit's subtree for a period, each with its change against the period before
+    /// (dossiers overdue and due soon now: against the end of the period before, while the
+    /// period is in progress), the on-time rate of the last 12 months, its child units by on-time
+    /// rate (worst first), its officers with the most faults, its late and due-soon dossiers.
+    /// Complaints and home-support visits are counted where they happened, as accountability
+    /// counts them.
     private func unitPage(_ unit: String, _ inspector: Inspector, _ request: Request, heading: String) async throws -> (title: String, html: String) {
         let late = try await inspector.lateList(filter: LateFilter(unit: unit))
         let choice = try PeriodChoice(request, around: late.reportInstant), period = choice.period
         let rates = try await inspector.onTimeRates(period: period, by: .competentUnit)
-        var before: Report<RateRow>?
-        if let earlier = try choice.previous() { before = try await inspector.onTimeRates(period: earlier.period, by: .competentUnit) }
         let online = try await inspector.onlineRates(period: period).rows.first { $0.group == unit }
-        let byUnit = try await inspector.accountability(period: period, by: .unit, unit: unit, listingDossiers: false)
-        let subtree = byUnit.rows.map(\.counts).reduce(AccountabilityCounts(), +)
+        let subtree = try await accountabilityCounts(of: unit, in: period, inspector)
+        var earlier: (rates: RateRow?, online: OnlineRow?, counts: AccountabilityCounts)?
+        if let previous = try choice.previous()?.period {
+            earlier = (try await inspector.onTimeRates(period: previous, by: .competentUnit).rows.first { $0.group == unit },
+                       try await inspector.onlineRates(period: previous).rows.first { $0.group == unit },
+                       try await accountabilityCounts(of: unit, in: previous, inspector))
+        }
         let dueSoon = try await inspector.dueSoonList(filter: LateFilter(unit: unit))
-        let row = rates.rows.first { $0.group == unit }, earlier = before?.rows.first { $0.group == unit }
+        let row = rates.rows.first { $0.group == unit }
+        // Now against the end of the period before: only while the period shown is in progress.
+        let inProgress = late.reportInstant.map { period.contains($0) } ?? false
+        let endBefore = inProgress ? earlier?.rates : nil
         let name = row?.name.map { " · " + HTML.escape($0) } ?? ""
         var out = "<h1>\(heading)\(name)</h1>" + choice.form(action: request.uri.path)
         out += "<div class=\"cards\">"
-        out += card(HTML.both("Tỷ lệ đúng hạn", "On-time rate"), HTML.vi.text(.percent(row?.onTimeRate)), change(row?.onTimeRate, earlier?.onTimeRate, unit: " pp"),
+        out += card(HTML.both("Tỷ lệ đúng hạn", "On-time rate"), HTML.vi.text(.percent(row?.onTimeRate)),
+                    change(row?.onTimeRate, earlier?.rates?.onTimeRate, unit: " pp"), link: "/dashboard/late" + HTML.query([("unit", unit)]))
+        out += card(HTML.both("Điểm 766 (2.1)", "766 score"), HTML.vi.text(.points(row?.score766)), change(row?.score766, earlier?.rates?.score766, unit: ""), link: nil)
+        out += card(HTML.both("Tỷ lệ trực tuyến", "Online rate"), HTML.vi.text(.percent(online?.onlineRate)),
+                    change(online?.onlineRate, earlier?.online?.onlineRate, unit: " pp"), link: nil)
+        out += card(HTML.both("Đang quá hạn", "Overdue now"), HTML.vi.grouped(late.rows.count), change(late.rows.count, endBefore?.openOverdue, atEnd: true),
                     link: "/dashboard/late" + HTML.query([("unit", unit)]))
-        out += card(HTML.both("Điểm 766 (2.1)", "766 score"), HTML.vi.text(.points(row?.score766)), change(row?.score766, earlier?.score766, unit: ""), link: nil)
-        out += card(HTML.both("Tỷ lệ trực tuyến", "Online rate"), HTML.vi.text(.percent(online?.onlineRate)), "", link: nil)
-        out += card(HTML.both("Đang quá hạn", "Overdue now"), HTML.vi.grouped(late.rows.count), "", link: "/dashboard/late" + HTML.query([("unit", unit)]))
-        out += card(HTML.both("Sắp đến hạn", "Due soon"), HTML.vi.grouped(dueSoon.rows.count), "", link: "/dashboard/due-soon" + HTML.query([("unit", unit)]))
+        out += card(HTML.both("Sắp đến hạn", "Due soon"), HTML.vi.grouped(dueSoon.rows.count), change(dueSoon.rows.count, endBefore?.dueSoon, atEnd: true),
+                    link: "/dashboard/due-soon" + HTML.query([("unit", unit)]))
         let byUnitLink = "/dashboard/accountability" + HTML.query([("by", "unit")] + choice.query)
-        out += card(HTML.both("Phản ánh, kiến nghị", "Complaints"), HTML.vi.grouped(subtree.complaints), "", link: byUnitLink)
-        out += card(HTML.both("Hỗ trợ tại nhà", "Home-support visits"), HTML.vi.grouped(subtree.homeVisits), "", link: byUnitLink)
+        out += card(HTML.both("Phản ánh, kiến nghị", "Complaints"), HTML.vi.grouped(subtree.complaints), change(subtree.complaints, earlier?.counts.complaints),
+                    link: byUnitLink)
+        out += card(HTML.both("Hỗ trợ tại nhà", "Home-support visits"), HTML.vi.grouped(subtree.homeVisits), change(subtree.homeVisits, earlier?.counts.homeVisits),
+                    link: byUnitLink)
         out += "</div>"
         out += try await monthlyChart(unit, inspector, around: late.reportInstant, path: request.uri.path)
         let children = rates.rows.filter { $0.place.parent == unit }.sorted { ($0.onTimeRate ?? 101) < ($1.onTimeRate ?? 101) }
@@ -88,6 +101,10 @@ struct Pages: Sendable {
             guard let officer = row.officer, field == "officer" || Self.accountabilityCounts.contains(field) else { return nil }
             return "/dashboard/accountability/dossiers" + HTML.query([("row", officer), ("count", field == "officer" ? nil : field)] + choice.query)
         }
+        var soon = dueSoon
+        soon.rows = Array(dueSoon.rows.prefix(10))
+        out += "<h2>\(HTML.both("Hồ sơ sắp đến hạn", "Dossiers due soon")) (\(HTML.vi.grouped(dueSoon.rows.count)))</h2>"
+        out += Self.table(.dueSoon, soon) + "<p><a href=\"/dashboard/due-soon\(HTML.query([("unit", unit)]))\">\(HTML.both("Xem tất cả", "See all"))</a></p>"
         var shown = late
         shown.rows = Array(late.rows.prefix(10))
         out += "<h2>\(HTML.both("Hồ sơ quá hạn", "Overdue dossiers")) (\(HTML.vi.grouped(late.rows.count)))</h2>"
@@ -120,6 +137,19 @@ struct Pages: Sendable {
     private func card(_ label: String, _ value: String, _ change: String, link: String?) -> String {
         let shown = link.map { "<a href=\"\(HTML.escape($0))\">\(HTML.escape(value))</a>" } ?? HTML.escape(value)
         return "<div class=\"card\"><div>\(label)</div><div class=\"v\">\(shown)</div><div class=\"d\">\(change)</div></div>"
+    }
+
+    /// A count's change: against the period before, or (`atEnd`) against that period's end.
+    private func change(_ now: Int, _ before: Int?, atEnd: Bool = false) -> String {
+        guard let before else { return "" }
+        let delta = now - before
+        let against = atEnd ? HTML.both("so với cuối kỳ trước", "vs the end of the previous period") : HTML.both("so với kỳ trước", "vs previous period")
+        return against + ": " + (delta >= 0 ? "+" : "−") + HTML.vi.grouped(abs(delta)) + " (\(HTML.vi.grouped(before)))"
+    }
+
+    /// The accountability counts of a unit's subtree in a period, as the projection keeps them.
+    private func accountabilityCounts(of unit: String, in period: Period, _ inspector: Inspector) async throws -> AccountabilityCounts {
+        try await inspector.accountability(period: period, by: .unit, unit: unit, listingDossiers: false).rows.map(\.counts).reduce(AccountabilityCounts(), +)
     }
 
     private func change(_ now: Double?, _ before: Double?, unit: String) -> String {

@@ -1,4 +1,5 @@
 public import DossierDomain
+import Glibc
 import LedgerLMDB
 
 /// What ``StoredProjection/periodRates(_:)`` found for a slot.
@@ -68,22 +69,37 @@ extension StoredProjection where P == DossierProjection {
     public func keptRowDossiers(_ slot: PeriodSlot, by attribution: Attribution, row name: String) async throws -> DossierSelection {
         try await reading { [projection] txn in
             let span = slot.span
-            var codes: Set<[UInt8]> = []
+            var codes: [[UInt8]] = []
             for index in PeriodSlot(.month, holding: span.start).index...PeriodSlot(.month, holding: span.end + -1).index {
                 let key = KeptCounts.AccountabilityKey(slot: PeriodSlot(kind: .month, index: index), tag: attribution == .officer ? KeptCounts.officer : KeptCounts.unit,
                                                        name: name).bytes
                 try key.withUnsafeBytes { k in
-                    try txn.withValue(forKey: k, in: projection.periodDossiers) { list in codes.formUnion(list.split(separator: KeptCounts.newline).map(Array.init)) }
+                    try txn.withValue(forKey: k, in: projection.periodDossiers) { list in codes += list.split(separator: KeptCounts.newline).map(Array.init) }
                 }
             }
-            // In key order: the lookups walk the B-tree forward.
-            let encoded = try codes.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { code in
-                try code.withUnsafeBytes { key in try txn.withValue(forKey: key, in: projection.states) { Array($0) } }
+            // Once each, in key order: the lookups walk the B-tree forward.
+            codes.sort(by: Self.precedes)
+            var previous: [UInt8]?
+            let encoded = try codes.compactMap { code -> [UInt8]? in
+                defer { previous = code }
+                guard code != previous else { return nil }
+                return try code.withUnsafeBytes { key in try txn.withValue(forKey: key, in: projection.states) { Array($0) } }
             }
             let states = try Self.decode(encoded)
             return DossierSelection(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn),
                                     current: states + (try self.unsettled(before: span.end, txn)), later: [])
         }
+    }
+
+    /// Byte order, as LMDB sorts keys.
+    private static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let order = a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in
+                guard let xs = x.baseAddress, let ys = y.baseAddress else { return Int32(0) }  // one is empty: by length
+                return memcmp(xs, ys, min(x.count, y.count))
+            }
+        }
+        return order != 0 ? order < 0 : a.count < b.count
     }
 
     /// Each key under `prefix` (without it) and its value.

@@ -141,12 +141,13 @@ extension Inspector {
         // Only this row's steps are judged: the others count for other rows.
         let byOfficer = attribution == .officer
         let ownSteps: @Sendable (Step) -> Bool = { step in byOfficer ? step.holderActor == key : step.holderUnit == key }
+        let name = rules.catalog.name(of: byOfficer ? .officer : .unit, key, on: period.lastDay)
         for (state, facts) in zip(selection.current, try facts(of: selection.current, in: period, at: instant, &unjudged, steps: ownSteps)) {
             let own = facts.filter { $0.row(by: attribution) == key }
             guard !own.isEmpty, let share = AccountabilityShare.rows(own, by: attribution)[key] else { continue }
             var row = attribution == .officer ? AccountabilityRow(officer: key, unit: share.units.min() ?? "") : AccountabilityRow(officer: nil, unit: key)
             (row.counts, row.dossiers) = (share.counts, [state.dossier])
-            row.name = rules.catalog.name(of: attribution == .officer ? .officer : .unit, key, on: period.lastDay)
+            row.name = name
             result.append(row)
         }
         result = Self.mostFaultsFirst(result) { $0.dossiers.first ?? "" }
