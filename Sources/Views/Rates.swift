@@ -75,10 +75,7 @@ extension Inspector {
             let kept = try await dossiers.periodRates(slot)
             var perUnit = kept.settled
             var unjudged = UnjudgedDossiers()
-            let population = kept.unsettled.filter { $0.receipt != nil && $0.isInPopulation(of: period) }
-            let rules = rules
-            for (state, outcome) in zip(population, try unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
-                guard let outcome, let receipt = state.receipt else { continue }
+            for (_, receipt, outcome) in try outcomes(of: kept.unsettled, in: period, &unjudged) {
                 perUnit[receipt.competentUnit, default: OutcomeCounts()].count(outcome)
             }
             var rows: [String: RateRow] = [:]
@@ -94,16 +91,25 @@ extension Inspector {
         var rows: [String: RateRow] = [:]
         var total = RateRow(group: "total")
         var unjudged = UnjudgedDossiers()
-        let population = found.filter { $0.receipt != nil && $0.isInPopulation(of: period) }
-        let rules = rules
-        for (state, outcome) in zip(population, try unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }) {
-            guard let outcome, let receipt = state.receipt else { continue }
+        for (state, receipt, outcome) in try outcomes(of: found, in: period, &unjudged) {
             total.counts.count(outcome)
             for group in groups(of: state, receipt: receipt, grouping, period: period, rollUp: rollUp, today: instant.localDate) {
                 rows[group, default: RateRow(group: group)].counts.count(outcome)
             }
         }
         return rateReport(rows, total, period: period, grouping: grouping, rollUp: rollUp, provenance: provenance, instant: instant, unjudged: unjudged)
+    }
+
+    /// The outcome in `period` of each of `states` in its population, judged on every core (those
+    /// that cannot be judged are collected in `unjudged`, those whose due is unknown left out).
+    private func outcomes(of states: [DossierState], in period: Period, _ unjudged: inout UnjudgedDossiers) throws -> [(DossierState, Receipt, PeriodOutcome)] {
+        let population = states.filter { $0.receipt != nil && $0.isInPopulation(of: period) }
+        let rules = rules
+        let judged = try unjudged.judgeAll(population) { state throws(CalendarError) in try state.outcome(in: period, rules: rules) }
+        return zip(population, judged).compactMap { state, outcome in
+            guard let outcome, let receipt = state.receipt else { return nil }
+            return (state, receipt, outcome)
+        }
     }
 
     /// The rows named and placed in the tree, sorted, the total last.
