@@ -193,8 +193,7 @@ public struct DossierProjection: Projection {
         let code = Array(state.dossier.utf8)
         // A dossier whose due is unknown (a calendar year not loaded) is indexed at its receipt,
         // so that every view meets it and says it could not judge it.
-        if let receipt = state.receipt {
-            let due = state.dues.compactMap(\.due).min() ?? receipt.at
+        if let receipt = state.receipt, let due = state.indexedDue {
             let end = state.finish?.at
             entries.append(IndexEntry(database: byEnd, key: TimeKey.bytes(end) + code,
                                       value: TimeKey.bytes(due) + TimeKey.bytes(receipt.at)))
@@ -210,6 +209,12 @@ public struct DossierProjection: Projection {
         for void in state.voids { entries.append(IndexEntry(database: activity, key: TimeKey.bytes(void.at) + code, value: [])) }
         return entries
     }
+}
+
+extension DossierState {
+    /// The due `by_end` keeps beside a received dossier: its earliest legal due, or its receipt
+    /// when no due is known (nil before a receipt).
+    var indexedDue: Instant? { receipt.map { dues.compactMap(\.due).min() ?? $0.at } }
 }
 
 /// Instants as sortable 8-byte keys; nil is the far future (an open dossier's end).

@@ -35,8 +35,8 @@ extension StoredProjection where P == DossierProjection {
             if asOf == nil {
                 // Now: the open dossiers (none finished after the latest instant), decoded once per checkpoint.
                 found = try self.openStates(txn).filter { state in
-                    guard let receipt = state.receipt else { return false }
-                    return (state.dues.compactMap(\.due).min() ?? receipt.at).microseconds < bound && receipt.at <= instant
+                    guard let receipt = state.receipt, let due = state.indexedDue else { return false }
+                    return due.microseconds < bound && receipt.at <= instant
                 }
             } else {
                 try txn.withCursor(on: projection.byEnd) { cursor in
