@@ -28,12 +28,7 @@ public struct Dashboard: ServicePages {
             router.get("dashboard/\(kind.rawValue)") { request, _ in try await page(request, service) { try await pages.list(kind, request, $0) } }
             for format in [Format.csv, .xlsx] {
                 router.get("dashboard/\(kind.rawValue).\(format.rawValue)") { request, _ in
-                    guard let user = try await signedIn(request, service), user.grant.role == .inspector || user.grant.role == .auditor else {
-                        return Response(status: .unauthorized)
-                    }
-                    do { return try await pages.listDownload(kind, as: format, request, user) } catch is PageNotFound { return Response(status: .notFound) } catch is UnknownFilter {
-                        return Response(status: .notFound)
-                    }
+                    try await download(request, service) { try await pages.listDownload(kind, as: format, request, $0) }
                 }
             }
         }
@@ -44,10 +39,7 @@ public struct Dashboard: ServicePages {
             try await page(request, service) { try await pages.dossier(try context.parameters.require("code"), request, $0) }
         }
         router.get("dashboard/dossiers/:code/proof") { request, context in
-            guard let user = try await signedIn(request, service), user.grant.role == .inspector || user.grant.role == .auditor else {
-                return Response(status: .unauthorized)
-            }
-            do { return try await pages.proof(try context.parameters.require("code"), request, user) } catch is PageNotFound { return Response(status: .notFound) }
+            try await download(request, service) { try await pages.proof(try context.parameters.require("code"), request, $0) }
         }
     }
 
@@ -57,12 +49,21 @@ public struct Dashboard: ServicePages {
         return User(grant: entry.grant, csrf: session.csrf)
     }
 
+    /// A file for a signed-in inspector or auditor (401 for anyone else; 404, without a page, for
+    /// what is not there or not theirs to see).
+    private func download(_ request: Request, _ service: LedgerService, _ body: (User) async throws -> Response) async throws -> Response {
+        guard let user = try await signedIn(request, service), user.readsViews else { return Response(status: .unauthorized) }
+        do { return try await body(user) } catch is PageNotFound { return Response(status: .notFound) } catch is UnknownFilter {
+            return Response(status: .notFound)
+        }
+    }
+
     /// A page for whoever is signed in; the sign-in page for anyone else.
     private func page(_ request: Request, _ service: LedgerService, _ body: (User) async throws -> (title: String, html: String)) async throws -> Response {
         guard let user = try await signedIn(request, service) else {
             return Response(status: .seeOther, headers: [.location: "/dashboard/sign-in"])
         }
-        guard user.grant.role == .inspector || user.grant.role == .auditor else {
+        guard user.readsViews else {
             return html(Layout.page(title: "403", user: user.name, csrf: user.csrf,
                                     body: "<h1>\(HTML.both("Không có quyền", "Not allowed"))</h1><p>\(HTML.both("Bảng điều khiển dành cho thanh tra và kiểm toán.", "The dashboard is for inspectors and auditors."))</p>"),
                         status: .forbidden)
@@ -116,6 +117,8 @@ struct User: Sendable {
     let grant: AccessGrant
     let csrf: String
     var name: String { "\(grant.name) · \(grant.role.rawValue) · \(grant.unit)" }
+    /// Whether the dashboard is theirs: inspectors' and auditors' (not desks' or operators').
+    var readsViews: Bool { grant.role == .inspector || grant.role == .auditor }
 
     /// Whether `unit` is in the token's subtree.
     func covers(_ unit: String, _ catalog: Catalog) -> Bool {

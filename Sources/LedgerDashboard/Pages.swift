@@ -50,12 +50,14 @@ struct Pages: Sendable {
         let choice = try PeriodChoice(request, around: late.reportInstant), period = choice.period
         let rates = try await inspector.onTimeRates(period: period, by: .competentUnit)
         let online = try await inspector.onlineRates(period: period).rows.first { $0.group == unit }
-        let subtree = try await accountabilityCounts(of: unit, in: period, inspector)
+        // By unit (its cards) and by officer (its table), each dossier judged once for both.
+        let accountability = try await inspector.accountability(period: period, by: [.unit, .officer], unit: unit, listingDossiers: false)
+        let subtree = Self.sum(accountability[0])
         var earlier: (rates: RateRow?, online: OnlineRow?, counts: AccountabilityCounts)?
         if let previous = try choice.previous()?.period {
             earlier = (try await inspector.onTimeRates(period: previous, by: .competentUnit).rows.first { $0.group == unit },
                        try await inspector.onlineRates(period: previous).rows.first { $0.group == unit },
-                       try await accountabilityCounts(of: unit, in: previous, inspector))
+                       Self.sum(try await inspector.accountability(period: previous, by: .unit, unit: unit, listingDossiers: false)))
         }
         let dueSoon = try await inspector.dueSoonList(filter: LateFilter(unit: unit))
         let row = rates.rows.first { $0.group == unit }
@@ -93,7 +95,7 @@ struct Pages: Sendable {
                 field == "group" ? "/dashboard/units/\(HTML.percentEncoded(row.group))" : nil
             }
         }
-        var officers = try await inspector.accountability(period: period, by: .officer, unit: unit, listingDossiers: false)
+        var officers = accountability[1]
         officers.rows = Array(officers.rows.prefix(10))
         out += "<h2>\(HTML.both("Cán bộ nhiều lỗi nhất trong kỳ", "Officers with the most faults in the period"))</h2>"
         out += HTML.table(officers, fields: ["officer", "name", "steps_held", "steps_late", "steps_open_late", "deadlines_missed", "complaints", "home_visits"],
@@ -147,9 +149,9 @@ struct Pages: Sendable {
         return against + ": " + (delta >= 0 ? "+" : "−") + HTML.vi.grouped(abs(delta)) + " (\(HTML.vi.grouped(before)))"
     }
 
-    /// The accountability counts of a unit's subtree in a period, as the projection keeps them.
-    private func accountabilityCounts(of unit: String, in period: Period, _ inspector: Inspector) async throws -> AccountabilityCounts {
-        try await inspector.accountability(period: period, by: .unit, unit: unit, listingDossiers: false).rows.map(\.counts).reduce(AccountabilityCounts(), +)
+    /// A report's counts summed (a unit's subtree: its rows).
+    private static func sum(_ report: Report<AccountabilityRow>) -> AccountabilityCounts {
+        report.rows.map(\.counts).reduce(AccountabilityCounts(), +)
     }
 
     private func change(_ now: Double?, _ before: Double?, unit: String) -> String {

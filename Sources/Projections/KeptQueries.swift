@@ -18,8 +18,9 @@ public struct KeptRates: Sendable {
 public struct KeptAccountability: Sendable {
     public let provenance: Provenance
     public let instant: Instant
-    /// The settled dossiers' rows: per officer (with the units their facts happened in) or per unit.
-    public let settled: [String: AccountabilityShare]
+    /// The settled dossiers' rows for each attribution asked, in order: per officer (with the
+    /// units their facts happened in) or per unit.
+    public let settled: [[String: AccountabilityShare]]
     public let unsettled: [DossierState]
 }
 
@@ -36,31 +37,38 @@ extension StoredProjection where P == DossierProjection {
         }
     }
 
-    /// The kept accountability rows of `slot` (its months' summed) by `attribution` and the
-    /// dossiers to judge beside them.
-    public func keptAccountability(_ slot: PeriodSlot, by attribution: Attribution) async throws -> KeptAccountability {
+    /// The kept accountability rows of `slot` (its months' summed) by each of `attributions`,
+    /// and the dossiers to judge beside them, from one snapshot.
+    public func keptAccountability(_ slot: PeriodSlot, by attributions: [Attribution]) async throws -> KeptAccountability {
         try await reading { [projection] txn in
-            var settled: [String: AccountabilityShare] = [:]
-            let months = slot.months
-            for month in months {
-                let prefix = KeptCounts.prefix(month)
-                try Self.scan(prefix + [attribution == .officer ? KeptCounts.officer : KeptCounts.unit], in: projection.periodAccountability, txn) { name, value in
-                    let key = String(decoding: name, as: UTF8.self)
-                    var counts = AccountabilityCounts(KeptCounts.decode(value, width: 8).map(Int64.init))
-                    if month != months.last { (counts.stepsOpenLate, counts.openOverrun) = (0, 0) }  // open at the slot's end: its last month's
-                    settled[key, default: AccountabilityShare()].counts += counts
-                    if attribution == .unit { settled[key]?.units = [key] }
-                }
-                guard attribution == .officer else { continue }
-                try Self.scan(prefix + [KeptCounts.officerUnit], in: projection.periodAccountability, txn) { name, _ in
-                    guard let nul = name.firstIndex(of: 0) else { return }
-                    settled[String(decoding: name[..<nul], as: UTF8.self), default: AccountabilityShare()].units.insert(String(decoding: name[(nul + 1)...], as: UTF8.self))
-                }
-            }
-            settled = settled.filter { $0.value.counts != AccountabilityCounts() }  // only steps open at an earlier month's end
+            var settled: [[String: AccountabilityShare]] = []
+            for attribution in attributions { settled.append(try Self.keptRows(slot, by: attribution, projection, txn)) }
             return KeptAccountability(provenance: try self.provenance(txn), instant: try Self.instant(projection, txn), settled: settled,
                                       unsettled: try self.unsettled(before: slot.span.end, txn))
         }
+    }
+
+    /// One attribution's rows of `slot`: its months' counts summed.
+    private static func keptRows(_ slot: PeriodSlot, by attribution: Attribution, _ projection: DossierProjection,
+                                 _ txn: borrowing ReadTransaction) throws -> [String: AccountabilityShare] {
+        var settled: [String: AccountabilityShare] = [:]
+        let months = slot.months
+        for month in months {
+            let prefix = KeptCounts.prefix(month)
+            try scan(prefix + [attribution == .officer ? KeptCounts.officer : KeptCounts.unit], in: projection.periodAccountability, txn) { name, value in
+                let key = String(decoding: name, as: UTF8.self)
+                var counts = AccountabilityCounts(KeptCounts.decode(value, width: 8).map(Int64.init))
+                if month != months.last { (counts.stepsOpenLate, counts.openOverrun) = (0, 0) }  // open at the slot's end: its last month's
+                settled[key, default: AccountabilityShare()].counts += counts
+                if attribution == .unit { settled[key]?.units = [key] }
+            }
+            guard attribution == .officer else { continue }
+            try scan(prefix + [KeptCounts.officerUnit], in: projection.periodAccountability, txn) { name, _ in
+                guard let nul = name.firstIndex(of: 0) else { return }
+                settled[String(decoding: name[..<nul], as: UTF8.self), default: AccountabilityShare()].units.insert(String(decoding: name[(nul + 1)...], as: UTF8.self))
+            }
+        }
+        return settled.filter { $0.value.counts != AccountabilityCounts() }  // only steps open at an earlier month's end
     }
 
     /// The dossiers that may count for one accountability row (`name`, an officer or a unit) in

@@ -84,18 +84,37 @@ extension Inspector {
     /// judged: the same counts, without the dossiers' codes.
     public func accountability(period: Period, by attribution: Attribution, unit: String? = nil, rewards: Bool = false,
                                listingDossiers: Bool = true) async throws -> Report<AccountabilityRow> {
+        try await accountability(period: period, by: [attribution], unit: unit, rewards: rewards, listingDossiers: listingDossiers)[0]
+    }
+
+    /// The same report by each of `attributions`, in order, from one snapshot: each dossier is
+    /// judged once for all of them (a unit's page shows its officers and its units).
+    public func accountability(period: Period, by attributions: [Attribution], unit: String? = nil, rewards: Bool = false,
+                               listingDossiers: Bool = true) async throws -> [Report<AccountabilityRow>] {
         try rules.catalog.checkFilters(unit: unit, procedure: nil, officer: nil, upTo: period.lastDay)
-        var tally = AccountabilityTally()
+        var tallies = attributions.map { _ in AccountabilityTally() }
         var unjudged = UnjudgedDossiers()
         let provenance: Provenance, instant: Instant, found: [DossierState]
         if !listingDossiers, let slot = PeriodSlot(period) {
-            let kept = try await dossiers.keptAccountability(slot, by: attribution)
-            (provenance, instant, found, tally.rows) = (kept.provenance, kept.instant, kept.unsettled, kept.settled)
+            let kept = try await dossiers.keptAccountability(slot, by: attributions)
+            (provenance, instant, found) = (kept.provenance, kept.instant, kept.unsettled)
+            for index in tallies.indices { tallies[index].rows = kept.settled[index] }
         } else {
             let selection = try await dossiers.dossiers(activeIn: period)
             (provenance, instant, found) = (selection.provenance, selection.instant, selection.current)
         }
-        for (state, facts) in zip(found, try facts(of: found, in: period, at: instant, &unjudged)) { tally.add(state, facts: facts, by: attribution) }
+        for (state, facts) in zip(found, try facts(of: found, in: period, at: instant, &unjudged)) {
+            for (index, attribution) in attributions.enumerated() { tallies[index].add(state, facts: facts, by: attribution) }
+        }
+        return zip(attributions, tallies).map { attribution, tally in
+            report(tally, period: period, by: attribution, unit: unit, rewards: rewards, listingDossiers: listingDossiers, provenance: provenance,
+                   instant: instant, unjudged: unjudged)
+        }
+    }
+
+    /// A tally's rows named, filtered to `unit`'s subtree (and to the rewarded), most faults first.
+    private func report(_ tally: AccountabilityTally, period: Period, by attribution: Attribution, unit: String?, rewards: Bool, listingDossiers: Bool,
+                        provenance: Provenance, instant: Instant, unjudged: UnjudgedDossiers) -> Report<AccountabilityRow> {
         var result = tally.rows.map { key, share in
             var row: AccountabilityRow
             switch attribution {
